@@ -1,0 +1,3 @@
+from a11ykit.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,57 @@
+"""The command line: parse options, call the library, turn errors into exit codes.
+
+Each sub-command lives in :mod:`a11ykit.commands` as a module with
+``register(subparsers)``, which adds its parser and sets ``func(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from a11ykit import __version__
+from a11ykit.errors import A11yKitError
+
+#: Sub-command modules under a11ykit.commands, in the order ``--help`` lists them.
+COMMAND_MODULES = ("build", "speak", "models", "review", "glossary")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line and exit 2 like every bad input."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"a11ykit: error: {message} (see '{self.prog} --help')\n")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="a11ykit",
+        description="Make a news article readable by more people: translated pages, audio, review.",
+    )
+    parser.add_argument("--version", action="version", version=f"a11ykit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"a11ykit.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"a11ykit.commands.{name}":
+                raise
+            continue  # a command not built yet
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except A11yKitError as exc:
+        print(f"a11ykit: error: {exc} [{exc.code}]", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("a11ykit: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,11 @@
+"""Translation engines behind one small interface.
+
+An engine translates a batch of one-line strings from one language to another.
+Heavy imports happen inside the engine modules, only when an engine is used.
+"""
+
+from __future__ import annotations
+
+from a11ykit.engines.base import Engine, available_engines, create_engine, select_engine
+
+__all__ = ["Engine", "available_engines", "create_engine", "select_engine"]

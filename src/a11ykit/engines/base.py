@@ -1,0 +1,112 @@
+"""The engine interface and the plain dict of engines.
+
+Contract of :meth:`Engine.translate`:
+
+* input: one-line strings (no newline or tab, whitespace collapsed). They may hold
+  inline tags ``<1>…</1>`` (see :mod:`a11ykit.tagged`) and *lock tokens* — plain
+  words such as ``QZXA`` (:data:`LOCK_TOKEN_RE`) that stand for glossary terms,
+  numbers and atomic markup and must come back unchanged.
+* output: one string per input, same order. An engine does its best to keep tags
+  and lock tokens; the pipeline checks every segment and falls back when it did not.
+* one ``translate`` call should cost one engine invocation for the whole batch
+  (one process, one ``translate_batch``), never one per sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Protocol, runtime_checkable
+
+from a11ykit.errors import EngineError
+
+#: Lock tokens: "QZX" and capital letters. Engines treat them as unknown proper nouns.
+LOCK_TOKEN_RE = re.compile(r"(?<![\w])QZX([A-Z]+)(?![\w])", re.IGNORECASE)
+
+
+def lock_token(index: int) -> str:
+    """The index-th lock token: QZXA, QZXB, … QZXZ, QZXBA, … (letters only)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return "QZX" + letters
+
+
+@runtime_checkable
+class Engine(Protocol):
+    name: str
+
+    def supports(self, source: str, target: str) -> bool:
+        """Whether this engine, as installed, covers the pair."""
+        ...
+
+    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
+        """Translate a batch; see the module docstring for the contract."""
+        ...
+
+    def describe(self) -> str:
+        """Engine and model with versions, for reports and PO comments."""
+        ...
+
+
+EngineFactory = Callable[[], Engine]
+
+
+def _apertium() -> Engine:
+    from a11ykit.engines.apertium import ApertiumEngine
+
+    return ApertiumEngine()
+
+
+def _argos() -> Engine:
+    from a11ykit.engines.argos import ArgosEngine
+
+    return ArgosEngine()
+
+
+#: name → factory; the order is the order of preference for ``auto``.
+ENGINES: dict[str, EngineFactory] = {"argos": _argos, "apertium": _apertium}
+
+INSTALL_HINTS = {
+    "apertium": "install Apertium with 'apt-get install apertium apertium-eng-spa'",
+    "argos": "install an Argos model with 'a11ykit models install en es' "
+    "(or 'a11ykit models install FILE.argosmodel')",
+}
+
+
+def available_engines() -> list[str]:
+    return list(ENGINES)
+
+
+def create_engine(name: str) -> Engine:
+    try:
+        factory = ENGINES[name]
+    except KeyError:
+        raise EngineError(
+            f"unknown engine {name!r}; choose one of: auto, {', '.join(ENGINES)}",
+            code="A11Y301",
+        ) from None
+    return factory()
+
+
+def select_engine(name: str, source: str, target: str) -> Engine:
+    """The engine to use for a pair: the named one, or for ``auto`` the first that covers it."""
+    if name != "auto":
+        engine = create_engine(name)
+        if not engine.supports(source, target):
+            raise EngineError(
+                f"the {name} engine cannot translate {source} → {target} here; {INSTALL_HINTS[name]}",
+                code="A11Y302",
+            )
+        return engine
+    for candidate in ENGINES:
+        try:
+            engine = create_engine(candidate)
+        except EngineError:
+            continue
+        if engine.supports(source, target):
+            return engine
+    hints = "; or ".join(INSTALL_HINTS[n] for n in ENGINES)
+    raise EngineError(f"no engine can translate {source} → {target}: {hints}", code="A11Y303")
