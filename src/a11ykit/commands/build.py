@@ -1,0 +1,57 @@
+"""``a11ykit build``: translate a page (and, by default, narrate it)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from a11ykit.engines.base import available_engines
+from a11ykit.glossary import DEFAULT_GLOSSARY
+from a11ykit.pipeline import BuildOptions, build_file
+from a11ykit.progress import terminal_progress
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "build",
+        help="translate an article page into the other language",
+        description="Translate INPUT.html (English ⇄ Spanish) under the locked glossary; writes "
+        "DIR/<stem>.<lang>.html and DIR/<stem>.<lang>.report.json.",
+    )
+    p.add_argument("input", type=Path, metavar="INPUT.html", help="the article page")
+    p.add_argument("--to", required=True, dest="target", metavar="LANG", help="target language: es or en")
+    p.add_argument("--from", default="auto", dest="source", metavar="LANG", help="source language: auto (default), en or es")
+    p.add_argument("--out", default=Path("out"), type=Path, metavar="DIR", help="output folder (default: out/)")
+    p.add_argument("--engine", default="auto", metavar="NAME",
+                   help=f"translation engine: auto (default), {', '.join(available_engines())}")
+    p.add_argument("--glossary", default=DEFAULT_GLOSSARY, type=Path, metavar="PATH",
+                   help=f"locked glossary CSV (default: {DEFAULT_GLOSSARY})")
+    p.add_argument("--locales", default=None, type=Path, metavar="DIR", help="gettext catalogs folder (default: locales/)")
+    p.add_argument("--strict", action="store_true", help="exit 1 if glossary violations remain")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    options = BuildOptions(
+        target=args.target,
+        source=args.source,
+        out_dir=args.out,
+        engine=args.engine,
+        glossary_path=args.glossary,
+        strict=args.strict,
+        locales_dir=args.locales,
+    )
+    outcome = build_file(args.input, options, progress=terminal_progress())
+    summary = outcome.report["summary"]
+    print(f"wrote {outcome.page_path} and {outcome.report_path}")
+    print(
+        f"{summary['segments']} segments ({summary['sentences']} sentences) with {outcome.build.engine}; "
+        f"{summary['violations']} glossary violation(s); {summary['flagged']} flagged for review"
+    )
+    for v in outcome.build.violations:
+        print(f"  violation {v.segment_id}: {v.term!r} expected as {v.expected!r} "
+              f"{v.expected_count}×, found {v.found_count}×", file=sys.stderr)
+    for warning in outcome.build.warnings:
+        print(f"  warning: {warning}", file=sys.stderr)
+    return 0

@@ -1,0 +1,94 @@
+"""``a11ykit models``: list, install and remove Argos model packages.
+
+The work is done by :mod:`a11ykit.models`; this module parses options and prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from a11ykit import models
+from a11ykit.errors import InputError
+from a11ykit.progress import terminal_progress
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "models",
+        help="list, install and remove Argos translation models",
+        description="Manage the Argos model packages the argos engine translates with. "
+        f"They live in --dir, else ${models.DIR_ENV}, else ~/.local/share/a11ykit/argos-packages.",
+    )
+    parser.set_defaults(func=lambda args: _usage(parser))
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+
+    listing = actions.add_parser(
+        "list", help="show installed packages", description="Show installed packages: pair, version, path."
+    )
+    _add_dir(listing)
+    listing.set_defaults(func=run_list)
+
+    install = actions.add_parser(
+        "install",
+        help="install a package from the Argos index or from a file",
+        description="Install the package for a pair from the Argos package index "
+        f"(${models.INDEX_ENV} overrides the index), or install a downloaded .argosmodel file.",
+    )
+    install.add_argument(
+        "what", nargs="+", metavar="SOURCE TARGET | FILE", help="a language pair (en es) or a .argosmodel file"
+    )
+    _add_dir(install)
+    install.set_defaults(func=run_install)
+
+    remove = actions.add_parser(
+        "remove", help="remove an installed package", description="Remove the installed package for a pair."
+    )
+    remove.add_argument("source", help="source language code, e.g. en")
+    remove.add_argument("target", help="target language code, e.g. es")
+    _add_dir(remove)
+    remove.set_defaults(func=run_remove)
+
+
+def _add_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dir",
+        metavar="DIR",
+        help=f"package folder (default: ${models.DIR_ENV} or ~/.local/share/a11ykit/argos-packages)",
+    )
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def run_list(args: argparse.Namespace) -> int:
+    directory = models.package_dir(args.dir)
+    packages = models.list_packages(directory)
+    if not packages:
+        print(f"no Argos packages in {directory}; install one with 'a11ykit models install en es'")
+        return 0
+    for package in packages:
+        print(f"{package.source}→{package.target}\t{package.version}\t{package.path}")
+    return 0
+
+
+def run_install(args: argparse.Namespace) -> int:
+    directory = models.package_dir(args.dir)
+    if len(args.what) == 1:
+        package = models.install_file(Path(args.what[0]), directory)
+    elif len(args.what) == 2:
+        source, target = args.what
+        package = models.install_from_index(source, target, directory, progress=terminal_progress())
+    else:
+        raise InputError("give a language pair (a11ykit models install en es) or one .argosmodel file")
+    print(f"installed {package.source}→{package.target} {package.version} in {package.path}")
+    return 0
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    package = models.remove_package(args.source, args.target, models.package_dir(args.dir))
+    print(f"removed {package.source}→{package.target} {package.version} from {package.path.parent}")
+    return 0

@@ -1,0 +1,219 @@
+"""The locked glossary: read and write the CSV term base, find terms in text.
+
+File format (``glossary/terms.csv``, UTF-8, one term per row, ``#`` lines are comments)::
+
+    kind,en,es,case,lang,abbr_en,abbr_es,say_en,say_es,note
+    keep,CECOT,,exact,es,Terrorism Confinement Center,Centro de Confinamiento del Terrorismo,SEE-cot,se-COT,
+    map,Alien Enemies Act,Ley de Enemigos Extranjeros,ignore,,,,,,
+
+* ``kind``: ``keep`` (never translated; leave ``es`` empty) or ``map`` (en ⇄ es).
+* ``en``/``es``: the forms, variants separated by ``|``, the canonical one first.
+* ``case``: ``exact`` (default) or ``ignore``.
+* ``lang``: the language the term itself belongs to, so a page in the other
+  language can mark it (``<span lang="en">``). Empty for names and neutral terms.
+* ``abbr_en``/``abbr_es``: for an acronym, its expansion in that page language
+  (the first occurrence on the page becomes ``<abbr title="…">``).
+* ``say_en``/``say_es``: how speech should say it (respelling, or espeak phonemes in ``[[…]]``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from a11ykit.errors import GlossaryError
+from a11ykit.model import LANGUAGES, Glossary, Term
+
+COLUMNS = ("kind", "en", "es", "case", "lang", "abbr_en", "abbr_es", "say_en", "say_es", "note")
+REQUIRED_COLUMNS = ("kind", "en", "es")
+
+DEFAULT_GLOSSARY = Path("glossary") / "terms.csv"
+
+
+def read_glossary(fileobj: TextIO, name: str = "<glossary>") -> Glossary:
+    """Parse the CSV term base; any malformed row is a GlossaryError naming its line."""
+    text = fileobj.read()
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1)]
+    content = [(n, line) for n, line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if not content:
+        raise GlossaryError(f"{name}: the glossary is empty (it needs a header line: {','.join(COLUMNS)})")
+    header_line, header_text = content[0]
+    header = [h.strip() for h in next(csv.reader([header_text]))]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    unknown = [c for c in header if c not in COLUMNS]
+    if missing or unknown:
+        problem = f"missing column(s) {', '.join(missing)}" if missing else f"unknown column(s) {', '.join(unknown)}"
+        raise GlossaryError(f"{name}:{header_line}: {problem}; expected {','.join(COLUMNS)}")
+    terms: list[Term] = []
+    seen: dict[str, int] = {}
+    for line_no, line in content[1:]:
+        try:
+            values = next(csv.reader([line], strict=True))
+        except csv.Error as exc:
+            raise GlossaryError(f"{name}:{line_no}: {exc}") from None
+        if len(values) > len(header):
+            raise GlossaryError(f"{name}:{line_no}: {len(values)} fields, the header has {len(header)}")
+        row = dict(zip(header, (v.strip() for v in values)))
+        term = _term_from_row(row, name, line_no)
+        for form in term.all_forms():
+            folded = form if term.case_sensitive else form.casefold()
+            if folded in seen:
+                raise GlossaryError(f"{name}:{line_no}: {form!r} is already defined on line {seen[folded]}")
+            seen[folded] = line_no
+        terms.append(term)
+    return Glossary(tuple(terms), source=name)
+
+
+def _term_from_row(row: dict[str, str], name: str, line: int) -> Term:
+    where = f"{name}:{line}"
+    kind = row.get("kind", "")
+    if kind not in ("keep", "map"):
+        raise GlossaryError(f"{where}: kind must be 'keep' or 'map', not {kind!r}")
+    en = _forms(row.get("en", ""))
+    es = _forms(row.get("es", ""))
+    if not en:
+        raise GlossaryError(f"{where}: the 'en' column is empty")
+    if kind == "keep":
+        if es and es != en:
+            raise GlossaryError(f"{where}: a keep term has one set of forms; leave 'es' empty or equal to 'en'")
+        es = en
+    elif not es:
+        raise GlossaryError(f"{where}: a map term needs its 'es' form")
+    case = row.get("case", "") or "exact"
+    if case not in ("exact", "ignore"):
+        raise GlossaryError(f"{where}: case must be 'exact' or 'ignore', not {case!r}")
+    lang = row.get("lang", "") or None
+    if lang is not None and lang not in LANGUAGES:
+        raise GlossaryError(f"{where}: lang must be one of {', '.join(LANGUAGES)} or empty, not {lang!r}")
+    return Term(
+        kind=kind,  # type: ignore[arg-type]
+        forms={"en": en, "es": es},
+        case_sensitive=case == "exact",
+        lang=lang,
+        expansions={l: row[f"abbr_{l}"] for l in LANGUAGES if row.get(f"abbr_{l}")},
+        pronunciations={l: row[f"say_{l}"] for l in LANGUAGES if row.get(f"say_{l}")},
+        note=row.get("note", ""),
+        line=line,
+    )
+
+
+def _forms(cell: str) -> tuple[str, ...]:
+    return tuple(" ".join(f.split()) for f in cell.split("|") if f.strip())
+
+
+def write_glossary(fileobj: TextIO, glossary: Glossary) -> None:
+    """Write the CSV form; ``read_glossary`` of the result gives the same terms."""
+    writer = csv.writer(fileobj, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for t in glossary.terms:
+        writer.writerow(
+            [
+                t.kind,
+                "|".join(t.forms["en"]),
+                "" if t.kind == "keep" else "|".join(t.forms["es"]),
+                "exact" if t.case_sensitive else "ignore",
+                t.lang or "",
+                t.expansions.get("en", ""),
+                t.expansions.get("es", ""),
+                t.pronunciations.get("en", ""),
+                t.pronunciations.get("es", ""),
+                t.note,
+            ]
+        )
+
+
+def load_glossary(path: str | Path) -> Glossary:
+    """Read a glossary file from disk (the command layer's helper)."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except IsADirectoryError:
+        raise GlossaryError(f"{p}: is a directory, not a glossary file") from None
+    except OSError as exc:
+        raise GlossaryError(f"{p}: cannot read the glossary ({exc.strerror or exc})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise GlossaryError(f"{p}: the glossary is not UTF-8 (byte {exc.start})") from None
+    return read_glossary(io.StringIO(text), str(p))
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int
+    end: int
+    term: Term
+    form: str  # as found in the text
+    lang: str  # which language's forms it matched
+
+
+class TermMatcher:
+    """Finds glossary terms in text: longest match first, word boundaries, each term's case rule."""
+
+    def __init__(self, glossary: Glossary, langs: tuple[str, ...] = LANGUAGES) -> None:
+        self.glossary = glossary
+        entries: list[tuple[str, Term, str]] = []
+        for term in glossary.terms:
+            for lang in langs:
+                for form in term.forms.get(lang, ()):
+                    entries.append((form, term, lang))
+        # Longest first, so "Tim Miller" wins over "Miller" and the alternation never stops short.
+        entries.sort(key=lambda e: (-len(e[0]), e[0]))
+        self._entries = entries
+        if entries:
+            parts = []
+            for i, (form, term, _lang) in enumerate(entries):
+                body = re.escape(form).replace(r"\ ", r"\s+")
+                flags = "" if term.case_sensitive else "(?i)"
+                parts.append(f"(?P<t{i}>{'(?i:' + body + ')' if flags else body})")
+            self._regex: re.Pattern[str] | None = re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")(?![\w])")
+        else:
+            self._regex = None
+
+    def finditer(self, text: str) -> Iterator[Match]:
+        if self._regex is None:
+            return
+        for m in self._regex.finditer(text):
+            index = int(m.lastgroup[1:])  # type: ignore[index]
+            form, term, lang = self._entries[index]
+            yield Match(m.start(), m.end(), term, m.group(0), lang)
+
+    def count(self, text: str) -> dict[Term, int]:
+        counts: dict[Term, int] = {}
+        for m in self.finditer(text):
+            counts[m.term] = counts.get(m.term, 0) + 1
+        return counts
+
+
+def target_form(term: Term, found: str, found_lang: str, target: str) -> str:
+    """What a found term must become in the target language.
+
+    A form already in the target language stays as written; anything else becomes
+    the target's canonical form.
+    """
+    target_forms = term.forms[target]
+    if found_lang == target or term.kind == "keep":
+        for form in target_forms:
+            if form == found or (not term.case_sensitive and form.casefold() == found.casefold()):
+                return form
+    return target_forms[0]
+
+
+def count_target_forms(term: Term, text: str, target: str) -> int:
+    """How often any of the term's target-language forms occurs in ``text``."""
+    flags = 0 if term.case_sensitive else re.IGNORECASE
+    total = 0
+    spans: list[tuple[int, int]] = []
+    for form in sorted(term.forms[target], key=len, reverse=True):
+        pattern = re.compile(r"(?<![\w])" + re.escape(form).replace(r"\ ", r"\s+") + r"(?![\w])", flags)
+        for m in pattern.finditer(text):
+            if any(s < m.end() and m.start() < e for s, e in spans):
+                continue
+            spans.append((m.start(), m.end()))
+            total += 1
+    return total

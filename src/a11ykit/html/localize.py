@@ -1,0 +1,150 @@
+"""Page-level localisation: lang, alternates, dates, glossary marks, the translation notice."""
+
+from __future__ import annotations
+
+import gettext
+from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
+
+from a11ykit.glossary import TermMatcher
+from a11ykit.html.parse import ParsedPage
+from a11ykit.l10n import format_time_element, language_name
+from a11ykit.model import Glossary
+
+OG_LOCALES = {"en": "en_US", "es": "es_ES"}
+NOTICE_CLASS = "a11y-notice"
+NOTICE_STYLE = (
+    ".a11y-notice{border:2px solid #1a4e8a;background:#f3f7fc;color:#102a43;padding:.5em 1em;margin:0 0 1em}"
+    ".a11y-notice a{color:#0b3d91}.a11y-notice ul{list-style:none;margin:0;padding:0;display:flex;gap:1em}"
+)
+
+
+def make_decorator(glossary: Glossary, page_lang: str):  # noqa: ANN201 - a render.Decorator
+    """Marks terms inside page text: other-language terms get ``<span lang>``, acronyms
+    get ``<abbr title>`` with their expansion the first time they appear on the page."""
+    matcher = TermMatcher(glossary)
+    seen_abbr: set[str] = set()
+
+    def decorate(text: str, soup: BeautifulSoup) -> list[PageElement]:
+        nodes: list[PageElement] = []
+        pos = 0
+        for m in matcher.finditer(text):
+            term = m.term
+            page_forms = term.forms.get(page_lang, ())
+            term_lang = term.lang if term.kind == "keep" else (m.lang if m.form not in page_forms else None)
+            foreign = term_lang is not None and term_lang != page_lang
+            expansion = term.expansions.get(page_lang)
+            abbr = bool(expansion) and term.key not in seen_abbr
+            if not foreign and not abbr:
+                continue
+            if m.start > pos:
+                nodes.append(NavigableString(text[pos : m.start]))
+            inner: PageElement = NavigableString(m.form)
+            if foreign:
+                span = soup.new_tag("span", attrs={"lang": term_lang})
+                span.append(inner)
+                inner = span
+            if abbr:
+                seen_abbr.add(term.key)
+                element = soup.new_tag("abbr", attrs={"title": expansion})
+                element.append(inner)
+                inner = element
+            nodes.append(inner)
+            pos = m.end
+        if pos < len(text):
+            nodes.append(NavigableString(text[pos:]))
+        return nodes
+
+    return decorate
+
+
+def localize_page(
+    page: ParsedPage,
+    *,
+    source: str,
+    target: str,
+    original_href: str,
+    own_href: str,
+    ui: gettext.NullTranslations,
+) -> None:
+    soup = page.soup
+    html = soup.find("html")
+    if isinstance(html, Tag):
+        html["lang"] = target
+    head = soup.find("head")
+    if not isinstance(head, Tag):
+        head = soup.new_tag("head")
+        if isinstance(html, Tag):
+            html.insert(0, head)
+        else:
+            soup.insert(0, head)
+    _set_utf8(soup, head)
+    for meta in soup.find_all("meta", attrs={"property": "og:locale"}):
+        meta["content"] = OG_LOCALES[target]
+    for lang, href in ((source, original_href), (target, own_href)):
+        if not head.find("link", attrs={"rel": "alternate", "hreflang": lang}):
+            head.append(soup.new_tag("link", attrs={"rel": "alternate", "hreflang": lang, "href": href}))
+    for time in soup.find_all("time"):
+        value = time.get("datetime")
+        text = format_time_element(value, target) if isinstance(value, str) else None
+        if text:
+            time.clear()
+            time.append(NavigableString(text))
+    style = soup.new_tag("style", attrs={"id": "a11y-style"})
+    style.string = NOTICE_STYLE
+    head.append(style)
+    _insert_notice(soup, source=source, target=target, original_href=original_href, own_href=own_href, ui=ui)
+
+
+def _set_utf8(soup: BeautifulSoup, head: Tag) -> None:
+    """The output is UTF-8 whatever the input was; its declaration must say so."""
+    found = False
+    for meta in soup.find_all("meta"):
+        if meta.get("charset"):
+            meta["charset"] = "utf-8"
+            found = True
+        elif str(meta.get("http-equiv", "")).lower() == "content-type":
+            meta["content"] = "text/html; charset=utf-8"
+            found = True
+    if not found:
+        head.insert(0, soup.new_tag("meta", attrs={"charset": "utf-8"}))
+
+
+def _insert_notice(
+    soup: BeautifulSoup, *, source: str, target: str, original_href: str, own_href: str, ui: gettext.NullTranslations
+) -> None:
+    _ = ui.gettext
+    notice = soup.new_tag("aside", attrs={"class": NOTICE_CLASS, "role": "note", "aria-label": _("Translation notice")})
+    p = soup.new_tag("p")
+    p.append(NavigableString(_("This page is a machine translation of the original in {language}.").format(
+        language=language_name(source, target, capitalize=target == "en")) + " "))
+    link = soup.new_tag("a", attrs={"href": original_href, "hreflang": source})
+    link.append(NavigableString(_("Read the original")))
+    p.append(link)
+    notice.append(p)
+    nav = soup.new_tag("nav", attrs={"aria-label": _("Language")})
+    items = soup.new_tag("ul")
+    for lang in (source, target):
+        li = soup.new_tag("li")
+        attrs = {"lang": lang, "hreflang": lang}
+        if lang == target:
+            attrs["aria-current"] = "page"
+            attrs["href"] = own_href
+        else:
+            attrs["href"] = original_href
+        a = soup.new_tag("a", attrs=attrs)
+        a.append(NavigableString(language_name(lang)))
+        li.append(a)
+        items.append(li)
+    nav.append(items)
+    notice.append(nav)
+    body = soup.find("body")
+    if isinstance(body, Tag):
+        body.insert(0, notice)
+        body.insert(0, NavigableString("\n"))
+    else:
+        soup.append(notice)
+
+
+def is_notice(node: PageElement) -> bool:
+    return isinstance(node, Tag) and NOTICE_CLASS in (node.get("class") or [])
+

@@ -1,0 +1,164 @@
+"""Write translations back into the parsed page and serialise it.
+
+Inline elements are the original ``Tag`` objects, emptied and refilled with the
+translated words, so every attribute survives by construction. Atoms are the
+original nodes moved, so scripts, comments and code stay byte-identical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
+from bs4.formatter import HTMLFormatter
+
+from a11ykit import tagged
+from a11ykit.html.parse import ParsedPage, Run, SentenceSlot
+
+#: Text → nodes, for marking glossary terms (``<span lang>``, ``<abbr>``) inside page text.
+Decorator = Callable[[str, BeautifulSoup], list[PageElement]]
+
+SENTENCE_CLASS = "a11y-s"
+
+# Minimal escaping (&, <, > and quotes in attributes), UTF-8 text, HTML5 void elements.
+HTML5_FORMATTER = HTMLFormatter(entity_substitution=HTMLFormatter.REGISTRY["minimal"].entity_substitution, void_element_close_prefix="")
+
+
+def apply_translations(
+    page: ParsedPage,
+    texts: Mapping[str, str],
+    *,
+    decorate: Decorator | None = None,
+    sentence_spans: bool = True,
+) -> dict[str, list[str]]:
+    """Replace every segment by ``texts[segment_id]`` (tagged). Returns flags per segment id
+    for anything the renderer had to repair (a placeholder missing or repeated)."""
+    flags: dict[str, list[str]] = {}
+    for run in page.runs:
+        _render_run(page.soup, run, texts, flags, decorate if run.wrap else None, sentence_spans and run.wrap)
+    for slot in page.attributes:
+        text = texts.get(slot.segment_id)
+        if text is not None:
+            slot.element[slot.attribute] = tagged.plain(text)
+    return flags
+
+
+def _render_run(
+    soup: BeautifulSoup,
+    run: Run,
+    texts: Mapping[str, str],
+    flags: dict[str, list[str]],
+    decorate: Decorator | None,
+    wrap: bool,
+) -> None:
+    marker = NavigableString("")
+    run.nodes[0].insert_before(marker)
+    for node in run.nodes:
+        node.extract()
+    for slot in run.sentences:
+        for node in slot.placeholders.values():
+            if isinstance(node, Tag) and node.name in _INLINE_REFILLED and slot_is_inline(slot, node):
+                node.clear()
+    new_nodes: list[PageElement] = []
+    if run.lead:
+        new_nodes.append(NavigableString(run.lead))
+    for i, slot in enumerate(run.sentences):
+        if i:
+            new_nodes.append(NavigableString(" "))
+        text = texts.get(slot.segment_id, slot.text)
+        children, problems = _build(soup, text, slot, decorate)
+        if problems:
+            flags.setdefault(slot.segment_id, []).extend(problems)
+        if wrap:
+            span = soup.new_tag("span", attrs={"class": SENTENCE_CLASS, "id": slot.segment_id})
+            for child in children:
+                span.append(child)
+            new_nodes.append(span)
+        else:
+            new_nodes.extend(children)
+    if run.trail:
+        new_nodes.append(NavigableString(run.trail))
+    for node in new_nodes:
+        marker.insert_before(node)
+    marker.extract()
+
+
+_INLINE_REFILLED = frozenset(
+    "a abbr acronym b bdi bdo big cite data del dfn em font i ins label mark nobr q s small span "
+    "strike strong sub sup tt u".split()
+)
+
+
+def slot_is_inline(slot: SentenceSlot, node: Tag) -> bool:
+    """Whether ``node`` is an inline element of the slot (``<n>…</n>``), not an atom (``<n/>``)."""
+    for kind, n in tagged.numbers(slot.text):
+        if slot.placeholders.get(n) is node:
+            return kind == "open"
+    return False
+
+
+def _build(
+    soup: BeautifulSoup, text: str, slot: SentenceSlot, decorate: Decorator | None
+) -> tuple[list[PageElement], list[str]]:
+    root: list[PageElement] = []
+    stack: list[Tag] = []
+    used: set[int] = set()
+    problems: list[str] = []
+    kinds = dict((n, k) for k, n in tagged.numbers(slot.text))
+
+    def add(node: PageElement) -> None:
+        if stack:
+            stack[-1].append(node)
+        else:
+            root.append(node)
+
+    skipped_opens: list[int] = []
+    for token in tagged.tokenize(text):
+        if token.kind == "text":
+            if not token.value:
+                continue
+            in_abbr = any(t.name == "abbr" for t in stack)
+            if decorate is not None and not in_abbr:
+                for node in decorate(token.value, soup):
+                    add(node)
+            else:
+                add(NavigableString(token.value))
+            continue
+        n = token.number
+        element = slot.placeholders.get(n)
+        if token.kind == "open":
+            if element is None or n in used or kinds.get(n) != "open":
+                skipped_opens.append(n)
+                problems.append("markup-repeated" if n in used else "markup-unknown")
+                continue
+            used.add(n)
+            add(element)
+            stack.append(element)  # type: ignore[arg-type]
+        elif token.kind == "close":
+            if skipped_opens and skipped_opens[-1] == n:
+                skipped_opens.pop()
+                continue
+            if stack and slot.placeholders.get(n) is stack[-1]:
+                stack.pop()
+        else:  # atom
+            if element is None or n in used or kinds.get(n) != "atom":
+                problems.append("markup-repeated" if n in used else "markup-unknown")
+                continue
+            used.add(n)
+            add(element)
+    stack.clear()
+    # Safety net: nothing of the original may be dropped.
+    for n, element in slot.placeholders.items():
+        if n in used:
+            continue
+        problems.append("markup-missing")
+        if root:
+            root.append(NavigableString(" "))
+        root.append(element)
+        if isinstance(element, Tag) and kinds.get(n) == "open" and not element.contents:
+            element.append(NavigableString(tagged.plain(tagged.inner_texts(slot.text).get(n, ""))))
+    return root, problems
+
+
+def serialize(soup: BeautifulSoup) -> str:
+    return soup.decode(formatter=HTML5_FORMATTER)

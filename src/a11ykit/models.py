@@ -1,0 +1,390 @@
+"""Argos model packages: where they live, and listing, installing and removing them.
+
+An Argos package (``.argosmodel``) is a zip of one folder holding ``metadata.json``,
+a CTranslate2 model in ``model/`` and a ``sentencepiece.model``. We read and write
+that format ourselves instead of calling ``argostranslate.package``, because
+importing ``argostranslate`` creates folders and reads settings in the user's home,
+and its installer extracts archives without checking them.
+
+Installing is all or nothing: the archive is checked member by member, extracted
+into a hidden temporary folder inside the package folder, validated, and only then
+renamed into place. A refused archive leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import stat
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from a11ykit.errors import EngineError, ModelPackageError
+from a11ykit.progress import Progress, no_progress
+
+#: Environment variable naming the package folder (the ``--dir`` flag wins over it).
+DIR_ENV = "A11YKIT_ARGOS_DIR"
+#: Environment variable for the package index, as Argos Translate reads it.
+INDEX_ENV = "ARGOS_PACKAGE_INDEX"
+#: Argos Translate's own default index.
+DEFAULT_INDEX_URL = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json"
+#: Seconds to wait for the index or a download to answer.
+TIMEOUT = 30.0
+
+_INSTALL_HINT = "install from a file instead: a11ykit models install FILE.argosmodel"
+_TEMP_PREFIX = ".a11ykit-"
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class InstalledPackage:
+    """A translate package unpacked in the package folder."""
+
+    source: str
+    target: str
+    version: str
+    path: Path
+    name: str
+
+    @property
+    def pair(self) -> str:
+        return f"{self.source}→{self.target}"
+
+    def metadata(self) -> dict:
+        """The package's metadata.json (target_prefix and the like live there)."""
+        return _read_metadata(self.path)
+
+
+def package_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The package folder: the ``--dir`` flag, else $A11YKIT_ARGOS_DIR, else the user's data folder."""
+    if explicit:
+        return Path(explicit).expanduser()
+    from_env = os.environ.get(DIR_ENV)
+    if from_env:
+        return Path(from_env).expanduser()
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "a11ykit" / "argos-packages"
+
+
+def list_packages(directory: Path) -> list[InstalledPackage]:
+    """The translate packages in ``directory``, by pair then newest version first.
+
+    Folders that are not valid translate packages are skipped, not reported:
+    listing must work even when someone left junk in the folder.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    found: list[InstalledPackage] = []
+    for child in directory.iterdir():
+        if child.name.startswith(".") or not child.is_dir():
+            continue
+        try:
+            found.append(_package_from_metadata(child, _read_metadata(child)))
+        except ModelPackageError:
+            continue
+    found.sort(key=lambda p: _version_key(p.version), reverse=True)
+    found.sort(key=lambda p: (p.source, p.target))  # stable: newest first within a pair
+    return found
+
+
+def find_package(source: str, target: str, directory: Path) -> InstalledPackage | None:
+    """The installed package for a pair (the newest, if there are several), or None."""
+    for package in list_packages(directory):
+        if (package.source, package.target) == (source, target):
+            return package
+    return None
+
+
+def install_file(
+    archive: Path, directory: Path, expect: tuple[str, str] | None = None
+) -> InstalledPackage:
+    """Check and install an ``.argosmodel`` archive; replaces an installed package for the same pair."""
+    archive = Path(archive)
+    if not archive.is_file():
+        raise ModelPackageError(f"no such package file: {archive}", code="A11Y401")
+    if not zipfile.is_zipfile(archive):
+        raise ModelPackageError(
+            f"{archive.name} is not an Argos package (not a zip archive, or corrupt)", code="A11Y402"
+        )
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX + "install-", dir=directory))
+    try:
+        top = _extract_checked(archive, staging)
+        unpacked = staging / top
+        package = _package_from_metadata(unpacked, _read_metadata(unpacked), archive=archive.name)
+        if expect is not None and (package.source, package.target) != tuple(expect):
+            raise ModelPackageError(
+                f"{archive.name} translates {package.pair}, not {expect[0]}→{expect[1]}",
+                code="A11Y405",
+            )
+        _check_complete(unpacked, archive.name)
+        return _move_into_place(unpacked, package, directory, staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def install_from_index(
+    source: str, target: str, directory: Path, progress: Progress | None = None
+) -> InstalledPackage:
+    """Download the pair's package named by the Argos index, then install it with :func:`install_file`."""
+    show = progress or no_progress
+    url = index_url()
+    entry = _pick_entry(_fetch_index(url), source, target, url)
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=_TEMP_PREFIX + "download-", suffix=".argosmodel", dir=directory)
+    os.close(fd)
+    download = Path(name)
+    try:
+        _download(entry, download, show)
+        return install_file(download, directory, expect=(source, target))
+    finally:
+        download.unlink(missing_ok=True)
+
+
+def remove_package(source: str, target: str, directory: Path) -> InstalledPackage:
+    """Remove the installed package(s) for a pair; returns the one that was in use."""
+    matching = [p for p in list_packages(directory) if (p.source, p.target) == (source, target)]
+    if not matching:
+        raise ModelPackageError(
+            f"no {source}→{target} package is installed in {directory}", code="A11Y407"
+        )
+    for package in matching:
+        shutil.rmtree(package.path)
+    return matching[0]
+
+
+def index_url() -> str:
+    """The index to read: $ARGOS_PACKAGE_INDEX (a base URL, as Argos reads it, or a .json URL) or Argos's default."""
+    configured = os.environ.get(INDEX_ENV, "").strip()
+    if not configured:
+        return DEFAULT_INDEX_URL
+    if configured.endswith(".json"):
+        return configured
+    return configured.rstrip("/") + "/index.json"
+
+
+# --- archive checks -------------------------------------------------------------
+
+
+def _extract_checked(archive: Path, staging: Path) -> str:
+    """Extract every member into ``staging`` after refusing anything unsafe; returns the top folder."""
+    label = archive.name
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            members = zf.infolist()
+            top = _check_members(members, label)
+            for info in members:
+                _extract_member(zf, info, staging)
+    except ModelPackageError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
+        raise ModelPackageError(
+            f"{label} is corrupt and cannot be unpacked ({exc})", code="A11Y402"
+        ) from None
+    return top
+
+
+def _check_members(members: list[zipfile.ZipInfo], label: str) -> str:
+    if not members:
+        raise ModelPackageError(f"{label} is empty", code="A11Y402")
+    tops: set[str] = set()
+    for info in members:
+        name = info.filename
+        path = PurePosixPath(name)
+        if (
+            name.startswith(("/", "\\"))
+            or "\\" in name
+            or re.match(r"^[A-Za-z]:", name)
+            or ".." in path.parts
+            or "\x00" in name
+        ):
+            raise ModelPackageError(
+                f"{label} is unsafe: member {name!r} would land outside the package folder",
+                code="A11Y403",
+            )
+        kind = stat.S_IFMT(info.external_attr >> 16)
+        if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
+            what = "a symbolic link" if kind == stat.S_IFLNK else "not a regular file"
+            raise ModelPackageError(f"{label} is unsafe: member {name!r} is {what}", code="A11Y403")
+        parts = [p for p in path.parts if p not in ("", ".")]
+        if not parts:
+            continue
+        if len(parts) == 1 and not info.is_dir():
+            raise ModelPackageError(
+                f"{label} is not an Argos package: {name!r} is outside the package's folder",
+                code="A11Y404",
+            )
+        tops.add(parts[0])
+    if len(tops) != 1:
+        raise ModelPackageError(
+            f"{label} is not an Argos package: it must hold exactly one folder, found {len(tops)}",
+            code="A11Y404",
+        )
+    return tops.pop()
+
+
+def _extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, staging: Path) -> None:
+    destination = staging.joinpath(*[p for p in PurePosixPath(info.filename).parts if p != "."])
+    if not destination.resolve().is_relative_to(staging.resolve()):  # belt and braces
+        raise ModelPackageError(f"unsafe member {info.filename!r}", code="A11Y403")
+    if info.is_dir():
+        destination.mkdir(parents=True, exist_ok=True)
+        return
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with zf.open(info) as src, open(destination, "wb") as dst:
+        shutil.copyfileobj(src, dst, _CHUNK)
+
+
+def _read_metadata(folder: Path) -> dict:
+    path = folder / "metadata.json"
+    if not path.is_file():
+        raise ModelPackageError(f"{folder.name} has no metadata.json", code="A11Y404")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelPackageError(f"{folder.name}/metadata.json is not valid JSON ({exc})", code="A11Y404") from None
+    if not isinstance(data, dict):
+        raise ModelPackageError(f"{folder.name}/metadata.json is not a JSON object", code="A11Y404")
+    return data
+
+
+def _package_from_metadata(folder: Path, metadata: dict, archive: str | None = None) -> InstalledPackage:
+    label = archive or folder.name
+    kind = metadata.get("type", "translate")
+    if kind != "translate":
+        raise ModelPackageError(f"{label} is a {kind!r} package, not a translate package", code="A11Y405")
+    source, target = metadata.get("from_code"), metadata.get("to_code")
+    if not (_is_code(source) and _is_code(target)):
+        raise ModelPackageError(
+            f"{label}: metadata.json must name the pair with from_code and to_code", code="A11Y404"
+        )
+    version = str(metadata.get("package_version") or "0")
+    name = metadata.get("code") if isinstance(metadata.get("code"), str) else None
+    return InstalledPackage(
+        source=source,
+        target=target,
+        version=version,
+        path=folder,
+        name=name or f"translate-{source}_{target}",
+    )
+
+
+def _check_complete(folder: Path, label: str) -> None:
+    if not (folder / "model" / "model.bin").is_file():
+        raise ModelPackageError(f"{label} has no CTranslate2 model (model/model.bin)", code="A11Y406")
+    if not (folder / "sentencepiece.model").is_file():
+        raise ModelPackageError(
+            f"{label} has no sentencepiece.model (only SentencePiece packages are supported)",
+            code="A11Y406",
+        )
+
+
+def _move_into_place(
+    unpacked: Path, package: InstalledPackage, directory: Path, staging: Path
+) -> InstalledPackage:
+    final = directory / _folder_name(package)
+    replaced = [p for p in list_packages(directory) if (p.source, p.target) == (package.source, package.target)]
+    if final.exists():  # same version reinstalled: park the old copy first
+        final.rename(staging / "previous")
+    unpacked.rename(final)
+    for old in replaced:
+        if old.path != final:
+            shutil.rmtree(old.path, ignore_errors=True)
+    return InstalledPackage(package.source, package.target, package.version, final, package.name)
+
+
+def _folder_name(package: InstalledPackage) -> str:
+    version = re.sub(r"[^A-Za-z0-9]+", "_", package.version).strip("_") or "0"
+    return f"translate-{package.source}_{package.target}-{version}"
+
+
+def _is_code(value: object) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]+)*", value) is not None
+
+
+def _version_key(version: str) -> tuple:
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.\-_]", version))
+
+
+# --- the index and downloads -----------------------------------------------------
+
+
+def _open(url: str):  # noqa: ANN202 - an HTTP response or file object
+    request = urllib.request.Request(url, headers={"User-Agent": "a11ykit"})
+    return urllib.request.urlopen(request, timeout=TIMEOUT)  # noqa: S310 - scheme checked by callers
+
+
+def _fetch_index(url: str) -> list:
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https", "file"):
+        raise EngineError(f"the Argos package index URL {url!r} is not http(s) or file", code="A11Y310")
+    try:
+        with _open(url) as response:
+            data = json.loads(response.read().decode("utf-8"))
+    except (OSError, urllib.error.URLError, TimeoutError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise EngineError(
+            f"the Argos package index is unreachable ({url}: {reason}); {_INSTALL_HINT}",
+            code="A11Y310",
+        ) from None
+    if not isinstance(data, list):
+        raise EngineError(f"the Argos package index at {url} is not a list of packages", code="A11Y310")
+    return data
+
+
+def _pick_entry(index: list, source: str, target: str, url: str) -> dict:
+    candidates = [
+        e
+        for e in index
+        if isinstance(e, dict)
+        and e.get("type", "translate") == "translate"
+        and (e.get("from_code"), e.get("to_code")) == (source, target)
+        and isinstance(e.get("links"), list)
+    ]
+    if not candidates:
+        raise EngineError(f"the Argos package index ({url}) has no {source}→{target} package", code="A11Y311")
+    return max(candidates, key=lambda e: _version_key(str(e.get("package_version", "0"))))
+
+
+def _download(entry: dict, destination: Path, progress: Progress) -> None:
+    links = [
+        link
+        for link in entry["links"]
+        if isinstance(link, str) and urllib.parse.urlsplit(link).scheme in ("http", "https", "file")
+    ]
+    problems: list[str] = []
+    for link in links:
+        try:
+            _download_one(link, destination, progress)
+            return
+        except (OSError, urllib.error.URLError, TimeoutError, ValueError) as exc:
+            problems.append(f"{link}: {getattr(exc, 'reason', exc)}")
+    pair = f"{entry.get('from_code')}→{entry.get('to_code')}"
+    detail = "; ".join(problems) or "no http(s) link in the index"
+    raise EngineError(f"could not download the {pair} package ({detail}); {_INSTALL_HINT}", code="A11Y312")
+
+
+def _download_one(link: str, destination: Path, progress: Progress) -> None:
+    with _open(link) as response, open(destination, "wb") as out:
+        length = response.headers.get("Content-Length") if hasattr(response, "headers") else None
+        total = int(length) if length and length.isdigit() else 0
+        done = 0
+        while chunk := response.read(_CHUNK):
+            out.write(chunk)
+            done += len(chunk)
+            if total:
+                progress("download", done, total)
+    if total and done != total:
+        raise OSError(f"download stopped after {done} of {total} bytes")
+    if not total:
+        progress("download", done, done)

@@ -1,0 +1,264 @@
+"""The main job: one article page in, one translated page and its report out.
+
+``build_page`` is pure (bytes in, strings and data out); ``build_file`` does the
+file work around it: read, decide languages, write atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from a11ykit import tagged
+from a11ykit.engines.base import Engine, select_engine
+from a11ykit.errors import InputError, ViolationError
+from a11ykit.glossary import DEFAULT_GLOSSARY, load_glossary
+from a11ykit.html.localize import localize_page, make_decorator
+from a11ykit.html.parse import ParsedPage, parse_page
+from a11ykit.html.render import apply_translations, serialize
+from a11ykit.l10n import check_language, ui_translations
+from a11ykit.model import Document, Glossary, SegmentResult, Violation
+from a11ykit.progress import Progress, no_progress
+from a11ykit.translate import Translator
+
+_STOPWORDS = {
+    "en": set("the and of to in is was that for with on as he his by at from it this are were have which".split()),
+    "es": set("el la los las de que y en un una por con para del al es fue se su sus como más pero".split()),
+}
+
+
+@dataclass
+class PageBuild:
+    """What building one page produced, before anything is written."""
+
+    html: str
+    document: Document
+    results: list[SegmentResult]
+    source: str
+    target: str
+    engine: str
+    warnings: list[str] = field(default_factory=list)
+    render_flags: dict[str, list[str]] = field(default_factory=dict)
+    source_hrefs: list[str] = field(default_factory=list)
+    output_hrefs: list[str] = field(default_factory=list)
+
+    @property
+    def violations(self) -> list[Violation]:
+        return [v for r in self.results for v in r.violations]
+
+    @property
+    def flagged(self) -> list[str]:
+        return [r.segment_id for r in self.results if r.flags]
+
+
+def detect_language(page: ParsedPage) -> str:
+    """The page's language: its ``lang`` attribute, else the language of most stopwords."""
+    from a11ykit.html.parse import declared_language
+
+    declared = declared_language(page.soup)
+    if declared in _STOPWORDS:
+        return declared
+    words = re.findall(r"[^\W\d_]+", " ".join(tagged.plain(s.text) for s in page.document.segments).lower())
+    scores = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()}
+    best = max(scores, key=scores.__getitem__)
+    if scores[best] == 0:
+        raise InputError("cannot tell the page's language; pass --from en or --from es", code="A11Y107")
+    return best
+
+
+def _hrefs(page: ParsedPage) -> list[str]:
+    return [str(a.get("href")) for a in page.soup.find_all("a") if a.get("href") is not None and not a.find_parent(class_="a11y-notice")]
+
+
+def build_page(
+    data: bytes,
+    *,
+    target: str,
+    engine: Engine,
+    glossary: Glossary,
+    source: str | None = None,
+    name: str = "input",
+    original_href: str = "",
+    own_href: str = "",
+    approved: Mapping[str, str] | None = None,
+    locales_dir: Path | None = None,
+    progress: Progress = no_progress,
+) -> PageBuild:
+    target = check_language(target, "target language")
+    page = parse_page(data, name=name)
+    source = check_language(source, "source language") if source else detect_language(page)
+    if source == target:
+        raise InputError(f"{name}: the page is already in {source}; choose the other language with --to", code="A11Y108")
+    page.document.lang = source
+    source_hrefs = _hrefs(page)
+    translator = Translator(engine, glossary, source, target)
+    results = translator.translate_document(page.document, approved=approved, progress=progress)
+    texts = {r.segment_id: r.text for r in results}
+    render_flags = apply_translations(page, texts, decorate=make_decorator(glossary, target))
+    for result in results:
+        for flag in render_flags.get(result.segment_id, []):
+            if flag not in result.flags:
+                result.flags.append(flag)
+    localize_page(
+        page,
+        source=source,
+        target=target,
+        original_href=original_href or name,
+        own_href=own_href,
+        ui=ui_translations(target, locales_dir),
+    )
+    return PageBuild(
+        html=serialize(page.soup),
+        document=page.document,
+        results=results,
+        source=source,
+        target=target,
+        engine=engine.describe(),
+        warnings=page.warnings,
+        render_flags=render_flags,
+        source_hrefs=source_hrefs,
+        output_hrefs=_hrefs(page),
+    )
+
+
+# --- files --------------------------------------------------------------------------------
+
+
+@dataclass
+class BuildOptions:
+    target: str
+    source: str = "auto"
+    out_dir: Path = Path("out")
+    engine: str = "auto"
+    glossary_path: Path = DEFAULT_GLOSSARY
+    strict: bool = False
+    locales_dir: Path | None = None
+
+
+@dataclass
+class BuildOutcome:
+    page_path: Path
+    report_path: Path
+    build: PageBuild
+    report: dict
+
+
+def output_stem(path: Path) -> str:
+    """'cecot.es.html' → 'cecot': a language suffix names the page, not the article."""
+    stem = path.stem
+    for lang in ("en", "es"):
+        if stem.endswith(f".{lang}"):
+            return stem[: -len(lang) - 1]
+    return stem
+
+
+def read_input(path: Path) -> bytes:
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory; give an HTML file", code="A11Y101")
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file", code="A11Y101") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror or exc})", code="A11Y101") from None
+
+
+def build_file(input_path: Path, options: BuildOptions, progress: Progress = no_progress) -> BuildOutcome:
+    """Build ``out/<stem>.<lang>.html`` and its report; nothing is written on error."""
+    input_path = Path(input_path)
+    target = check_language(options.target, "target language")
+    source = None if options.source in ("auto", "", None) else check_language(options.source, "source language")
+    data = read_input(input_path)
+    glossary = load_glossary(options.glossary_path)
+    # Language first (cheap), so a wrong pair fails before any engine is looked for.
+    page_source = source or detect_language(parse_page(data, name=str(input_path)))
+    if page_source == target:
+        raise InputError(f"{input_path}: the page is already in {target}; choose the other language with --to", code="A11Y108")
+    engine = select_engine(options.engine, page_source, target)
+    stem = output_stem(input_path)
+    out_dir = Path(options.out_dir)
+    page_name = f"{stem}.{target}.html"
+    original_href = os.path.relpath(input_path.resolve(), out_dir.resolve())
+    build = build_page(
+        data,
+        target=target,
+        engine=engine,
+        glossary=glossary,
+        source=page_source,
+        name=str(input_path),
+        original_href=original_href,
+        own_href=page_name,
+        locales_dir=options.locales_dir,
+        progress=progress,
+    )
+    report = make_report(build, input_path=input_path, glossary_path=Path(options.glossary_path), glossary=glossary)
+    page_path = out_dir / page_name
+    report_path = out_dir / f"{stem}.{target}.report.json"
+    write_atomic(page_path, build.html)
+    write_atomic(report_path, json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    if options.strict and build.violations:
+        raise ViolationError(
+            f"{len(build.violations)} glossary violation(s) remain (see {report_path})", code="A11Y601"
+        )
+    return BuildOutcome(page_path, report_path, build, report)
+
+
+def make_report(build: PageBuild, *, input_path: Path, glossary_path: Path, glossary: Glossary) -> dict:
+    segments = []
+    for segment, result in zip(build.document.segments, build.results):
+        segments.append(
+            {
+                "id": segment.id,
+                "kind": segment.kind,
+                "role": segment.role,
+                "block": segment.block,
+                "attribute": segment.attribute,
+                "source": result.source,
+                "machine": result.machine,
+                "text": result.text,
+                "origin": result.origin,
+                "flags": result.flags,
+                "hits": [h.__dict__ for h in result.hits],
+                "violations": [v.__dict__ for v in result.violations],
+            }
+        )
+    hits: dict[str, int] = {}
+    for r in build.results:
+        for h in r.hits:
+            hits[h.term] = hits.get(h.term, 0) + 1
+    return {
+        "input": str(input_path),
+        "source_lang": build.source,
+        "target_lang": build.target,
+        "engine": build.engine,
+        "glossary": {"path": str(glossary_path), "terms": len(glossary), "hits": hits},
+        "summary": {
+            "segments": len(build.results),
+            "sentences": sum(1 for s in build.document.segments if s.kind == "sentence"),
+            "violations": len(build.violations),
+            "flagged": len(build.flagged),
+        },
+        "violations": [v.__dict__ for v in build.violations],
+        "flagged": [{"id": r.segment_id, "flags": r.flags} for r in build.results if r.flags],
+        "warnings": build.warnings,
+        "segments": segments,
+    }
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file in the same folder and rename: never a half-written output."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
