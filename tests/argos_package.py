@@ -214,6 +214,46 @@ def write_zip(archive: Path, files: dict[str, bytes], folder: str | None = None)
             zf.writestr(info, data)
 
 
+def cached_package(cache_dir: Path, source: str = "en", target: str = "es", version: str = "0.1") -> Path:
+    """The package built once into ``cache_dir`` (a test session's temp folder) and reused."""
+    cache_dir = Path(cache_dir)
+    wanted = cache_dir / f"translate-{source}_{target}-{version.replace('.', '_')}.argosmodel"
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    if not wanted.is_file():
+        with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
+            build_package(Path(tmp), source, target, version).replace(wanted)
+    return wanted
+
+
+def repack(archive: Path, destination: Path, edit) -> Path:  # noqa: ANN001 - edit(files) -> files
+    """A copy of ``archive`` whose ``{member name: bytes}`` went through ``edit`` (for broken packages)."""
+    with zipfile.ZipFile(archive) as zf:
+        files = {i.filename: zf.read(i) for i in zf.infolist() if not i.is_dir()}
+    write_zip(Path(destination), edit(files))
+    return Path(destination)
+
+
+def isolate_environment(monkeypatch, root: Path) -> Path:  # noqa: ANN001 - a pytest MonkeyPatch
+    """Point HOME, the XDG folders and every Argos setting at ``root``; returns the package folder.
+
+    Argos Translate reads these at import time, so a test that might import it must
+    call this first; our own code reads A11YKIT_ARGOS_DIR.
+    """
+    root = Path(root)
+    for name, sub in (
+        ("HOME", "home"),
+        ("XDG_DATA_HOME", "home/.local/share"),
+        ("XDG_CONFIG_HOME", "home/.config"),
+        ("XDG_CACHE_HOME", "home/.cache"),
+        ("ARGOS_PACKAGES_DIR", "argos-translate-packages"),
+        ("A11YKIT_ARGOS_DIR", "packages"),
+    ):
+        monkeypatch.setenv(name, str(root / sub))
+    for name in ("ARGOS_PACKAGE_INDEX", "ARGOS_TRANSLATE_PACKAGE_DIR", "SNAP"):
+        monkeypatch.delenv(name, raising=False)
+    return root / "packages"
+
+
 if __name__ == "__main__":
     import sys
     import time

@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         f"They live in --dir, else ${models.DIR_ENV}, else ~/.local/share/a11ykit/argos-packages.",
     )
     parser.set_defaults(func=lambda args: _usage(parser))
-    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", help="list, install or remove")
 
     listing = actions.add_parser(
         "list", help="show installed packages", description="Show installed packages: pair, version, path."

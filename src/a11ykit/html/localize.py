@@ -92,7 +92,7 @@ def localize_page(
     style = soup.new_tag("style", attrs={"id": "a11y-style"})
     style.string = NOTICE_STYLE
     head.append(style)
-    _insert_notice(soup, source=source, target=target, original_href=original_href, own_href=own_href, ui=ui)
+    _insert_notice(soup, source=source, target=target, original_href=original_href, ui=ui)
 
 
 def _set_utf8(soup: BeautifulSoup, head: Tag) -> None:
@@ -110,30 +110,27 @@ def _set_utf8(soup: BeautifulSoup, head: Tag) -> None:
 
 
 def _insert_notice(
-    soup: BeautifulSoup, *, source: str, target: str, original_href: str, own_href: str, ui: gettext.NullTranslations
+    soup: BeautifulSoup, *, source: str, target: str, original_href: str, ui: gettext.NullTranslations
 ) -> None:
     _ = ui.gettext
     notice = soup.new_tag("aside", attrs={"class": NOTICE_CLASS, "role": "note", "aria-label": _("Translation notice")})
-    p = soup.new_tag("p")
-    p.append(NavigableString(_("This page is a machine translation of the original in {language}.").format(
+    message = soup.new_tag("div")
+    message.append(NavigableString(_("This page is a machine translation of the original in {language}.").format(
         language=language_name(source, target, capitalize=target == "en")) + " "))
     link = soup.new_tag("a", attrs={"href": original_href, "hreflang": source})
     link.append(NavigableString(_("Read the original")))
-    p.append(link)
-    notice.append(p)
+    message.append(link)
+    notice.append(message)
     nav = soup.new_tag("nav", attrs={"aria-label": _("Language")})
     items = soup.new_tag("ul")
     for lang in (source, target):
         li = soup.new_tag("li")
-        attrs = {"lang": lang, "hreflang": lang}
-        if lang == target:
-            attrs["aria-current"] = "page"
-            attrs["href"] = own_href
+        if lang == target:  # the current page: named, not linked
+            item = soup.new_tag("span", attrs={"lang": lang, "aria-current": "page"})
         else:
-            attrs["href"] = original_href
-        a = soup.new_tag("a", attrs=attrs)
-        a.append(NavigableString(language_name(lang)))
-        li.append(a)
+            item = soup.new_tag("a", attrs={"lang": lang, "hreflang": lang, "href": original_href})
+        item.append(NavigableString(language_name(lang)))
+        li.append(item)
         items.append(li)
     nav.append(items)
     notice.append(nav)

@@ -50,6 +50,7 @@ class SentenceSlot:
     segment_id: str
     text: str  # tagged, numbered from 1
     placeholders: dict[int, PageElement]  # number → the original element (reused when rendering)
+    before: str = " "  # what separates it from the previous sentence on the page
 
 
 @dataclass
@@ -245,10 +246,38 @@ def _split_run(run: Run, lang: str) -> None:
         run.trail = re.search(r"[ \t\n\r\f\v]*$", str(last)).group(0)  # type: ignore[union-attr]
     run.wrap = run.container.name not in TEXT_ONLY_CONTAINERS and run.container.find_parent("head") is None
     text = normalise_spaces(raw).strip()
-    pieces = _cut_sentences(text, lang)
-    for j, piece in enumerate(pieces, start=1):
+    menu = _menu_items(text)
+    pieces = menu if menu else [(" ", p) for p in _cut_sentences(text, lang)]
+    for j, (before, piece) in enumerate(pieces, start=1):
         renumbered, local = _renumber(piece, placeholders)
-        run.sentences.append(SentenceSlot(f"a11y-{run.id[1:]}-{j}", renumbered, local))
+        run.sentences.append(SentenceSlot(f"a11y-{run.id[1:]}-{j}", renumbered, local, before))
+
+
+def _menu_items(text: str) -> list[tuple[str, str]] | None:
+    """A run of inline elements with only punctuation between them ("News | About") is a
+    menu: each item is its own segment, so an engine cannot reorder or merge them."""
+    items: list[tuple[str, str]] = []
+    depth = 0
+    pos = 0
+    start = 0
+    gap = ""
+    for m in tagged.TAG_RE.finditer(text):
+        closing, _number, atom = m.groups()
+        if depth == 0 and not closing:
+            between = text[pos : m.start()]
+            if _LETTER.search(between):
+                return None
+            if atom:
+                continue
+            gap, start = between, m.start()
+        if not atom:
+            depth += -1 if closing else 1
+        if depth == 0 and closing:
+            items.append((gap if items else " ", text[start : m.end()]))
+            pos = m.end()
+    if _LETTER.search(text[pos:]) or len(items) < 2:
+        return None
+    return items
 
 
 def _cut_sentences(text: str, lang: str) -> list[str]:

@@ -64,7 +64,7 @@ def _render_run(
         new_nodes.append(NavigableString(run.lead))
     for i, slot in enumerate(run.sentences):
         if i:
-            new_nodes.append(NavigableString(" "))
+            new_nodes.append(NavigableString(slot.before))
         text = texts.get(slot.segment_id, slot.text)
         children, problems = _build(soup, text, slot, decorate)
         if problems:

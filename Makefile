@@ -1,0 +1,44 @@
+# a11ykit — the two commands of the README:
+#   make demo   set everything up, then build the example article into Spanish (and back) under out/
+#   make test   set everything up, then run the whole test suite
+# Set-up is idempotent: apt packages (Debian 12), a .venv with a11ykit in editable mode, npm tools.
+
+SHELL := /bin/bash
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+A11YKIT := $(VENV)/bin/a11ykit
+APT_PACKAGES := apertium apertium-eng-spa espeak-ng libespeak-ng1 gettext chromium sox
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test setup apt venv node clean
+
+demo: setup
+	$(A11YKIT) build examples/cecot.html --to es --out out
+	$(A11YKIT) build examples/cecot.es.html --to en --out out
+
+test: setup
+	$(PY) -m pytest -q
+
+setup: apt venv node
+
+apt:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[argos,audio,test]'
+	touch $@
+
+node:
+	@if [ -f package.json ] && [ ! -d node_modules ]; then npm ci --no-audit --no-fund --loglevel=error; fi
+
+clean:
+	rm -rf out .pytest_cache

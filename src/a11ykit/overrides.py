@@ -1,0 +1,208 @@
+"""Translators' glossary overrides, and approved translations that contradict the glossary.
+
+An override proposes a different target form for one glossary term in one language
+(a house style: "Ley de Enemigos Extranjeros de 1798" rather than "Ley de Enemigos
+Extranjeros"), with who decided, when, why and a status. Only *approved* overrides
+change the glossary (:func:`apply_overrides`); the new form becomes the canonical
+one and the form it replaces is no longer accepted, so the page uses the new form
+everywhere and approved PO translations still using the old one are reported by
+:func:`approved_conflicts`.
+
+The file (``glossary/overrides.csv``) is CSV with a header, one override per line,
+written sorted by term, language, form and date so that a diff shows one line per
+decision::
+
+    term,lang,form,status,who,when,why
+    Alien Enemies Act,es,Ley de Enemigos Extranjeros de 1798,approved,Ana Ruiz,2025-03-02,house style
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import IO, Literal
+
+from a11ykit import tagged
+from a11ykit.errors import GlossaryError
+from a11ykit.model import LANGUAGES, Document, Glossary, Term, Violation
+from a11ykit.qa import term_forms, term_mismatches
+
+OverrideStatus = Literal["proposed", "approved", "rejected"]
+STATUSES: tuple[OverrideStatus, ...] = ("proposed", "approved", "rejected")
+FIELDS = ("term", "lang", "form", "status", "who", "when", "why")
+
+
+@dataclass(frozen=True)
+class Override:
+    """A translator's decision on the target form of one term in one language."""
+
+    term: str  # the term's key (canonical English form) in the glossary
+    lang: str  # the language whose form changes
+    form: str  # the new canonical form in that language
+    status: OverrideStatus
+    who: str
+    when: datetime.date
+    why: str = ""
+    line: int = field(default=0, compare=False)  # where it was read, for messages
+
+
+def sort_key(override: Override) -> tuple[str, str, str, str, str, str]:
+    return (
+        override.term.casefold(),
+        override.term,
+        override.lang,
+        override.form,
+        override.when.isoformat(),
+        override.who,
+    )
+
+
+def _clean(value: str) -> str:
+    return " ".join(value.split())
+
+
+# --- the file ----------------------------------------------------------------------------
+
+
+def read_overrides(fileobj: IO[str], name: str = "overrides.csv") -> list[Override]:
+    """Read an overrides file (text mode, ``newline=""``). A malformed one raises
+    :class:`GlossaryError` naming the line."""
+    reader = csv.reader(fileobj)
+    header = next(reader, None)
+    if header is None:
+        return []
+    if [h.strip() for h in header] != list(FIELDS):
+        raise GlossaryError(
+            f"{name} line 1: the header must be {','.join(FIELDS)}", code="A11Y251"
+        )
+    overrides = []
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        overrides.append(_parse_row(row, name, reader.line_num))
+    return overrides
+
+
+def _parse_row(row: list[str], name: str, line: int) -> Override:
+    def fail(message: str) -> GlossaryError:
+        return GlossaryError(f"{name} line {line}: {message}", code="A11Y251")
+
+    if len(row) != len(FIELDS):
+        raise fail(f"expected {len(FIELDS)} fields ({','.join(FIELDS)}), found {len(row)}")
+    term, lang, form, status, who, when, why = (_clean(cell) for cell in row)
+    for label, value in (("term", term), ("form", form), ("who", who)):
+        if not value:
+            raise fail(f"the {label} is empty")
+    if lang not in LANGUAGES:
+        raise fail(f"unknown language {lang!r} (one of {', '.join(LANGUAGES)})")
+    if status not in STATUSES:
+        raise fail(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
+    try:
+        date = datetime.date.fromisoformat(when)
+    except ValueError:
+        raise fail(f"the date {when!r} is not YYYY-MM-DD") from None
+    return Override(term, lang, form, status, who, date, why, line=line)  # type: ignore[arg-type]
+
+
+def write_overrides(fileobj: IO[str], overrides: Iterable[Override]) -> None:
+    """Write overrides sorted, one per line (whitespace inside fields collapsed)."""
+    writer = csv.writer(fileobj, lineterminator="\n")
+    writer.writerow(FIELDS)
+    for o in sorted(overrides, key=sort_key):
+        writer.writerow(
+            [_clean(o.term), o.lang, _clean(o.form), o.status, _clean(o.who), o.when.isoformat(), _clean(o.why)]
+        )
+
+
+# --- the decisions -----------------------------------------------------------------------
+
+
+def _where(override: Override) -> str:
+    return f"line {override.line}" if override.line else f"{override.term!r} ({override.lang})"
+
+
+def apply_overrides(
+    glossary: Glossary, overrides: Sequence[Override]
+) -> tuple[Glossary, list[Override]]:
+    """The glossary with the approved overrides applied, and the proposed overrides
+    (for the report). Rejected ones are ignored.
+
+    An approved override for a term the glossary does not have, or two approved
+    overrides for the same term and language, raise :class:`GlossaryError`.
+    """
+    approved: dict[tuple[str, str], Override] = {}
+    for override in overrides:
+        if override.status != "approved":
+            continue
+        if glossary.find(override.term) is None:
+            raise GlossaryError(
+                f"overrides {_where(override)}: no glossary term {override.term!r}", code="A11Y252"
+            )
+        key = (override.term, override.lang)
+        if key in approved:
+            raise GlossaryError(
+                f"overrides {_where(approved[key])} and {_where(override)}: two approved forms "
+                f"for {override.term!r} in {override.lang}; reject one",
+                code="A11Y253",
+            )
+        approved[key] = override
+    terms = []
+    for term in glossary.terms:
+        key = term.key  # before an English override changes it
+        for lang in LANGUAGES:
+            override = approved.get((key, lang))
+            if override is not None:
+                term = _override_term(term, override)
+        terms.append(term)
+    proposed = [o for o in overrides if o.status == "proposed"]
+    return replace(glossary, terms=tuple(terms)), proposed
+
+
+def _override_term(term: Term, override: Override) -> Term:
+    old = term_forms(term, override.lang)
+    forms = dict(term.forms)
+    if term.kind == "keep":  # spell out every language before one changes
+        for lang in LANGUAGES:
+            forms.setdefault(lang, old)
+    rest = old[1:] if old else ()
+    forms[override.lang] = (override.form, *(f for f in rest if f != override.form))
+    kind = term.kind
+    if kind == "keep" and len({forms[lang] for lang in forms}) > 1:
+        kind = "map"
+    return replace(term, kind=kind, forms=forms)
+
+
+# --- approved PO translations against the glossary -----------------------------------------
+
+
+def approved_conflicts(
+    glossary: Glossary,
+    source_lang: str,
+    target_lang: str,
+    document: Document,
+    approved: Mapping[str, str],
+) -> list[Violation]:
+    """Approved translations (segment id → tagged text) in which a locked term of the
+    source does not appear as often as in the source (any accepted target form counts)."""
+    violations = []
+    for segment in document.segments:
+        text = approved.get(segment.id)
+        if text is None:
+            continue
+        for term, expected, found in term_mismatches(
+            glossary, source_lang, target_lang, tagged.plain(segment.text), tagged.plain(text)
+        ):
+            forms = term_forms(term, target_lang)
+            violations.append(
+                Violation(
+                    segment_id=segment.id,
+                    term=term.key,
+                    expected=forms[0] if forms else term.key,
+                    expected_count=expected,
+                    found_count=found,
+                    where="approved",
+                )
+            )
+    return violations

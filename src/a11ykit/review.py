@@ -1,0 +1,364 @@
+"""Translators' catalogs: a page's segments ⇄ a gettext PO file, through Babel.
+
+Every build writes ``LOCALES/<lang>/LC_MESSAGES/<stem>.po``; translators open it in
+Poedit, Weblate or Lokalize. One entry per segment:
+
+* ``msgctxt`` — the segment's stable id (also the row anchor of the review page);
+* ``msgid`` — the tagged source text (``<1>…</1>``, ``<2/>``);
+* ``msgstr`` — the translation; extracted comments (``#.``) name the engine, the
+  glossary terms of the sentence and the reasons to review; the location (``#:``)
+  is ``<file>#<block id>``, a file name without line number as gettext allows.
+
+What the flags mean, and what a rebuild does (:func:`update_catalog`):
+
+* **fuzzy, no** ``#| msgid`` — a machine suggestion. It is rewritten with the current
+  machine translation on every build, so a translator's edit that stays fuzzy is
+  lost: approve to keep (Poedit: untick *Needs Work*).
+* **not fuzzy, with a msgstr** — *approved*. While the ``msgid`` equals the source it
+  replaces the machine translation on the page (:func:`approved_translations`).
+* **source edited** — an approved entry becomes fuzzy, keeps the translator's old
+  msgstr as the suggestion (what ``msgmerge`` does, and what Poedit shows as
+  "needs work" with the old source in the diff view) and records the source it
+  translated in ``#| msgid`` (Babel's ``previous_id``). The new machine translation
+  is given in an extracted comment. If the source changes back to that
+  ``#| msgid``, the entry is approved again.
+* **segment gone** — the entry becomes obsolete (``#~``) and is kept. If the
+  segment returns with the same text, the entry comes back as fuzzy (Babel does
+  not write flags of obsolete entries, so whether it was approved is unknown).
+
+Babel's ``read_po`` does not read ``#|`` lines (python-babel/babel#206);
+:func:`read_catalog` does, so the previous msgid survives a round trip.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import IO
+
+from babel.messages.catalog import Catalog, Message
+from babel.messages.pofile import PoFileError, read_po, unescape, write_po
+
+from a11ykit import tagged
+from a11ykit.errors import InputError
+from a11ykit.model import Document, Segment, SegmentResult
+from a11ykit.qa import Problem, problem
+
+#: The gettext convention for both languages (what Poedit and msginit write).
+PLURAL_FORMS = {"en": "nplurals=2; plural=(n != 1);", "es": "nplurals=2; plural=(n != 1);"}
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
+
+HEADER_COMMENT = """\
+# {language} translation of {source}, written by a11ykit.
+#
+# Entries marked fuzzy hold machine suggestions and are rewritten on every
+# build. Clear the fuzzy flag (Poedit: untick "Needs Work") to approve a
+# translation: approved translations replace the machine output on the next
+# build, as long as the source sentence (msgid) is unchanged.
+#"""
+
+#: Flags Babel adds by guessing from the text; a sentence like "5% in" is not a format string.
+_GUESSED_FLAGS = {"python-format", "python-brace-format"}
+
+
+def catalog_path(locales_dir: str | Path, lang: str, stem: str) -> Path:
+    """Where the catalog of a page lives: ``LOCALES/<lang>/LC_MESSAGES/<stem>.po``."""
+    return Path(locales_dir) / lang / "LC_MESSAGES" / f"{stem}.po"
+
+
+def location(source_name: str, segment: Segment) -> tuple[str, None]:
+    """The ``#:`` reference of a segment: ``cecot.html#b12`` (no line number)."""
+    return (f"{source_name}#{segment.block}", None)
+
+
+# --- reading and writing ------------------------------------------------------------
+
+
+def read_catalog(fileobj: IO[bytes] | IO[str]) -> Catalog:
+    """Read a PO file (UTF-8), keeping ``#| msgid`` as ``Message.previous_id``."""
+    data = fileobj.read()
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"the PO file is not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    else:
+        text = data
+    lines, previous = _take_previous_ids(text.splitlines())
+    try:
+        catalog = read_po(lines, abort_invalid=True)
+    except PoFileError as exc:
+        raise InputError(f"cannot read the PO file, line {exc.lineno + 1}: {exc}") from None
+    except ValueError as exc:  # a bad header date, a bad plural index, …
+        raise InputError(f"cannot read the PO file: {exc}") from None
+    for message in [*_messages(catalog), *catalog.obsolete.values()]:
+        message.flags -= _GUESSED_FLAGS
+        if message.lineno in previous:  # never an obsolete one: those lines start "#~"
+            message.previous_id = [previous[message.lineno]]
+    return catalog
+
+
+def _take_previous_ids(lines: list[str]) -> tuple[list[str], dict[int, str]]:
+    """Blank the ``#|`` lines (Babel would read them as translator comments) and
+    return the previous msgid by the 1-based line number of the msgid it belongs to."""
+    out = list(lines)
+    previous: dict[int, str] = {}
+    pending: list[str] | None = None  # quoted pieces of the previous msgid
+    keyword = ""
+    for index, raw in enumerate(lines):
+        line = raw.strip()
+        if line.startswith("#~|"):
+            out[index] = ""
+            continue
+        if line.startswith("#|"):
+            out[index] = ""
+            body = line[2:].strip()
+            if body.startswith('"'):
+                if keyword == "msgid" and pending is not None:
+                    pending.append(body)
+            else:
+                keyword, _, rest = body.partition(" ")
+                if keyword == "msgid":
+                    pending = [rest.strip()]
+            continue
+        if pending is not None and line.startswith("msgid "):
+            previous[index + 1] = "".join(unescape(piece) for piece in pending)
+            pending, keyword = None, ""
+    return out, previous
+
+
+def write_catalog(fileobj: IO[bytes], catalog: Catalog) -> None:
+    """Write a PO file (UTF-8, 76 columns, entries in page order, obsolete ones last)."""
+    write_po(fileobj, catalog, width=76, include_previous=True)
+
+
+def catalog_bytes(catalog: Catalog) -> bytes:
+    buffer = io.BytesIO()
+    write_catalog(buffer, catalog)
+    return buffer.getvalue()
+
+
+# --- the model ↔ catalog merge -----------------------------------------------------------
+
+
+def _messages(catalog: Catalog) -> list[Message]:
+    """The entries, without the header."""
+    return [m for m in catalog if m.id]
+
+
+def _new_message(
+    segment: Segment,
+    string: str,
+    *,
+    fuzzy: bool,
+    previous: Sequence[str] = (),
+    auto_comments: Iterable[str] = (),
+    user_comments: Iterable[str] = (),
+    flags: Iterable[str] = (),
+    locations: Iterable[tuple[str, int | None]] = (),
+) -> Message:
+    message = Message(
+        segment.text,
+        string,
+        locations=list(locations),
+        flags=set(flags) - {"fuzzy"} | ({"fuzzy"} if fuzzy else set()),
+        auto_comments=list(auto_comments),
+        user_comments=list(user_comments),
+        previous_id=list(previous),
+        context=segment.id,
+    )
+    message.flags -= _GUESSED_FLAGS
+    return message
+
+
+def _auto_comments(segment: Segment, result: SegmentResult, engine: str) -> list[str]:
+    what = segment.role if segment.attribute is None else f"{segment.role}, {segment.attribute} attribute"
+    comments = [f"{what}; engine: {engine}" if engine else what]
+    for hit in result.hits:
+        line = f"glossary: {hit.source_form} → {hit.target_form}"
+        if line not in comments:
+            comments.append(line)
+    comments += [f"review: {flag}" for flag in dict.fromkeys(result.flags)]
+    return comments
+
+
+def new_catalog(
+    target_lang: str, *, stem: str, source_name: str, now: datetime.datetime | None = None
+) -> Catalog:
+    """An empty catalog with headers that Poedit and ``msgfmt --check`` accept."""
+    when = now or datetime.datetime.now(datetime.timezone.utc)
+    catalog = Catalog(
+        locale=target_lang,
+        domain=stem,
+        header_comment=HEADER_COMMENT.format(
+            language=LANGUAGE_NAMES.get(target_lang, target_lang), source=source_name
+        ),
+        project=f"a11ykit-{stem}",
+        version=target_lang,
+        msgid_bugs_address="",
+        creation_date=when,
+        revision_date=when,
+        last_translator="a11ykit",
+        language_team=LANGUAGE_NAMES.get(target_lang, target_lang),
+        charset="utf-8",
+        fuzzy=False,
+    )
+    catalog.msgid_bugs_address = ""  # Babel would write a placeholder address
+    if target_lang in PLURAL_FORMS:
+        catalog.mime_headers = [("Plural-Forms", PLURAL_FORMS[target_lang])]
+    return catalog
+
+
+def update_catalog(
+    catalog: Catalog | None,
+    document: Document,
+    results: Sequence[SegmentResult],
+    *,
+    target_lang: str,
+    engine: str,
+    source_name: str,
+    now: datetime.datetime | None = None,
+) -> Catalog:
+    """The catalog after a build: one entry per segment that has a result, in page
+    order, merged with the translators' work in ``catalog`` (see the module doc).
+
+    Pure: ``catalog`` is not changed. ``engine`` is the engine's ``describe()``;
+    ``source_name`` the page's file name, used in locations. ``now`` (default: the
+    current time) dates a new catalog, or an old one whose source texts changed.
+    """
+    stem = Path(source_name).stem
+    if catalog is None:
+        new = new_catalog(target_lang, stem=stem, source_name=source_name, now=now)
+        old_active: dict[str, Message] = {}
+        old_obsolete: dict[str, list[tuple[object, Message]]] = {}
+    else:
+        new = copy.deepcopy(catalog)
+        old_active = {m.context: m for m in _messages(new) if m.context is not None}
+        old_obsolete = {}
+        for key, message in new.obsolete.items():
+            if message.context is not None:
+                old_obsolete.setdefault(message.context, []).append((key, message))
+        for message in _messages(new):
+            new.delete(message.id, message.context)
+            if message.context is None:  # not one of ours: keep it, out of the way
+                new.obsolete[message.id] = message
+    by_id = {r.segment_id: r for r in results}
+    source_changed = catalog is None
+    for segment in document.segments:
+        result = by_id.get(segment.id)
+        if result is None:
+            continue
+        old = old_active.pop(segment.id, None)
+        revived = False
+        if old is None:
+            for key, candidate in old_obsolete.get(segment.id, []):
+                if candidate.id == segment.text:
+                    old, revived = candidate, True
+                    del new.obsolete[key]
+                    break
+        if old is None or old.id != segment.text:
+            source_changed = True
+        new[segment.text] = _merged(segment, result, old, revived, engine, source_name)
+    for message in old_active.values():  # segments that disappeared
+        new.obsolete[(message.id, message.context)] = message
+        source_changed = True
+    if catalog is not None and source_changed:
+        new.creation_date = now or datetime.datetime.now(datetime.timezone.utc)
+    return new
+
+
+def _merged(
+    segment: Segment,
+    result: SegmentResult,
+    old: Message | None,
+    revived: bool,
+    engine: str,
+    source_name: str,
+) -> Message:
+    machine = result.machine
+    comments = _auto_comments(segment, result, engine)
+    keep = {
+        "locations": [location(source_name, segment)],
+        "user_comments": old.user_comments if old is not None else [],
+        "flags": (old.flags - _GUESSED_FLAGS) if old is not None else set(),
+    }
+    old_string = old.string if old is not None and isinstance(old.string, str) else ""
+    if old is None or not old_string:
+        return _new_message(segment, machine, fuzzy=bool(machine), auto_comments=comments, **keep)
+
+    def suggestion(previous: Sequence[str]) -> Message:
+        extra = [f"machine translation: {machine}"] if machine and machine != old_string else []
+        return _new_message(
+            segment, old_string, fuzzy=True, previous=previous, auto_comments=comments + extra, **keep
+        )
+
+    approved = not old.fuzzy and not revived
+    if old.id == segment.text:
+        if approved:
+            return _new_message(segment, old_string, fuzzy=False, auto_comments=comments, **keep)
+        if old.previous_id or revived:  # a translator's text waiting for review
+            return suggestion(old.previous_id)
+        return _new_message(  # a machine suggestion: refresh it
+            segment, machine or old_string, fuzzy=True, auto_comments=comments, **keep
+        )
+    if approved:  # the source was edited: keep the approved text as the suggestion
+        return suggestion([old.id])
+    if old.previous_id:  # edited again while waiting for review
+        if old.previous_id[0] == segment.text:  # back to the text that was approved
+            return _new_message(segment, old_string, fuzzy=False, auto_comments=comments, **keep)
+        return suggestion(old.previous_id)
+    return _new_message(segment, machine, fuzzy=bool(machine), auto_comments=comments, **keep)
+
+
+# --- what the build takes back ----------------------------------------------------------
+
+
+def _approved_entries(catalog: Catalog, document: Document) -> list[tuple[Segment, str]]:
+    by_context = {m.context: m for m in _messages(catalog) if m.context is not None}
+    entries = []
+    for segment in document.segments:
+        message = by_context.get(segment.id)
+        if message is None or message.fuzzy or message.id != segment.text:
+            continue
+        if isinstance(message.string, str) and message.string:
+            entries.append((segment, message.string))
+    return entries
+
+
+def approved_translations(catalog: Catalog, document: Document) -> dict[str, str]:
+    """Segment id → approved tagged translation, for the entries that are not fuzzy,
+    have a msgstr, have the current source text as msgid and keep its placeholders
+    (the others are reported by :func:`catalog_problems`)."""
+    return {
+        segment.id: string
+        for segment, string in _approved_entries(catalog, document)
+        if tagged.is_well_formed(string, segment.text)
+    }
+
+
+def catalog_problems(catalog: Catalog, document: Document) -> list[Problem]:
+    """Approved entries the build cannot use because their placeholders are broken."""
+    return [
+        problem(
+            "approved-tags",
+            segment.id,
+            "the approved translation does not keep the placeholders of the source; "
+            "the machine translation is used instead",
+        )
+        for segment, string in _approved_entries(catalog, document)
+        if not tagged.is_well_formed(string, segment.text)
+    ]
+
+
+def catalog_stats(catalog: Catalog) -> dict[str, int]:
+    """Counts for a status line: approved, fuzzy, untranslated and obsolete entries."""
+    messages = _messages(catalog)
+    return {
+        "approved": sum(1 for m in messages if m.string and not m.fuzzy),
+        "fuzzy": sum(1 for m in messages if m.string and m.fuzzy),
+        "untranslated": sum(1 for m in messages if not m.string),
+        "obsolete": len(catalog.obsolete),
+    }

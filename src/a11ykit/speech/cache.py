@@ -1,0 +1,81 @@
+"""The per-sentence audio cache: rebuild only what changed.
+
+A chunk is stored under a key made of everything that decides its sound: the text
+as spoken (after the lexicon, so a lexicon change re-synthesizes only the sentences
+it touches), the voice read back from espeak, the espeak version, rate and volume.
+Change one paragraph and only its sentences are synthesized again.
+
+Entries are ``.npz`` files written to a temporary name and renamed, so a crash
+never leaves half an entry; an entry that does not load or verify is a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from a11ykit.errors import SpeechError
+from a11ykit.speech.synth import Chunk, Word, verify_samples
+
+#: Bump when the stored format or the synthesis settings behind a key change.
+CACHE_VERSION = 1
+
+
+def cache_key(*, text: str, voice: str, espeak: str, rate: int, volume: int) -> str:
+    """The key of one utterance: a hash of everything that decides its sound."""
+    fields = {
+        "v": CACHE_VERSION,
+        "text": text,
+        "voice": voice,
+        "espeak": espeak,
+        "rate": rate,
+        "volume": volume,
+    }
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+class ChunkCache:
+    """Chunks on disk under ``directory``, one file per key."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.npz"
+
+    def get(self, key: str, id: str) -> Chunk | None:
+        """The stored chunk renamed to ``id``, or None when missing or unusable (then it is removed)."""
+        path = self._path(key)
+        if not path.exists():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                samples = data["samples"].astype(np.int16)
+                sample_rate = int(data["sample_rate"])
+                words = tuple(Word(int(o), int(n), float(s)) for o, n, s in data["words"])
+            verify_samples(samples, sample_rate, id)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile, SpeechError):
+            path.unlink(missing_ok=True)
+            return None
+        return Chunk(id, samples, sample_rate, words)
+
+    def put(self, key: str, chunk: Chunk) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        words = np.array(
+            [(w.offset, w.length, w.start) for w in chunk.words], dtype=np.float64
+        ).reshape(-1, 3)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, samples=chunk.samples, sample_rate=np.int64(chunk.sample_rate), words=words)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

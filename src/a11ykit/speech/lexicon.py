@@ -1,0 +1,75 @@
+"""The pronunciation lexicon: rewrite words before espeak reads them.
+
+A lexicon maps a written form to what espeak should read instead: a respelling
+("ais") or espeak phonemes in double brackets ("[[sEk'oUt]]", Kirshenbaum-style
+espeak phoneme codes, see ``espeak-ng -x``). It is applied to plain text rather
+than through SSML ``<sub>``/``<phoneme>``, which espeak supports only partly.
+
+Acronyms are why this exists: espeak spells "ICE" letter by letter inside a
+sentence, and Spanish readers say it "ais". Entries match whole words, case
+sensitively, so "ICE" the agency changes and "ice" the frozen water does not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from a11ykit.model import Glossary
+
+#: Built-in pronunciations, per page language. A glossary's ``pronunciations`` add to
+#: and override these (see :func:`lexicon_for`).
+DEFAULT_LEXICON: dict[str, dict[str, str]] = {
+    # CECOT: the Spanish acronym, said as one word, stress on the last syllable.
+    # ICE: said as the word "ice", never spelled out.
+    "en": {"CECOT": "[[sEk'oUt]]", "ICE": "ice"},
+    "es": {"CECOT": "Cecot", "ICE": "ais"},
+}
+
+_PHONEMES_RE = re.compile(r"\[\[[^\[\]]*\]\]")
+
+
+def lexicon_for(lang: str, glossary: Glossary | None = None) -> dict[str, str]:
+    """The lexicon for a page language: the built-in entries, then the glossary's, which win."""
+    lexicon = dict(DEFAULT_LEXICON.get(lang, {}))
+    if glossary is not None:
+        for term in glossary.terms:
+            said = term.pronunciations.get(lang)
+            if said:
+                for form in (*term.forms.get(lang, ()), *term.all_forms()):
+                    lexicon[form] = said
+    return lexicon
+
+
+def check_entry(written: str, said: str) -> None:
+    """Refuse entries espeak would misread: empty, multi-line, or unbalanced ``[[…]]``."""
+    if not written.strip() or not said.strip():
+        raise ValueError(f"empty lexicon entry {written!r} → {said!r}")
+    if any(ch in written + said for ch in "\r\n"):
+        raise ValueError(f"lexicon entry {written!r} spans lines")
+    if _PHONEMES_RE.sub("", said).count("[") or _PHONEMES_RE.sub("", said).count("]"):
+        raise ValueError(f"lexicon entry {written!r}: unbalanced [[…]] in {said!r}")
+
+
+def apply_lexicon(text: str, lexicon: Mapping[str, str]) -> str:
+    """The text espeak should read: page text with lexicon entries substituted.
+
+    Double brackets already in the page text are removed first, so only lexicon
+    entries can reach espeak as phonemes.
+    """
+    text = re.sub(r"\]{2,}", "]", re.sub(r"\[{2,}", "[", text))
+    if not lexicon:
+        return text
+    for written, said in lexicon.items():
+        check_entry(written, said)
+    pattern = re.compile(
+        "|".join(
+            rf"(?<!\w){re.escape(w)}(?!\w)" for w in sorted(lexicon, key=len, reverse=True)
+        )
+    )
+    return pattern.sub(lambda m: lexicon[m.group(0)], text)
+
+
+def uses_phonemes(text: str) -> bool:
+    """Whether espeak must read ``[[…]]`` in this text as phonemes."""
+    return bool(_PHONEMES_RE.search(text))

@@ -1,0 +1,313 @@
+"""One espeak-ng engine per worker process, one utterance per call, every output checked.
+
+pyttsx3's own loop fails in ways we cannot afford on Linux (several queued files
+keep only the last, ``runAndWait`` returns early or never, rate changes and unknown
+voices are ignored, a second engine hangs the first, ``say()`` runs ``aplay``).
+So :class:`Synthesizer` never uses that loop. It runs :mod:`a11ykit.speech.worker`
+in a process of its own and asks it for one sentence at a time:
+
+* every call has a timeout; a worker that does not answer in time is killed and
+  the call raises :class:`SpeechError`;
+* the voice is set once and read back; every answer carries the voice, rate and
+  volume espeak actually used, which must be the ones asked for;
+* every chunk is verified: samples present, long enough, not silent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from a11ykit.errors import SpeechError
+from a11ykit.speech.lexicon import uses_phonemes
+from a11ykit.speech.voices import Voice
+
+#: espeak's own default, in words per minute; the range espeak really honours.
+DEFAULT_RATE = 175
+MIN_RATE, MAX_RATE = 80, 450
+DEFAULT_VOLUME = 100
+
+#: Seconds allowed to start a worker, and for one call.
+START_TIMEOUT = 30.0
+CALL_TIMEOUT = 30.0
+
+#: A chunk shorter than this, or quieter than this peak (of full scale), is not speech.
+MIN_DURATION = 0.05
+MIN_PEAK = 0.01
+
+#: The longest text sent in one call; it also keeps a request well inside a pipe buffer.
+MAX_TEXT = 20_000
+
+
+@dataclass(frozen=True)
+class Word:
+    """Where a word starts in a chunk, as espeak reports it."""
+
+    offset: int  # character position in the spoken text, from 0
+    length: int
+    start: float  # seconds from the start of the chunk
+
+
+@dataclass(frozen=True, eq=False)
+class Chunk:
+    """The audio of one utterance: 16-bit mono samples and its word timings."""
+
+    id: str
+    samples: np.ndarray  # int16, mono
+    sample_rate: int
+    words: tuple[Word, ...] = ()
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+def verify_samples(samples: np.ndarray, sample_rate: int, what: str) -> None:
+    """Raise SpeechError unless the samples are long enough and not silent."""
+    if len(samples) == 0:
+        raise SpeechError(f"{what}: no audio was produced", code="A11Y505")
+    duration = len(samples) / sample_rate
+    if duration < MIN_DURATION:
+        raise SpeechError(f"{what}: only {duration * 1000:.0f} ms of audio", code="A11Y505")
+    full_scale = 32768.0 if samples.dtype == np.int16 else 1.0
+    peak = float(np.max(np.abs(samples.astype(np.float64)))) / full_scale
+    if peak < MIN_PEAK:
+        raise SpeechError(f"{what}: the audio is silent (peak {peak:.4f})", code="A11Y505")
+
+
+def check_rate(rate: int) -> int:
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise SpeechError(
+            f"speech rate {rate} is outside {MIN_RATE}–{MAX_RATE} words per minute", code="A11Y507"
+        )
+    return rate
+
+
+def _worker_env() -> dict[str, str]:
+    """The environment for a worker: ours, with a11ykit importable even when run from source."""
+    env = dict(os.environ)
+    src = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def _voice(data: dict[str, Any] | None) -> Voice | None:
+    if not data:
+        return None
+    return Voice(data["name"], data["identifier"], data["language"], int(data.get("gender", 0)))
+
+
+class Synthesizer:
+    """One espeak engine in a worker process of its own. Use it as a context manager.
+
+    ``voice`` is set and read back at start (None keeps espeak's default voice).
+    ``timeout`` bounds every call, in seconds.
+    """
+
+    def __init__(
+        self,
+        voice: str | None = None,
+        *,
+        timeout: float = CALL_TIMEOUT,
+        start_timeout: float = START_TIMEOUT,
+    ) -> None:
+        self.timeout = timeout
+        self._buffer = bytearray()
+        self._stderr = tempfile.TemporaryFile()
+        self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+            [sys.executable, "-m", "a11ykit.speech.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env=_worker_env(),
+        )
+        self.pid = self._proc.pid
+        try:
+            hello, _ = self._receive(start_timeout, "starting the speech worker")
+            self.sample_rate = int(hello["sample_rate"])
+            self.espeak_version = str(hello["espeak"])
+            self.voice = _voice(hello.get("voice"))
+            if voice is not None:
+                self.voice = self.set_voice(voice)
+        except BaseException:
+            self.close()
+            raise
+
+    # -- the calls --------------------------------------------------------------
+
+    def voices(self) -> list[Voice]:
+        """Every voice espeak lists (some may not be usable, see :func:`voices.usable`)."""
+        answer, _ = self._call({"op": "voices"}, "listing voices")
+        return [v for v in (_voice(d) for d in answer["voices"]) if v is not None]
+
+    def set_voice(self, name: str) -> Voice:
+        """Set the voice and return it as read back; raise SpeechError if espeak did not take it.
+
+        After a refused voice the engine's state is unknown, so the worker is closed.
+        """
+        try:
+            answer, _ = self._call({"op": "voice", "name": name}, f"setting voice {name!r}")
+            voice = _voice(answer["voice"])
+            if voice is None or name.lower() not in voice.names():
+                raise SpeechError(f"espeak selected {voice} when asked for voice {name!r}")
+        except SpeechError as exc:
+            listing = ", ".join(sorted({v.language for v in self.voices()})) if self.alive else "?"
+            self.close()
+            raise SpeechError(f"{exc}; available voices: {listing}", code="A11Y501") from None
+        self.voice = voice
+        return voice
+
+    def synthesize(
+        self,
+        id: str,
+        text: str,
+        *,
+        rate: int = DEFAULT_RATE,
+        volume: int = DEFAULT_VOLUME,
+    ) -> Chunk:
+        """Speak one utterance into a verified chunk. ``text`` may hold ``[[…]]`` phonemes."""
+        if not text.strip():
+            raise SpeechError(f"{id}: nothing to say", code="A11Y505")
+        if len(text) > MAX_TEXT:
+            raise SpeechError(f"{id}: {len(text)} characters is too long for one utterance")
+        check_rate(rate)
+        if not 0 <= volume <= 200:
+            raise SpeechError(f"volume {volume} is outside 0–200", code="A11Y507")
+        request = {
+            "op": "synth",
+            "text": text,
+            "rate": rate,
+            "volume": volume,
+            "phonemes": uses_phonemes(text),
+        }
+        answer, payload = self._call(request, f"synthesizing {id}")
+        if answer["rate"] != rate or answer["volume"] != volume:
+            raise SpeechError(
+                f"{id}: espeak used rate {answer['rate']} and volume {answer['volume']}, "
+                f"not {rate} and {volume}"
+            )
+        used = _voice(answer["voice"])
+        if self.voice is not None and (used is None or used.identifier != self.voice.identifier):
+            raise SpeechError(f"{id}: espeak spoke with {used}, not {self.voice}")
+        samples = np.frombuffer(payload, dtype="<i2").astype(np.int16)
+        if len(samples) != answer["samples"]:
+            raise SpeechError(f"{id}: {len(samples)} samples received, {answer['samples']} announced")
+        sample_rate = int(answer["sample_rate"])
+        verify_samples(samples, sample_rate, id)
+        words = tuple(Word(w[0] - 1, w[1], w[2] / 1000) for w in answer["words"])
+        return Chunk(id, samples, sample_rate, words)
+
+    def phonemes(self, text: str) -> str:
+        """espeak's phonemes for plain text in the current voice: to check lexicon entries."""
+        answer, _ = self._call({"op": "phonemes", "text": text}, "reading phonemes")
+        return str(answer["phonemes"])
+
+    # -- the process ------------------------------------------------------------
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def close(self) -> None:
+        """Stop the worker (killing it if it does not leave at once); safe to call twice."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            if proc.stdin:
+                try:
+                    proc.stdin.close()
+                except OSError:
+                    pass
+            try:
+                proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            if proc.stdout:
+                proc.stdout.close()
+        if not self._stderr.closed:
+            self._stderr.close()
+
+    def __enter__(self) -> Synthesizer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        proc = getattr(self, "_proc", None)
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+        if proc is not None:
+            self.close()
+
+    def _call(self, request: dict[str, Any], what: str) -> tuple[dict[str, Any], bytes]:
+        proc = self._proc
+        if proc is None or proc.stdin is None:
+            raise SpeechError(f"{what}: the speech worker is closed", code="A11Y504")
+        try:
+            proc.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
+            proc.stdin.flush()
+        except OSError:
+            self._fail(what, "the speech worker is gone")
+        return self._receive(self.timeout, what)
+
+    def _receive(self, timeout: float, what: str) -> tuple[dict[str, Any], bytes]:
+        deadline = time.monotonic() + timeout
+        header = json.loads(self._read(lambda buf: buf.find(b"\n") + 1, deadline, timeout, what))
+        size = int(header.get("bytes", 0))
+        payload = b""
+        if size:
+            payload = self._read(lambda buf: size if len(buf) >= size else 0, deadline, timeout, what)
+        if not header.get("ok"):
+            raise SpeechError(f"{what}: {header.get('error', 'the speech worker failed')}")
+        return header, payload
+
+    def _read(self, complete: Any, deadline: float, timeout: float, what: str) -> bytes:
+        """Read from the worker until ``complete(buffer)`` gives a length; kill it at the deadline."""
+        proc = self._proc
+        assert proc is not None and proc.stdout is not None
+        fd = proc.stdout.fileno()
+        while True:
+            size = complete(self._buffer)
+            if size:
+                data = bytes(self._buffer[:size])
+                del self._buffer[:size]
+                return data
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self._fail(what, f"no answer within {timeout:g} s; the worker was killed",
+                           code="A11Y503", kill=True)
+            ready, _, _ = select.select([fd], [], [], left)
+            if ready:
+                data = os.read(fd, 1 << 16)
+                if not data:
+                    self._fail(what, "the speech worker exited")
+                self._buffer += data
+
+    def _fail(self, what: str, reason: str, *, code: str = "A11Y504", kill: bool = False) -> None:
+        proc = self._proc
+        if proc is not None and kill:
+            proc.kill()
+        status = ""
+        if proc is not None:
+            try:
+                code_ = proc.wait(timeout=2)
+                status = f" (exit status {code_})"
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self._stderr.seek(0)
+        tail = self._stderr.read()[-300:].decode("utf-8", "replace").strip()
+        self.close()
+        raise SpeechError(f"{what}: {reason}{status}" + (f": {tail}" if tail else ""), code=code)
+

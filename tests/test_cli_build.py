@@ -1,0 +1,118 @@
+"""``a11ykit build`` from the command line: outputs, exit codes, one-line errors, nothing half-written."""
+
+from pathlib import Path
+
+import pytest
+
+from a11ykit.cli import main, make_parser
+
+PAGE = b"<!DOCTYPE html><html lang='en'><body><p>ICE detained him in March.</p></body></html>"
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Path:
+    path = tmp_path / "story.html"
+    path.write_bytes(PAGE)
+    return path
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_refused(capsys, out_dir: Path, *argv, match: str):
+    code, _, err = run(capsys, *argv, "--out", out_dir)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert match in err
+    assert not out_dir.exists() or list(out_dir.iterdir()) == []
+
+
+def test_build_writes_the_page_and_its_report(capsys, page, tmp_path):
+    code, out, _ = run(capsys, "build", page, "--to", "es", "--engine", "apertium", "--out", tmp_path / "out")
+    assert code == 0
+    assert (tmp_path / "out" / "story.es.html").is_file()
+    assert (tmp_path / "out" / "story.es.report.json").is_file()
+    assert "0 glossary violation(s)" in out
+
+
+def test_a_missing_file_is_refused(capsys, tmp_path):
+    assert_refused(capsys, tmp_path / "out", "build", tmp_path / "nope.html", "--to", "es", match="no such file")
+
+
+def test_a_directory_is_refused(capsys, tmp_path):
+    assert_refused(capsys, tmp_path / "out", "build", tmp_path, "--to", "es", match="is a directory")
+
+
+def test_an_empty_file_is_refused(capsys, tmp_path):
+    empty = tmp_path / "empty.html"
+    empty.write_bytes(b"")
+    assert_refused(capsys, tmp_path / "out", "build", empty, "--to", "es", match="empty")
+
+
+def test_a_binary_file_is_refused(capsys, tmp_path):
+    binary = tmp_path / "photo.html"
+    binary.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4)
+    assert_refused(capsys, tmp_path / "out", "build", binary, "--to", "es", match="binary")
+
+
+def test_a_file_that_is_not_html_is_refused(capsys, tmp_path):
+    text = tmp_path / "notes.html"
+    text.write_text("Just some notes, no markup at all.\n")
+    assert_refused(capsys, tmp_path / "out", "build", text, "--to", "es", match="does not look like HTML")
+
+
+def test_bytes_contradicting_the_declared_charset_are_refused(capsys, tmp_path):
+    bad = tmp_path / "bad.html"
+    bad.write_bytes('<meta charset="utf-8"><p>José</p>'.encode("cp1252"))
+    assert_refused(capsys, tmp_path / "out", "build", bad, "--to", "es", match="declares charset utf-8")
+
+
+def test_an_unsupported_language_is_refused(capsys, page, tmp_path):
+    assert_refused(capsys, tmp_path / "out", "build", page, "--to", "fr", match="unsupported target language 'fr'")
+
+
+def test_the_same_language_on_both_sides_is_refused(capsys, page, tmp_path):
+    assert_refused(capsys, tmp_path / "out", "build", page, "--to", "en", match="already in en")
+
+
+def test_a_malformed_glossary_is_refused_with_its_line(capsys, page, tmp_path):
+    g = tmp_path / "g.csv"
+    g.write_text("kind,en,es\nkeep,ICE\nmaybe,X,Y\n")
+    assert_refused(capsys, tmp_path / "out", "build", page, "--to", "es", "--glossary", g, match="g.csv:3: kind must be")
+
+
+def test_an_unknown_engine_is_refused(capsys, page, tmp_path):
+    assert_refused(capsys, tmp_path / "out", "build", page, "--to", "es", "--engine", "babelfish", match="unknown engine")
+
+
+def test_an_engine_that_is_not_installed_is_refused(capsys, page, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    assert_refused(capsys, tmp_path / "out", "build", page, "--to", "es", "--engine", "apertium", match="apt-get install apertium")
+
+
+def test_a_usage_error_is_one_line_and_exit_2(capsys, page):
+    with pytest.raises(SystemExit) as exc:
+        main(["build", str(page)])
+    assert exc.value.code == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_strict_makes_glossary_violations_exit_1(capsys, page, tmp_path, monkeypatch):
+    from a11ykit import translate
+
+    monkeypatch.setattr(translate.Translator, "violations",
+                        lambda self, sid, src, out, where="translation": [translate.Violation(sid, "ICE", "ICE", 1, 0)])
+    code, _, err = run(capsys, "build", page, "--to", "es", "--engine", "apertium", "--strict", "--out", tmp_path / "o")
+    assert code == 1 and "glossary violation" in err
+
+
+def test_every_command_has_help_text():
+    parser = make_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, command in sub.choices.items():
+        assert command.description or command.format_help(), name
+        helps = {a.help for a in sub._choices_actions if a.dest == name}
+        assert helps and all(helps), f"{name} has no help"

@@ -1,0 +1,110 @@
+"""End to end with the real Apertium engine on the example article, both directions."""
+
+import json
+import re
+
+import pytest
+
+from a11ykit.cli import main
+
+from pagecheck import counts, hrefs, raw_blocks, soup_without_additions, visible_and_attribute_text
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, examples_dir=None):
+    from conftest import EXAMPLES
+
+    out = tmp_path_factory.mktemp("out")
+    assert main(["build", str(EXAMPLES / "cecot.html"), "--to", "es", "--engine", "apertium", "--out", str(out), "--no-audio"] if _has_audio_flag() else
+                ["build", str(EXAMPLES / "cecot.html"), "--to", "es", "--engine", "apertium", "--out", str(out)]) == 0
+    assert main(["build", str(EXAMPLES / "cecot.es.html"), "--to", "en", "--engine", "apertium", "--out", str(out)]
+                + (["--no-audio"] if _has_audio_flag() else [])) == 0
+    return {
+        "en_src": (EXAMPLES / "cecot.html").read_text(encoding="utf-8"),
+        "es_src": (EXAMPLES / "cecot.es.html").read_text(encoding="utf-8"),
+        "es": (out / "cecot.es.html").read_text(encoding="utf-8"),
+        "en": (out / "cecot.en.html").read_text(encoding="utf-8"),
+        "es_report": json.loads((out / "cecot.es.report.json").read_text(encoding="utf-8")),
+    }
+
+
+def _has_audio_flag() -> bool:
+    from a11ykit.cli import make_parser
+
+    return "--no-audio" in make_parser()._subparsers._group_actions[0].choices["build"].format_help()
+
+
+def test_the_spanish_page_says_it_is_spanish(built):
+    assert re.search(r'<html[^>]*\blang="es"', built["es"])
+
+
+def test_the_alien_enemies_act_is_the_ley_de_enemigos_extranjeros(built):
+    assert "Ley de Enemigos Extranjeros" in built["es"]
+    assert "Alienígena" not in built["es"] and "alienígena" not in built["es"]
+
+
+def test_ice_is_never_hielo(built):
+    assert "hielo" not in built["es"].lower()
+
+
+@pytest.mark.parametrize("term", ["CECOT", "ICE"])
+def test_locked_acronyms_appear_as_often_as_in_the_source(built, term):
+    source = visible_and_attribute_text(soup_without_additions(built["en_src"]))
+    output = visible_and_attribute_text(soup_without_additions(built["es"]))
+    pattern = rf"(?<!\w){term}(?!\w)"
+    assert len(re.findall(pattern, output)) == len(re.findall(pattern, source))
+
+
+def test_every_link_target_is_kept_in_order(built):
+    assert hrefs(soup_without_additions(built["es"])) == hrefs(soup_without_additions(built["en_src"]))
+
+
+def test_the_structure_is_kept(built):
+    assert counts(soup_without_additions(built["es"])) == counts(soup_without_additions(built["en_src"]))
+
+
+@pytest.mark.parametrize("tag", ["script", "style"])
+def test_scripts_and_styles_are_byte_identical(built, tag):
+    source_blocks = raw_blocks(built["en_src"], tag)
+    assert source_blocks
+    for block in source_blocks:
+        assert block in built["es"]
+
+
+def test_the_comments_are_kept(built):
+    assert re.findall(r"<!--.*?-->", built["en_src"], re.S) == [
+        c for c in re.findall(r"<!--.*?-->", built["es"], re.S)
+    ]
+
+
+def test_almost_no_sentence_is_left_in_english(built):
+    report = built["es_report"]
+    sentences = [s for s in report["segments"] if s["kind"] == "sentence" and len(s["source"].split()) >= 4]
+    unchanged = [s for s in sentences if s["text"] == s["source"]]
+    assert len(unchanged) <= len(sentences) // 20, unchanged
+
+
+def test_the_report_has_no_glossary_violation(built):
+    assert built["es_report"]["summary"]["violations"] == 0
+
+
+def test_the_byline_date_is_in_spanish(built):
+    assert "25 de julio de 2026" in built["es"]
+
+
+def test_the_page_links_to_the_original_language_version(built):
+    assert re.search(r'<link[^>]*hreflang="en"', built["es"])
+
+
+def test_the_notice_comes_from_the_spanish_catalog(built):
+    assert "Esta página es una traducción automática del original en inglés." in built["es"]
+
+
+def test_spanish_source_translates_to_english_with_the_alien_enemies_act(built):
+    assert re.search(r'<html[^>]*\blang="en"', built["en"])
+    assert "Alien Enemies Act" in built["en"]
+
+
+def test_the_english_page_keeps_the_spanish_structure(built):
+    assert counts(soup_without_additions(built["en"])) == counts(soup_without_additions(built["es_src"]))
+    assert hrefs(soup_without_additions(built["en"])) == hrefs(soup_without_additions(built["es_src"]))

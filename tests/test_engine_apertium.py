@@ -1,0 +1,56 @@
+import pytest
+
+from a11ykit.engines.apertium import ApertiumEngine
+from a11ykit.engines.base import select_engine
+from a11ykit.errors import EngineError
+
+from engine_contract import EngineContract
+
+
+@pytest.fixture
+def engine():
+    return ApertiumEngine()
+
+
+class TestApertiumEnglishToSpanish(EngineContract):
+    pair = ("en", "es")
+
+
+class TestApertiumSpanishToEnglish(EngineContract):
+    pair = ("es", "en")
+
+
+def test_inline_tags_survive_and_stay_on_their_words(engine):
+    (out,) = engine.translate(["His account to <1>the investigators</1> is long."], "en", "es")
+    assert "<1>" in out and "</1>" in out
+    assert "detectives" in out.split("<1>")[1].split("</1>")[0] or "investigadores" in out
+
+
+def test_unknown_words_are_not_marked_with_stars(engine):
+    (out,) = engine.translate(["The zorblax was seen."], "en", "es")
+    assert "*" not in out and "zorblax" in out
+
+
+def test_a_sentence_starting_with_a_lock_token_keeps_the_next_word_lower_case(engine):
+    (out,) = engine.translate(["QZXA was built for the campaign."], "en", "es")
+    assert out.startswith("QZXA estuvo") or not out.split()[1][0].isupper()
+
+
+def test_the_whole_batch_is_one_process_call(engine, monkeypatch):
+    import subprocess
+
+    calls = []
+    real = subprocess.run
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counting)
+    engine.translate([f"Sentence number {i}." for i in range(40)], "en", "es")
+    assert len([c for c in calls if "-f" in c]) == 1
+
+
+def test_an_unknown_engine_name_is_an_engine_error():
+    with pytest.raises(EngineError, match="unknown engine"):
+        select_engine("babelfish", "en", "es")

@@ -1,0 +1,142 @@
+"""The locked glossary: file format, matching, locking, verification."""
+
+import io
+
+import pytest
+
+from a11ykit.errors import GlossaryError
+from a11ykit.glossary import TermMatcher, load_glossary, read_glossary, write_glossary
+from a11ykit.model import Glossary
+from a11ykit.pipeline import build_page
+from a11ykit.translate import FLAG_GLOSSARY_FALLBACK, Translator
+
+from fakes import IdentityEngine, TokenDroppingEngine, UpperEngine
+
+HEADER = "kind,en,es,case,lang,abbr_en,abbr_es,say_en,say_es,note\n"
+
+
+def glossary(rows: str) -> Glossary:
+    return read_glossary(io.StringIO(HEADER + rows), "test.csv")
+
+
+TERMS = glossary(
+    "keep,CECOT,,exact,es,Terrorism Confinement Center,Centro de Confinamiento del Terrorismo,,,\n"
+    "keep,ICE,,exact,en,,,,,\n"
+    "keep,Tim Miller|Miller,,exact,,,,,,\n"
+    "map,Alien Enemies Act,Ley de Enemigos Extranjeros,ignore,,,,,,\n"
+    "map,Terrorism Confinement Center|Terrorism Confinement Centre,Centro de Confinamiento del Terrorismo,ignore,,,,,,\n"
+)
+
+
+def test_the_project_glossary_reads(examples_dir):
+    g = load_glossary(examples_dir.parent / "glossary" / "terms.csv")
+    assert g.find("Alien Enemies Act").canonical("es") == "Ley de Enemigos Extranjeros"
+
+
+def test_a_written_glossary_reads_back_the_same():
+    out = io.StringIO()
+    write_glossary(out, TERMS)
+    assert read_glossary(io.StringIO(out.getvalue())).terms == TERMS.terms
+
+
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        ("keep,CECOT\nfrob,X,Y,,,,,,,\n", r"test.csv:3: kind must be"),
+        ("map,Alien Enemies Act,,,,,,,,\n", r"test.csv:2: a map term needs"),
+        ("keep,ICE,,sometimes,,,,,,\n", r"test.csv:2: case must be"),
+        ('keep,"ICE,,,,,,,,\n', r"test.csv:2:"),
+        ("keep,ICE,,,,,,,,,,,\n", r"test.csv:2: 13 fields"),
+        ("keep,ICE\nkeep,ICE\n", r"test.csv:3: 'ICE' is already defined on line 2"),
+    ],
+)
+def test_a_malformed_glossary_names_the_line(rows, message):
+    with pytest.raises(GlossaryError, match=message):
+        glossary(rows)
+
+
+def test_an_unknown_column_is_refused():
+    with pytest.raises(GlossaryError, match="unknown column"):
+        read_glossary(io.StringIO("kind,en,es,colour\n"), "g.csv")
+
+
+def test_the_longest_term_wins():
+    matches = list(TermMatcher(TERMS).finditer("He told Tim Miller, and Miller agreed."))
+    assert [m.form for m in matches] == ["Tim Miller", "Miller"]
+
+
+def test_exact_case_terms_do_not_match_ordinary_words():
+    assert [m.form for m in TermMatcher(TERMS).finditer("The ice melted; ICE detained him.")] == ["ICE"]
+
+
+def test_case_insensitive_terms_match_any_case():
+    assert [m.form for m in TermMatcher(TERMS).finditer("the alien enemies act")] == ["alien enemies act"]
+
+
+def test_terms_match_on_word_boundaries_only():
+    assert list(TermMatcher(TERMS).finditer("ICEBERG and NICE")) == []
+
+
+def test_locked_terms_reach_the_engine_as_tokens():
+    engine = IdentityEngine()
+    Translator(engine, TERMS, "en", "es").translate_texts(["The Alien Enemies Act was used by ICE."])
+    assert engine.calls[0] == ["The QZXA was used by QZXB."]
+
+
+def test_mapped_terms_come_out_in_the_target_language():
+    out = Translator(UpperEngine(), TERMS, "en", "es").translate_texts(["The Alien Enemies Act was used."])
+    assert out["The Alien Enemies Act was used."][0] == "THE Ley de Enemigos Extranjeros WAS USED."
+
+
+def test_mapped_terms_work_from_spanish_to_english():
+    out = Translator(IdentityEngine(), TERMS, "es", "en").translate_texts(["Se usó la Ley de Enemigos Extranjeros."])
+    assert out["Se usó la Ley de Enemigos Extranjeros."][0] == "Se usó la Alien Enemies Act."
+
+
+def test_a_term_already_in_the_target_language_stays_as_written():
+    out = Translator(IdentityEngine(), TERMS, "es", "en").translate_texts(["Conocido como Terrorism Confinement Centre."])
+    assert out["Conocido como Terrorism Confinement Centre."][0] == "Conocido como Terrorism Confinement Centre."
+
+
+def test_numbers_with_separators_are_localised():
+    out = Translator(IdentityEngine(), Glossary(), "en", "es").translate_texts(["It cost 10,500 dollars and 3.5 more."])
+    assert out["It cost 10,500 dollars and 3.5 more."][0] == "It cost 10.500 dollars and 3,5 more."
+
+
+def test_a_lost_term_falls_back_to_translating_around_it():
+    out, flags, _ = Translator(TokenDroppingEngine(), TERMS, "en", "es").translate_texts(
+        ["The Alien Enemies Act was used by ICE in March."]
+    )["The Alien Enemies Act was used by ICE in March."]
+    assert out == "THE Ley de Enemigos Extranjeros WAS USED BY ICE IN MARCH."
+    assert flags == [FLAG_GLOSSARY_FALLBACK]
+
+
+def test_the_fallback_costs_one_more_engine_call_for_the_whole_document():
+    engine = TokenDroppingEngine()
+    Translator(engine, TERMS, "en", "es").translate_texts([f"Sentence {i} about ICE and CECOT." for i in range(20)])
+    assert len(engine.calls) == 2
+
+
+def test_a_violation_is_reported_when_a_term_does_not_come_out():
+    t = Translator(UpperEngine(), TERMS, "en", "es")
+    (v,) = t.violations("s1", "The Alien Enemies Act applies.", "La Ley de Enemigos Alienígenas aplica.")
+    assert (v.term, v.expected, v.expected_count, v.found_count) == ("Alien Enemies Act", "Ley de Enemigos Extranjeros", 1, 0)
+
+
+def test_an_approved_translation_that_breaks_a_term_is_a_violation():
+    page = build_page(b"<p>ICE detained him.</p>", source="en", target="es", engine=UpperEngine(), glossary=TERMS,
+                      approved={"a11y-1-1": "El hielo lo detuvo."})
+    (v,) = page.violations
+    assert v.where == "approved" and v.term == "ICE"
+
+
+def test_a_foreign_term_is_marked_with_its_language():
+    page = build_page(b"<p>His account to The Bulwark.</p>", source="en", target="es", engine=UpperEngine(),
+                      glossary=glossary("keep,The Bulwark,,exact,en,,,,,\n"))
+    assert '<span lang="en">The Bulwark</span>' in page.html
+
+
+def test_an_acronym_is_expanded_in_an_abbr_the_first_time_only():
+    page = build_page(b"<p>CECOT is big. CECOT is far.</p>", source="en", target="es", engine=UpperEngine(), glossary=TERMS)
+    assert page.html.count('<abbr title="Centro de Confinamiento del Terrorismo">CECOT</abbr>') == 1
+    assert page.html.count("CECOT") == 2

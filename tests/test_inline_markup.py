@@ -1,0 +1,74 @@
+"""Inline markup comes back around the right words, with every attribute."""
+
+from a11ykit.model import Glossary
+from a11ykit.pipeline import build_page
+from a11ykit.translate import FLAG_MARKUP_REALIGNED, FLAG_MARKUP_UNPLACED, place_inline
+
+from fakes import ReorderingEngine, TagDroppingEngine, UpperEngine
+
+LINK = '<p>His account to <a href="https://example.org/x" id="l1" class="ext" rel="author">Tim Miller</a> tracks.</p>'
+
+
+def build(html: str, engine) -> str:
+    return build_page(html.encode(), source="en", target="es", engine=engine, glossary=Glossary()).html
+
+
+def test_a_link_keeps_every_attribute_and_gets_its_translated_words():
+    html = build(LINK, UpperEngine())
+    assert '<a class="ext" href="https://example.org/x" id="l1" rel="author">TIM MILLER</a>' in html
+
+
+def test_an_engine_that_drops_tags_still_gets_the_link_around_its_words():
+    engine = TagDroppingEngine()
+    page = build_page(LINK.encode(), source="en", target="es", engine=engine, glossary=Glossary())
+    assert "HIS ACCOUNT TO <a" in page.html and ">TIM MILLER</a> TRACKS." in page.html
+    assert FLAG_MARKUP_REALIGNED in page.results[0].flags
+
+
+def test_placement_follows_the_words_when_the_engine_reorders_them():
+    tagged_text, unplaced = place_inline("<1>Court filings</1> suggest the latter.", "filings Court suggest the latter.", {1: "filings Court"})
+    assert tagged_text == "<1>filings Court</1> suggest the latter."
+    assert unplaced == []
+
+
+def test_a_tag_that_cannot_be_placed_is_kept_around_the_sentence_and_flagged():
+    tagged_text, unplaced = place_inline("See <1>this</1> now.", "Mira ahora.", {1: "esto"})
+    assert tagged_text == "<1>Mira ahora.</1>"
+    assert unplaced == [1]
+
+
+def test_unplaceable_markup_is_reported_in_the_result_flags():
+    page = build_page(b'<p>Look <a href="x">here</a> now please.</p>', source="en", target="es",
+                      engine=ReorderingEngine(), glossary=Glossary())
+    assert page.results[0].flags  # realigned or unplaced, never silent
+    assert page.html.count('href="x"') == 1
+
+
+def test_nested_markup_keeps_its_nesting():
+    html = build('<p>A <a href="x">link with <em>emphasis</em> inside</a>.</p>', UpperEngine())
+    assert '<a href="x">LINK WITH <em>EMPHASIS</em> INSIDE</a>' in html
+
+
+def test_atoms_come_back_byte_identical():
+    html = build('<p>Run <code class="c">rm -rf &lt;dir&gt;</code> now. <!-- keep me --> Yes.</p>', UpperEngine())
+    assert '<code class="c">rm -rf &lt;dir&gt;</code>' in html
+    assert "<!-- keep me -->" in html
+
+
+def test_the_flag_codes_are_stable():
+    assert (FLAG_MARKUP_REALIGNED, FLAG_MARKUP_UNPLACED) == ("markup-realigned", "markup-unplaced")
+
+
+def test_every_sentence_gets_an_id_on_the_page():
+    html = build("<p>One sentence. Another one.</p>", UpperEngine())
+    assert '<span class="a11y-s" id="a11y-1-1">ONE SENTENCE.</span> <span class="a11y-s" id="a11y-1-2">ANOTHER ONE.</span>' in html
+
+
+def test_the_title_gets_no_sentence_spans():
+    html = build("<html><head><title>My page. Yes.</title></head><body><p>x y z.</p></body></html>", UpperEngine())
+    assert "<title>MY PAGE. YES.</title>" in html
+
+
+def test_attribute_segments_are_written_back():
+    html = build('<img src="a.png" alt="A prison yard.">', UpperEngine())
+    assert 'alt="A PRISON YARD."' in html
