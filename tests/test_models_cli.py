@@ -74,9 +74,16 @@ def test_installing_a_file_that_is_not_a_package_exits_2(tmp_path: Path, capsys:
     assert "not a zip archive" in capsys.readouterr().err
 
 
+def test_install_with_one_language_asks_for_both(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["models", "install", "en"]) == 2
+    assert "give both languages" in capsys.readouterr().err
+
+
 def test_install_with_three_words_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["models", "install", "en", "es", "fr"]) == 2
-    assert "language pair" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:
+        main(["models", "install", "en", "es", "fr"])
+    assert usage.value.code == 2
+    assert "unrecognized arguments: fr" in capsys.readouterr().err
 
 
 def test_the_dir_flag_wins_over_the_environment(

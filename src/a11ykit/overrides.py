@@ -27,7 +27,7 @@ from typing import IO, Literal
 from a11ykit import tagged
 from a11ykit.errors import GlossaryError
 from a11ykit.model import LANGUAGES, Document, Glossary, Term, Violation
-from a11ykit.qa import term_forms, term_mismatches
+from a11ykit.qa import term_mismatches
 
 OverrideStatus = Literal["proposed", "approved", "rejected"]
 STATUSES: tuple[OverrideStatus, ...] = ("proposed", "approved", "rejected")
@@ -161,16 +161,15 @@ def apply_overrides(
 
 
 def _override_term(term: Term, override: Override) -> Term:
-    old = term_forms(term, override.lang)
     forms = dict(term.forms)
     if term.kind == "keep":  # spell out every language before one changes
         for lang in LANGUAGES:
-            forms.setdefault(lang, old)
-    rest = old[1:] if old else ()
+            forms.setdefault(lang, term.forms["en"])
+    rest = forms.get(override.lang, ())[1:]  # the old canonical form goes, variants stay
     forms[override.lang] = (override.form, *(f for f in rest if f != override.form))
     kind = term.kind
-    if kind == "keep" and len({forms[lang] for lang in forms}) > 1:
-        kind = "map"
+    if kind == "keep" and len(set(forms.values())) > 1:
+        kind = "map"  # a keep term has one set of forms; this one now has two
     return replace(term, kind=kind, forms=forms)
 
 
@@ -185,21 +184,22 @@ def approved_conflicts(
     approved: Mapping[str, str],
 ) -> list[Violation]:
     """Approved translations (segment id → tagged text) in which a locked term of the
-    source does not appear as often as in the source (any accepted target form counts)."""
+    source appears fewer times than in the source (any accepted target form counts;
+    the same rule as the build's violation check). ``source_lang`` is part of the
+    call for symmetry: source terms are found in either language's forms."""
     violations = []
     for segment in document.segments:
         text = approved.get(segment.id)
         if text is None:
             continue
         for term, expected, found in term_mismatches(
-            glossary, source_lang, target_lang, tagged.plain(segment.text), tagged.plain(text)
+            glossary, target_lang, tagged.plain(segment.text), tagged.plain(text)
         ):
-            forms = term_forms(term, target_lang)
             violations.append(
                 Violation(
                     segment_id=segment.id,
                     term=term.key,
-                    expected=forms[0] if forms else term.key,
+                    expected=term.canonical(target_lang),
                     expected_count=expected,
                     found_count=found,
                     where="approved",

@@ -20,6 +20,7 @@ from typing import Literal
 
 from a11ykit import tagged
 from a11ykit.errors import InputError
+from a11ykit.glossary import TermMatcher, count_target_forms
 from a11ykit.model import Document, Glossary, SegmentResult, Term, Violation
 
 Severity = Literal["error", "warning"]
@@ -76,50 +77,24 @@ def has_errors(problems: Iterable[Problem]) -> bool:
 # --- glossary terms in plain text -------------------------------------------------
 
 
-def term_forms(term: Term, lang: str) -> tuple[str, ...]:
-    """The forms of a term that count in text of language ``lang``."""
-    forms = term.forms.get(lang)
-    if forms:
-        return forms
-    if term.kind == "keep":  # the same in every language
-        return term.all_forms()
-    return ()
-
-
-@lru_cache(maxsize=1024)
-def _forms_regex(forms: tuple[str, ...], case_sensitive: bool) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(f) for f in sorted(set(forms), key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", 0 if case_sensitive else re.IGNORECASE)
-
-
-def count_term(term: Term, lang: str, text: str) -> int:
-    """How often any form of ``term`` for ``lang`` occurs in plain ``text``: whole words
-    only, under the term's case rule, overlapping variants counted once."""
-    forms = tuple(f for f in term_forms(term, lang) if f)
-    if not forms:
-        return 0
-    return len(_forms_regex(forms, term.case_sensitive).findall(text))
+@lru_cache(maxsize=8)
+def _matcher(glossary: Glossary) -> TermMatcher:
+    return TermMatcher(glossary)
 
 
 def term_mismatches(
-    glossary: Glossary, source_lang: str, target_lang: str, source: str, target: str
+    glossary: Glossary, target_lang: str, source: str, target: str
 ) -> list[tuple[Term, int, int]]:
-    """``(term, expected, found)`` for every term of the plain ``source`` whose count in
-    the plain ``target`` differs."""
+    """``(term, expected, found)`` for every locked term of the plain ``source`` that
+    the plain ``target`` has fewer times (any accepted target form counts). The same
+    rule as the build's own violation check: longest match first, whole words, each
+    term's case rule."""
     found_terms = []
-    for term in glossary.terms:
-        expected = count_term(term, source_lang, source)
-        if not expected:
-            continue
-        found = count_term(term, target_lang, target)
-        if found != expected:
+    for term, expected in _matcher(glossary).count(source).items():
+        found = count_target_forms(term, target, target_lang)
+        if found < expected:
             found_terms.append((term, expected, found))
     return found_terms
-
-
-def _expected_form(term: Term, lang: str) -> str:
-    forms = term_forms(term, lang)
-    return forms[0] if forms else term.key
 
 
 # --- checks -----------------------------------------------------------------------
@@ -152,18 +127,14 @@ def check_hrefs(source_hrefs: Sequence[str], output_hrefs: Sequence[str]) -> lis
     return problems
 
 
-def check_terms(
-    result: SegmentResult, glossary: Glossary, source_lang: str, target_lang: str
-) -> list[Problem]:
-    mismatches = term_mismatches(
-        glossary, source_lang, target_lang, tagged.plain(result.source), tagged.plain(result.text)
-    )
+def check_terms(result: SegmentResult, glossary: Glossary, target_lang: str) -> list[Problem]:
+    mismatches = term_mismatches(glossary, target_lang, tagged.plain(result.source), tagged.plain(result.text))
     return [
         problem(
             "term-count",
             result.segment_id,
             f"{term.key!r} appears {expected}× in the source but "
-            f"{_expected_form(term, target_lang)!r} {found}× in the output",
+            f"{term.canonical(target_lang)!r} only {found}× in the output",
         )
         for term, expected, found in mismatches
     ]
@@ -225,12 +196,11 @@ def check_untranslated(result: SegmentResult, glossary: Glossary) -> list[Proble
     source = tagged.plain(result.source)
     if source != tagged.plain(result.text) or not _WORD_RE.search(source):
         return []
-    rest = source
-    for term in glossary.terms:
-        forms = tuple(f for f in term.all_forms() if f)
-        if forms:
-            rest = _forms_regex(forms, term.case_sensitive).sub(" ", rest)
-    words = _WORD_RE.findall(rest)
+    pieces, pos = [], 0
+    for match in _matcher(glossary).finditer(source):
+        pieces.append(source[pos : match.start])
+        pos = match.end
+    words = _WORD_RE.findall(" ".join([*pieces, source[pos:]]))
     if not words or (len(words) <= MAX_NAME_WORDS and all(w[0].isupper() for w in words)):
         return []
     return [problem("untranslated", result.segment_id, "the output is the source text, unchanged")]
@@ -274,13 +244,11 @@ def check_consistency(results: Sequence[SegmentResult]) -> list[Problem]:
     return problems
 
 
-def check_result(
-    result: SegmentResult, glossary: Glossary, source_lang: str, target_lang: str
-) -> list[Problem]:
+def check_result(result: SegmentResult, glossary: Glossary, target_lang: str) -> list[Problem]:
     """Every per-segment check on one result."""
     return [
         *check_tags(result),
-        *check_terms(result, glossary, source_lang, target_lang),
+        *check_terms(result, glossary, target_lang),
         *check_numbers(result),
         *check_urls(result),
         *check_untranslated(result, glossary),
@@ -297,12 +265,14 @@ def run_checks(
     source_hrefs: Sequence[str] = (),
     output_hrefs: Sequence[str] = (),
 ) -> list[Problem]:
-    """All checks over a page, segments in reading order, page-level problems last."""
+    """All checks over a page, segments in reading order, page-level problems last.
+    (``source_lang`` is part of the call for symmetry; the term check finds source
+    terms in either language's forms, as the build does.)"""
     order = {segment.id: index for index, segment in enumerate(document.segments)}
     ordered = sorted(results, key=lambda r: order.get(r.segment_id, len(order)))
     problems: list[Problem] = []
     for result in ordered:
-        problems += check_result(result, glossary, source_lang, target_lang)
+        problems += check_result(result, glossary, target_lang)
     problems += check_consistency(ordered)
     problems += check_hrefs(source_hrefs, output_hrefs)
     return problems
@@ -315,8 +285,8 @@ def conflict_problems(violations: Iterable[Violation]) -> list[Problem]:
         problem(
             "approved-conflict",
             v.segment_id,
-            f"the approved translation has {v.expected!r} {v.found_count}× where the glossary "
-            f"locks {v.term!r} {v.expected_count}×; the machine translation is used instead",
+            f"the approved translation has {v.expected!r} {v.found_count}× but the source has "
+            f"the locked term {v.term!r} {v.expected_count}×; the approved text is not used",
         )
         for v in violations
         if v.where == "approved"

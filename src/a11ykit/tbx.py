@@ -222,6 +222,8 @@ def _read_term(entry: ET.Element, index: int, name: str) -> Term:
     kind = concept.get(KIND) or ("keep" if len(set(forms.values())) == 1 and len(forms) > 1 else "map")
     if kind not in ("keep", "map"):
         raise fail(f"unknown kind {kind!r} (keep or map)")
+    if kind == "keep" and len(set(forms.values())) > 1:
+        raise fail("a keep term has the same forms in every language; these differ")
     case = concept.get(CASE, "exact")
     if case not in ("exact", "ignore"):
         raise fail(f"unknown case rule {case!r} (exact or ignore)")

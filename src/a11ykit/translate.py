@@ -94,6 +94,8 @@ class Translator:
             value = parse_decimal(text, locale=self.source, strict=True)
         except NumberFormatError:
             return text
+        if format_decimal(value, locale=self.source) != text:
+            return text  # not written the source language's way ("4,500" in Spanish): leave it
         return format_decimal(value, locale=self.target)
 
     @staticmethod

@@ -37,8 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         f"(${models.INDEX_ENV} overrides the index), or install a downloaded .argosmodel file.",
     )
     install.add_argument(
-        "what", nargs="+", metavar="SOURCE TARGET | FILE", help="a language pair (en es) or a .argosmodel file"
+        "source", metavar="SOURCE|FILE", help="source language code (en), or a downloaded .argosmodel file"
     )
+    install.add_argument("target", nargs="?", metavar="TARGET", help="target language code (es), with SOURCE")
     _add_dir(install)
     install.set_defaults(func=run_install)
 
@@ -77,13 +78,15 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_install(args: argparse.Namespace) -> int:
     directory = models.package_dir(args.dir)
-    if len(args.what) == 1:
-        package = models.install_file(Path(args.what[0]), directory)
-    elif len(args.what) == 2:
-        source, target = args.what
-        package = models.install_from_index(source, target, directory, progress=terminal_progress())
+    if args.target is not None:
+        package = models.install_from_index(args.source, args.target, directory, progress=terminal_progress())
+    elif Path(args.source).is_file():
+        package = models.install_file(Path(args.source), directory)
     else:
-        raise InputError("give a language pair (a11ykit models install en es) or one .argosmodel file")
+        raise InputError(
+            f"{args.source}: no such file; to install from the Argos index give both languages, "
+            "e.g. 'a11ykit models install en es'"
+        )
     print(f"installed {package.source}→{package.target} {package.version} in {package.path}")
     return 0
 

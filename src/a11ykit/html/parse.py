@@ -255,11 +255,12 @@ def _split_run(run: Run, lang: str) -> None:
 
 def _menu_items(text: str) -> list[tuple[str, str]] | None:
     """A run of inline elements with only punctuation between them ("News | About") is a
-    menu: each item is its own segment, so an engine cannot reorder or merge them."""
+    menu: each item is its own segment, so an engine cannot reorder or merge them.
+    An atom between items (an icon) goes with the item after it."""
     items: list[tuple[str, str]] = []
     depth = 0
     pos = 0
-    start = 0
+    start: int | None = None
     gap = ""
     for m in tagged.TAG_RE.finditer(text):
         closing, _number, atom = m.groups()
@@ -267,17 +268,30 @@ def _menu_items(text: str) -> list[tuple[str, str]] | None:
             between = text[pos : m.start()]
             if _LETTER.search(between):
                 return None
+            if start is None:
+                gap, start = between, m.start()
             if atom:
+                pos = m.end()
                 continue
-            gap, start = between, m.start()
         if not atom:
             depth += -1 if closing else 1
         if depth == 0 and closing:
-            items.append((gap if items else " ", text[start : m.end()]))
-            pos = m.end()
-    if _LETTER.search(text[pos:]) or len(items) < 2:
+            items.append((gap if items else " ", text[start : m.end()]))  # type: ignore[index]
+            pos, start = m.end(), None
+    rest = text[pos:] if start is None else text[last_end(items, text) :]
+    if _LETTER.search(rest) or len(items) < 2:
         return None
+    if rest.strip():  # trailing atoms or punctuation stay with the last item
+        gap_last, last = items[-1]
+        items[-1] = (gap_last, last + rest.rstrip())
     return items
+
+
+def last_end(items: list[tuple[str, str]], text: str) -> int:
+    """Where the last menu item ends in ``text``."""
+    if not items:
+        return 0
+    return text.rindex(items[-1][1]) + len(items[-1][1])
 
 
 def _cut_sentences(text: str, lang: str) -> list[str]:

@@ -20,6 +20,7 @@ A11Y507 rate or volume out of range; A11Y500 anything else.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 import threading
@@ -34,6 +35,8 @@ from a11ykit.errors import InputError
 from a11ykit.progress import Progress, no_progress
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from a11ykit.speech.synth import Chunk, Synthesizer
     from a11ykit.speech.voices import Voice
 
@@ -44,6 +47,8 @@ KINDS = ("sentence", "heading", "image", "notice")
 PAUSE_AFTER = {"sentence": 0.35, "heading": 0.8, "image": 0.6, "notice": 0.6}
 PAUSE_BEFORE_HEADING = 0.8
 PAUSE_AT_END = 0.5
+
+Writer = Callable[[BinaryIO], None]
 
 
 @dataclass(frozen=True)
@@ -289,13 +294,13 @@ def synthesize_article(
     audio = encode.resample(timeline.samples, timeline.sample_rate, encode.OUTPUT_RATE)
     duration = len(audio) / encode.OUTPUT_RATE
 
-    def audio_writer(write: Callable[[BinaryIO, object, int], None], what: str) -> Callable[[BinaryIO], None]:
+    def encoded(write: Callable[[BinaryIO, np.ndarray, int], None], name: str, step: int) -> Writer:
         def run(f: BinaryIO) -> None:
             write(f, audio, encode.OUTPUT_RATE)
             f.flush()
             f.seek(0)
-            encode.verify_audio(f, duration=duration, what=what)
-            progress("encoding", 1 if what.endswith("opus") else 2, 2)
+            encode.verify_audio(f, duration=duration, what=name)
+            progress("encoding", step, 2)
 
         return run
 
@@ -303,8 +308,8 @@ def synthesize_article(
     paths = _write_all(
         Path(out_dir),
         {
-            names["opus"]: audio_writer(encode.write_opus, names["opus"]),  # type: ignore[arg-type]
-            names["mp3"]: audio_writer(encode.write_mp3, names["mp3"]),  # type: ignore[arg-type]
+            names["opus"]: encoded(encode.write_opus, names["opus"], 1),
+            names["mp3"]: encoded(encode.write_mp3, names["mp3"], 2),
             names["captions"]: _text(lambda f: write_vtt(f, cues)),
             names["chapters"]: _text(lambda f: write_vtt(f, chapters)),
             names["syncmap"]: _text(lambda f: write_syncmap(f, cues)),
@@ -324,10 +329,8 @@ def synthesize_article(
     )
 
 
-def _text(write: Callable[[TextIO], None]) -> Callable[[BinaryIO], None]:
+def _text(write: Callable[[TextIO], None]) -> Writer:
     def run(f: BinaryIO) -> None:
-        import io
-
         wrapper = io.TextIOWrapper(f, encoding="utf-8", newline="\n")
         write(wrapper)
         wrapper.flush()
@@ -336,7 +339,7 @@ def _text(write: Callable[[TextIO], None]) -> Callable[[BinaryIO], None]:
     return run
 
 
-def _write_all(out_dir: Path, writers: Mapping[str, Callable[[BinaryIO], None]]) -> dict[str, Path]:
+def _write_all(out_dir: Path, writers: Mapping[str, Writer]) -> dict[str, Path]:
     """Write every file to a temporary name first; rename them all only when all succeeded."""
     out_dir.mkdir(parents=True, exist_ok=True)
     temps: dict[str, str] = {}

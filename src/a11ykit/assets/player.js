@@ -1,0 +1,108 @@
+/* a11ykit read-along: highlight the sentence being narrated.
+ *
+ * Progressive enhancement: without this script the page, the audio player, its
+ * captions and chapters and the download links all work. With it, the sentence
+ * whose id is the active caption cue's id gets the class "a11y-current"
+ * (a visual highlight only: no ARIA, so screen readers are not interrupted).
+ */
+(function () {
+  "use strict";
+
+  var CURRENT = "a11y-current";
+
+  function captionsTrack(audio) {
+    for (var i = 0; i < audio.textTracks.length; i++) {
+      if (audio.textTracks[i].kind === "captions") {
+        return audio.textTracks[i];
+      }
+    }
+    return null;
+  }
+
+  function inView(element) {
+    var box = element.getBoundingClientRect();
+    var height = window.innerHeight || document.documentElement.clientHeight;
+    return box.bottom > 0 && box.top < height;
+  }
+
+  function init() {
+    var audio = document.getElementById("a11y-audio");
+    if (!audio || !audio.textTracks || !document.documentElement.classList) {
+      return;
+    }
+    var track = captionsTrack(audio);
+    if (!track) {
+      return;
+    }
+    // "hidden": cues load and cuechange fires (also after a seek) but nothing is drawn.
+    track.mode = "hidden";
+    var reduceMotion = window.matchMedia
+      ? window.matchMedia("(prefers-reduced-motion: reduce)")
+      : null;
+    var current = null;
+
+    function highlight(id) {
+      var element = id ? document.getElementById(id) : null;
+      if (element && !element.classList.contains("a11y-s")) {
+        element = null;
+      }
+      if (element === current) {
+        return;
+      }
+      // Follow the narration only if the reader was following it (the old sentence was visible).
+      var follow = current !== null && !audio.paused && inView(current);
+      var stale = document.querySelectorAll("." + CURRENT);
+      for (var i = 0; i < stale.length; i++) {
+        stale[i].classList.remove(CURRENT);
+      }
+      current = element;
+      if (element) {
+        element.classList.add(CURRENT);
+        if (follow && !inView(element)) {
+          element.scrollIntoView({
+            block: "center",
+            behavior: reduceMotion && reduceMotion.matches ? "auto" : "smooth"
+          });
+        }
+      }
+    }
+
+    function update() {
+      var cues = track.activeCues;
+      highlight(cues && cues.length ? cues[cues.length - 1].id : null);
+    }
+
+    track.addEventListener("cuechange", update);
+    audio.addEventListener("seeked", update);
+    audio.addEventListener("ended", function () {
+      highlight(null);
+    });
+
+    // While the narration plays, clicking a sentence (not a link, not a text selection) jumps there.
+    document.addEventListener("click", function (event) {
+      if (audio.paused || !event.target.closest || !track.cues) {
+        return;
+      }
+      var selection = window.getSelection ? window.getSelection() : null;
+      if (selection && !selection.isCollapsed) {
+        return;
+      }
+      if (event.target.closest("a, button, input, select, textarea, audio, video")) {
+        return;
+      }
+      var sentence = event.target.closest(".a11y-s");
+      var cue = sentence ? track.cues.getCueById(sentence.id) : null;
+      if (cue) {
+        audio.currentTime = cue.startTime;
+      }
+    });
+
+    update();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

@@ -1,0 +1,87 @@
+"""``a11ykit review check``: the QA problems of the last build, as an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from a11ykit.errors import InputError
+from a11ykit.l10n import check_language
+from a11ykit.pipeline import output_stem
+from a11ykit.qa import Problem, has_errors, problem_from_dict
+from a11ykit.review import catalog_path, catalog_stats, read_catalog
+
+DEFAULT_LOCALES = Path("locales")
+DEFAULT_OUT = Path("out")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "review",
+        help="check a built page and its translators' catalog",
+        description="Review what the last build of a page produced.",
+    )
+    sub = p.add_subparsers(dest="review_command", metavar="ACTION", parser_class=type(p))
+    sub.required = True
+    check = sub.add_parser(
+        "check",
+        help="print the QA problems of the last build; exit 1 if any is an error",
+        description="Read DIR/<stem>.<lang>.report.json written by 'a11ykit build', print its QA "
+        "problems and the state of the PO catalog. Exit 0 when no problem is an error, 1 when "
+        "one is, 2 when there is no usable report.",
+    )
+    check.add_argument("input", type=Path, metavar="INPUT.html", help="the article page that was built")
+    check.add_argument("--to", required=True, dest="target", metavar="LANG", help="target language of the build: es or en")
+    check.add_argument("--locales", default=DEFAULT_LOCALES, type=Path, metavar="DIR",
+                       help=f"translators' catalogs folder (default: {DEFAULT_LOCALES}/)")
+    check.add_argument("--out", default=DEFAULT_OUT, type=Path, metavar="DIR",
+                       help=f"the build's output folder (default: {DEFAULT_OUT}/)")
+    check.set_defaults(func=run_check)
+
+
+def load_problems(report_path: Path, build_hint: str) -> list[Problem]:
+    """The ``problems`` of a build report; InputError when it is missing or unusable."""
+    try:
+        data = json.loads(report_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"no build report at {report_path}; run '{build_hint}' first", code="A11Y110") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{report_path}: cannot read the report ({exc})", code="A11Y111") from None
+    problems = data.get("problems") if isinstance(data, dict) else None
+    if not isinstance(problems, list):
+        raise InputError(
+            f"{report_path}: the report has no 'problems' list; run '{build_hint}' again", code="A11Y111"
+        )
+    try:
+        return [problem_from_dict(p) for p in problems]
+    except InputError as exc:
+        raise InputError(f"{report_path}: {exc}", code="A11Y111") from None
+
+
+def format_problem(p: Problem) -> str:
+    where = p.segment_id or "page"
+    return f"{p.severity:7} {p.code:17} {where}: {p.message}"
+
+
+def run_check(args: argparse.Namespace) -> int:
+    target = check_language(args.target, "target language")
+    stem = output_stem(args.input)
+    report_path = args.out / f"{stem}.{target}.report.json"
+    problems = load_problems(report_path, f"a11ykit build {args.input} --to {target} --out {args.out}")
+    for p in problems:
+        print(format_problem(p))
+    errors = sum(1 for p in problems if p.severity == "error")
+    print(f"{stem} → {target}: {errors} error(s), {len(problems) - errors} warning(s)")
+    po = catalog_path(args.locales, target, stem)
+    if po.is_file():
+        with po.open("rb") as f:
+            stats = catalog_stats(read_catalog(f))
+        print(
+            f"catalog {po}: {stats['approved']} approved, {stats['fuzzy']} to review (fuzzy), "
+            f"{stats['untranslated']} untranslated, {stats['obsolete']} obsolete"
+        )
+    review_page = args.out / f"{stem}.{target}.review.html"
+    if review_page.is_file():
+        print(f"review page: {review_page}")
+    return 1 if has_errors(problems) else 0
