@@ -170,15 +170,23 @@ def build_package(
     target: str = "es",
     version: str = "0.1",
     text: str | None = None,
+    tokenizer: str = "sentencepiece",
 ) -> Path:
-    """Write ``translate-SRC_TGT-VERSION.argosmodel`` (a copy model) into ``out_dir``; returns its path."""
-    import sentencepiece as spm
+    """Write ``translate-SRC_TGT-VERSION.argosmodel`` (a copy model) into ``out_dir``; returns its path.
 
+    ``tokenizer="bpe"`` builds an older-style package with ``bpe.model`` (Moses + BPE).
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    sp_model = train_sentencepiece(corpus_text() if text is None else text)
-    processor = spm.SentencePieceProcessor(model_proto=sp_model)
-    vocabulary = [processor.id_to_piece(i) for i in range(processor.get_piece_size())]
+    corpus = corpus_text() if text is None else text
+    if tokenizer == "bpe":
+        name, model, vocabulary = "bpe.model", BPE_CODES.encode(), bpe_vocabulary(corpus, source)
+    else:
+        import sentencepiece as spm
+
+        name, model = "sentencepiece.model", train_sentencepiece(corpus)
+        processor = spm.SentencePieceProcessor(model_proto=model)
+        vocabulary = [processor.id_to_piece(i) for i in range(processor.get_piece_size())]
     folder = f"translate-{source}_{target}-{version.replace('.', '_')}"
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = Path(tmp) / "model"
@@ -186,14 +194,36 @@ def build_package(
         copy_model_spec(vocabulary).save(str(model_dir))
         files = {
             "metadata.json": json.dumps(metadata(source, target, version), indent=2).encode(),
-            "sentencepiece.model": sp_model,
+            name: model,
             "README.md": b"Test package: a CTranslate2 model that copies its input.\n",
         }
         for path in sorted(model_dir.iterdir()):
             files[f"model/{path.name}"] = path.read_bytes()
         archive = out_dir / f"{folder}.argosmodel"
-        write_zip(archive, {f"{folder}/{name}": data for name, data in files.items()}, folder)
+        write_zip(archive, {f"{folder}/{n}": data for n, data in files.items()}, folder)
     return archive
+
+
+#: A few subword-nmt merges (format 0.2); words without them split into letters, which is fine.
+BPE_CODES = "#version: 0.2\n" + "".join(
+    f"{pair}\n" for pair in ("e n", "e r", "d e", "e s", "a n", "o n", "r e", "t h", "th e</w>", "a r", "e l</w>")
+)
+
+
+def bpe_vocabulary(text: str, source: str) -> list[str]:
+    """Every token Moses + BPE makes of ``text``, letters with and without ``@@``; CTranslate2
+    maps anything else to ``<unk>``, and ``replace_unknowns`` puts the source token back."""
+    from argostranslate.apply_bpe import BPE
+    from sacremoses import MosesPunctNormalizer, MosesTokenizer
+
+    bpe = BPE(io.StringIO(BPE_CODES))
+    moses, normalizer = MosesTokenizer(source), MosesPunctNormalizer(source)
+    tokens: set[str] = set()
+    for line in text.splitlines():
+        tokens.update(bpe.segment_tokens(moses.tokenize(normalizer.normalize(line))))
+    letters = set(ALPHABET.replace(" ", ""))
+    tokens.update(letters | {f"{c}@@" for c in letters})
+    return ["<unk>", "<s>", "</s>", *sorted(tokens)]
 
 
 def write_zip(archive: Path, files: dict[str, bytes], folder: str | None = None) -> None:
@@ -214,14 +244,16 @@ def write_zip(archive: Path, files: dict[str, bytes], folder: str | None = None)
             zf.writestr(info, data)
 
 
-def cached_package(cache_dir: Path, source: str = "en", target: str = "es", version: str = "0.1") -> Path:
+def cached_package(
+    cache_dir: Path, source: str = "en", target: str = "es", version: str = "0.1", tokenizer: str = "sentencepiece"
+) -> Path:
     """The package built once into ``cache_dir`` (a test session's temp folder) and reused."""
-    cache_dir = Path(cache_dir)
+    cache_dir = Path(cache_dir) / tokenizer
     wanted = cache_dir / f"translate-{source}_{target}-{version.replace('.', '_')}.argosmodel"
     cache_dir.mkdir(parents=True, exist_ok=True)
     if not wanted.is_file():
         with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
-            build_package(Path(tmp), source, target, version).replace(wanted)
+            build_package(Path(tmp), source, target, version, tokenizer=tokenizer).replace(wanted)
     return wanted
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import ctranslate2
 import pytest
 from argos_package import cached_package, isolate_environment
+from engine_contract import EngineContract
 
 from a11ykit import models
 from a11ykit.engines import create_engine, select_engine
@@ -63,6 +64,10 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[list[str]], dict]]
 
 
 # --- the Engine contract ---------------------------------------------------------------
+
+
+class TestArgosWithTheCopyModel(EngineContract):
+    """The behaviour every engine shows, on the copy-model package."""
 
 
 def test_the_engine_meets_the_engine_protocol(engine: ArgosEngine) -> None:
@@ -145,6 +150,17 @@ def test_the_model_is_loaded_once_per_pair(engine: ArgosEngine, monkeypatch: pyt
     engine.translate(ARTICLE[:1], "en", "es")
     engine.translate(ARTICLE[1:], "en", "es")
     assert len(loads) == 1
+
+
+def test_an_older_bpe_package_translates_through_moses_and_bpe(
+    tmp_path_factory: pytest.TempPathFactory, packages: Path
+) -> None:
+    bpe_package = cached_package(
+        tmp_path_factory.getbasetemp() / "argos-package-cache", "es", "en", tokenizer="bpe"
+    )
+    models.install_file(bpe_package, packages)
+    sentences = ["Hernández Romero habló con QZXA y QZXB, ¿verdad?", "Zyxwv 日本 ĳ."]  # unknowns come back too
+    assert ArgosEngine(packages).translate(sentences, "es", "en") == sentences
 
 
 # --- settings ---------------------------------------------------------------------------

@@ -17,7 +17,11 @@ def page(tmp_path: Path) -> Path:
 
 
 def run(capsys, *argv):
-    code = main([str(a) for a in argv])
+    argv = [str(a) for a in argv]
+    if argv[0] == "build":  # keep tests out of the repository's locales/ and fast
+        out = Path(argv[argv.index("--out") + 1]) if "--out" in argv else Path("out")
+        argv += ["--locales", str(out.parent / "locales"), "--no-audio"]
+    code = main(argv)
     out, err = capsys.readouterr()
     return code, out, err
 

@@ -124,9 +124,13 @@ def test_a_violation_is_reported_when_a_term_does_not_come_out():
 
 
 def test_an_approved_translation_that_breaks_a_term_is_a_violation():
-    page = build_page(b"<p>ICE detained him.</p>", source="en", target="es", engine=UpperEngine(), glossary=TERMS,
-                      approved={"a11y-1-1": "El hielo lo detuvo."})
-    (v,) = page.violations
+    from a11ykit.html.parse import parse_page
+
+    document = parse_page(b"<p>ICE detained him.</p>").document
+    (result,) = Translator(UpperEngine(), TERMS, "en", "es").translate_document(
+        document, approved={"a11y-1-1": "El hielo lo detuvo."}
+    )
+    (v,) = result.violations
     assert v.where == "approved" and v.term == "ICE"
 
 

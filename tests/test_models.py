@@ -235,6 +235,15 @@ def test_a_package_without_a_model_is_refused(package_file: Path, packages: Path
     assert leftovers(packages) == []
 
 
+def test_a_package_without_a_tokenizer_is_refused(package_file: Path, packages: Path, tmp_path: Path) -> None:
+    archive = repack(
+        package_file, tmp_path / "p.argosmodel", lambda f: {k: v for k, v in f.items() if "sentencepiece" not in k}
+    )
+    with pytest.raises(ModelPackageError, match="no tokenizer"):
+        models.install_file(archive, packages)
+    assert leftovers(packages) == []
+
+
 def test_a_refused_archive_leaves_an_installed_package_alone(
     package_file: Path, packages: Path, tmp_path: Path
 ) -> None:

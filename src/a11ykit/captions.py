@@ -43,7 +43,7 @@ def parse_timestamp(text: str) -> float:
     if not match:
         raise ValueError(f"not a WebVTT timestamp: {text!r}")
     hours, minutes, secs, millis = match.groups()
-    return int(hours or 0) * 3600 + int(minutes) * 60 + int(secs) + int(millis) / 1000
+    return (((int(hours or 0) * 60 + int(minutes)) * 60 + int(secs)) * 1000 + int(millis)) / 1000
 
 
 def _check(cue: Cue) -> None:

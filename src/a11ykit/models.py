@@ -1,7 +1,8 @@
 """Argos model packages: where they live, and listing, installing and removing them.
 
 An Argos package (``.argosmodel``) is a zip of one folder holding ``metadata.json``,
-a CTranslate2 model in ``model/`` and a ``sentencepiece.model``. We read and write
+a CTranslate2 model in ``model/`` and a tokenizer: ``sentencepiece.model``, or
+``bpe.model`` in older packages (Argos's es→en 1.9 reportedly is one). We read and write
 that format ourselves instead of calling ``argostranslate.package``, because
 importing ``argostranslate`` creates folders and reads settings in the user's home,
 and its installer extracts archives without checking them.
@@ -283,11 +284,8 @@ def _package_from_metadata(folder: Path, metadata: dict, archive: str | None = N
 def _check_complete(folder: Path, label: str) -> None:
     if not (folder / "model" / "model.bin").is_file():
         raise ModelPackageError(f"{label} has no CTranslate2 model (model/model.bin)", code="A11Y406")
-    if not (folder / "sentencepiece.model").is_file():
-        raise ModelPackageError(
-            f"{label} has no sentencepiece.model (only SentencePiece packages are supported)",
-            code="A11Y406",
-        )
+    if not ((folder / "sentencepiece.model").is_file() or (folder / "bpe.model").is_file()):
+        raise ModelPackageError(f"{label} has no tokenizer (sentencepiece.model or bpe.model)", code="A11Y406")
 
 
 def _move_into_place(

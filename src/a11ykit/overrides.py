@@ -22,6 +22,7 @@ import csv
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import IO, Literal
 
 from a11ykit import tagged
@@ -206,3 +207,18 @@ def approved_conflicts(
                 )
             )
     return violations
+
+
+def load_overrides(path: Path) -> list[Override]:
+    """The overrides file beside a glossary; a missing file means no overrides."""
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            return read_overrides(f, str(path))
+    except FileNotFoundError:
+        return []
+    except UnicodeDecodeError as exc:
+        raise GlossaryError(f"{path}: not UTF-8 (byte {exc.start})", code="A11Y251") from None
+
+
+def overrides_path(glossary_path: Path) -> Path:
+    return glossary_path.parent / "overrides.csv"

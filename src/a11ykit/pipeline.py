@@ -10,7 +10,6 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +23,17 @@ from a11ykit.html.render import apply_translations, serialize
 from a11ykit.l10n import check_language, ui_translations
 from a11ykit.model import Document, Glossary, SegmentResult, Violation
 from a11ykit.progress import Progress, no_progress
+from a11ykit.overrides import Override, apply_overrides, approved_conflicts, load_overrides, overrides_path
+from a11ykit.qa import Problem, conflict_problems, run_checks
+from a11ykit.review import (
+    approved_translations,
+    catalog_bytes,
+    catalog_path,
+    catalog_problems,
+    read_catalog,
+    update_catalog,
+)
+from a11ykit.review_page import render_review_page
 from a11ykit.translate import Translator
 
 _STOPWORDS = {
@@ -46,6 +56,10 @@ class PageBuild:
     render_flags: dict[str, list[str]] = field(default_factory=dict)
     source_hrefs: list[str] = field(default_factory=list)
     output_hrefs: list[str] = field(default_factory=list)
+    speech: list = field(default_factory=list)  # SpeechItems, when the page gets a player
+    catalog: object = None  # the updated translators' catalog (babel Catalog)
+    problems: list[Problem] = field(default_factory=list)  # QA
+    conflicts: list[Violation] = field(default_factory=list)  # approved translations the glossary refused
 
     @property
     def violations(self) -> list[Violation]:
@@ -85,10 +99,13 @@ def build_page(
     name: str = "input",
     original_href: str = "",
     own_href: str = "",
-    approved: Mapping[str, str] | None = None,
+    catalog=None,  # noqa: ANN001 - the translators' babel Catalog from the last build
     locales_dir: Path | None = None,
+    audio_stem: str | None = None,
     progress: Progress = no_progress,
 ) -> PageBuild:
+    """Translate one page. With ``audio_stem``, the page also gets the audio player for
+    ``<audio_stem>.<target>.*`` and the result lists what the narration must say."""
     target = check_language(target, "target language")
     page = parse_page(data, name=name)
     source = check_language(source, "source language") if source else detect_language(page)
@@ -96,6 +113,11 @@ def build_page(
         raise InputError(f"{name}: the page is already in {source}; choose the other language with --to", code="A11Y108")
     page.document.lang = source
     source_hrefs = _hrefs(page)
+    # Translators' approved entries win, unless they break a locked term: then the glossary wins.
+    approved = approved_translations(catalog, page.document) if catalog is not None else {}
+    conflicts = approved_conflicts(glossary, source, target, page.document, approved)
+    for conflict in conflicts:
+        approved.pop(conflict.segment_id, None)
     translator = Translator(engine, glossary, source, target)
     results = translator.translate_document(page.document, approved=approved, progress=progress)
     texts = {r.segment_id: r.text for r in results}
@@ -104,13 +126,25 @@ def build_page(
         for flag in render_flags.get(result.segment_id, []):
             if flag not in result.flags:
                 result.flags.append(flag)
+    ui = ui_translations(target, locales_dir)
     localize_page(
         page,
         source=source,
         target=target,
         original_href=original_href or name,
         own_href=own_href,
-        ui=ui_translations(target, locales_dir),
+        ui=ui,
+    )
+    output_hrefs = _hrefs(page)
+    speech = add_player(page, target, audio_stem, ui) if audio_stem else []
+    engine_name = engine.describe()
+    new_catalog = update_catalog(
+        catalog, page.document, results, target_lang=target, engine=engine_name, source_name=Path(name).name
+    )
+    problems = (
+        run_checks(page.document, results, glossary, source, target, source_hrefs, output_hrefs)
+        + (catalog_problems(catalog, page.document) if catalog is not None else [])
+        + conflict_problems(conflicts)
     )
     return PageBuild(
         html=serialize(page.soup),
@@ -118,12 +152,40 @@ def build_page(
         results=results,
         source=source,
         target=target,
-        engine=engine.describe(),
+        engine=engine_name,
         warnings=page.warnings,
         render_flags=render_flags,
         source_hrefs=source_hrefs,
-        output_hrefs=_hrefs(page),
+        output_hrefs=output_hrefs,
+        speech=speech,
+        catalog=new_catalog,
+        problems=problems,
+        conflicts=conflicts,
     )
+
+
+def add_player(page: ParsedPage, lang: str, stem: str, ui) -> list:  # noqa: ANN001
+    """Put the accessible player on the page; return the items the narration reads."""
+    from a11ykit.html.reading import insert_player, speech_items
+    from a11ykit.speech.player import LABELS, player_fragment, player_tags
+
+    labels = {key: ui.gettext(text) for key, text in LABELS.items()}
+    head_html, body_html = player_tags(inline=True)
+    items = speech_items(page.soup, ui)
+    insert_player(page.soup, player_fragment(lang=lang, stem=stem, labels=labels), head_html, body_html)
+    return items
+
+
+def speech_items(data: bytes, lang: str | None = None, *, locales_dir: Path | None = None, name: str = "input") -> list:
+    """The spoken items of a page, in reading order. A page a11ykit built has sentence
+    spans already; an original page gets the same sentence ids it would get in a build."""
+    from a11ykit.html.reading import speech_items as read_items
+
+    page = parse_page(data, name=name)
+    lang = check_language(lang, "language") if lang else detect_language(page)
+    if not page.soup.find(class_="a11y-s"):
+        apply_translations(page, {s.id: s.text for s in page.document.segments})
+    return read_items(page.soup, ui_translations(lang, locales_dir))
 
 
 # --- files --------------------------------------------------------------------------------
@@ -138,6 +200,9 @@ class BuildOptions:
     glossary_path: Path = DEFAULT_GLOSSARY
     strict: bool = False
     locales_dir: Path | None = None
+    audio: bool = True
+    voice: str | None = None
+    cache_dir: Path | None = None
 
 
 @dataclass
@@ -175,6 +240,7 @@ def build_file(input_path: Path, options: BuildOptions, progress: Progress = no_
     source = None if options.source in ("auto", "", None) else check_language(options.source, "source language")
     data = read_input(input_path)
     glossary = load_glossary(options.glossary_path)
+    glossary, proposed = apply_overrides(glossary, load_overrides(overrides_path(Path(options.glossary_path))))
     # Language first (cheap), so a wrong pair fails before any engine is looked for.
     page_source = source or detect_language(parse_page(data, name=str(input_path)))
     if page_source == target:
@@ -183,6 +249,11 @@ def build_file(input_path: Path, options: BuildOptions, progress: Progress = no_
     stem = output_stem(input_path)
     out_dir = Path(options.out_dir)
     page_name = f"{stem}.{target}.html"
+    po_path = catalog_path(options.locales_dir or Path("locales"), target, stem)
+    catalog = None
+    if po_path.is_file():
+        with po_path.open("rb") as f:
+            catalog = read_catalog(f)
     original_href = os.path.relpath(input_path.resolve(), out_dir.resolve())
     build = build_page(
         data,
@@ -193,12 +264,25 @@ def build_file(input_path: Path, options: BuildOptions, progress: Progress = no_
         name=str(input_path),
         original_href=original_href,
         own_href=page_name,
+        catalog=catalog,
         locales_dir=options.locales_dir,
+        audio_stem=stem if options.audio else None,
         progress=progress,
     )
     report = make_report(build, input_path=input_path, glossary_path=Path(options.glossary_path), glossary=glossary)
+    report["proposed_overrides"] = [_override_dict(o) for o in proposed]
+    report["catalog"] = str(po_path)
+    if options.audio:
+        report["audio"] = narrate(build, out_dir, stem, glossary, options, progress)
     page_path = out_dir / page_name
     report_path = out_dir / f"{stem}.{target}.report.json"
+    review_path = out_dir / f"{stem}.{target}.review.html"
+    review_html = render_review_page(
+        build.document, build.results, build.problems,
+        source_lang=build.source, target_lang=target, stem=stem, po_path=str(po_path),
+    )
+    write_atomic(po_path, catalog_bytes(build.catalog).decode("utf-8"))
+    write_atomic(review_path, review_html)
     write_atomic(page_path, build.html)
     write_atomic(report_path, json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     if options.strict and build.violations:
@@ -206,6 +290,31 @@ def build_file(input_path: Path, options: BuildOptions, progress: Progress = no_
             f"{len(build.violations)} glossary violation(s) remain (see {report_path})", code="A11Y601"
         )
     return BuildOutcome(page_path, report_path, build, report)
+
+
+def narrate(build: PageBuild, out_dir: Path, stem: str, glossary: Glossary, options: BuildOptions, progress: Progress) -> dict:
+    """Synthesize the page's narration next to it; what happened goes into the report."""
+    from a11ykit.speech import synthesize_article
+    from a11ykit.speech.lexicon import lexicon_for
+
+    result = synthesize_article(
+        build.speech,
+        lang=build.target,
+        out_dir=out_dir,
+        stem=stem,
+        voice=options.voice,
+        lexicon=lexicon_for(build.target, glossary),
+        cache_dir=options.cache_dir or out_dir / ".speech-cache",
+        progress=progress,
+    )
+    return {
+        "voice": getattr(result.voice, "__dict__", str(result.voice)) if not isinstance(result.voice, str) else result.voice,
+        "files": {k: str(getattr(result, k)) for k in ("opus", "mp3", "captions", "chapters", "syncmap")},
+        "duration": result.duration,
+        "items": len(build.speech),
+        "synthesized": result.synthesized,
+        "cached": result.cached,
+    }
 
 
 def make_report(build: PageBuild, *, input_path: Path, glossary_path: Path, glossary: Glossary) -> dict:
@@ -242,12 +351,21 @@ def make_report(build: PageBuild, *, input_path: Path, glossary_path: Path, glos
             "sentences": sum(1 for s in build.document.segments if s.kind == "sentence"),
             "violations": len(build.violations),
             "flagged": len(build.flagged),
+            "problems": len(build.problems),
+            "approved": sum(1 for r in build.results if r.origin == "approved"),
         },
         "violations": [v.__dict__ for v in build.violations],
+        "conflicts": [v.__dict__ for v in build.conflicts],
+        "problems": [p.__dict__ for p in build.problems],
         "flagged": [{"id": r.segment_id, "flags": r.flags} for r in build.results if r.flags],
         "warnings": build.warnings,
         "segments": segments,
     }
+
+
+def _override_dict(o: Override) -> dict:
+    return {"term": o.term, "lang": o.lang, "form": o.form, "status": o.status, "who": o.who,
+            "when": o.when.isoformat(), "why": o.why}
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -257,6 +375,9 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a page is for serving
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -9,7 +9,11 @@ Poedit, Weblate or Lokalize. One entry per segment:
   glossary terms of the sentence and the reasons to review; the location (``#:``)
   is ``<file>#<block id>``, a file name without line number as gettext allows.
 
-What the flags mean, and what a rebuild does (:func:`update_catalog`):
+A rebuild pairs each segment with an entry of the previous catalog: same id and
+text; else the same text under another id (segment ids are positions, so a
+paragraph added above shifts them — the entry follows its sentence); else the most
+similar remaining entry (an edited sentence). What the flags mean, and what a
+rebuild does (:func:`update_catalog`):
 
 * **fuzzy, no** ``#| msgid`` — a machine suggestion. It is rewritten with the current
   machine translation on every build, so a translator's edit that stays fuzzy is
@@ -26,21 +30,26 @@ What the flags mean, and what a rebuild does (:func:`update_catalog`):
   segment returns with the same text, the entry comes back as fuzzy (Babel does
   not write flags of obsolete entries, so whether it was approved is unknown).
 
-Babel's ``read_po`` does not read ``#|`` lines (python-babel/babel#206);
-:func:`read_catalog` does, so the previous msgid survives a round trip.
+Babel's ``read_po`` does not read ``#|`` lines (python-babel/babel#206), and its
+``write_po`` wraps a long one as comment text, breaking the quoted string;
+:func:`read_catalog` and :func:`write_catalog` handle them, so the previous msgid
+survives a round trip and ``msgfmt --check`` accepts the file. Babel also guesses
+``python-format`` from a ``%`` in a sentence; those guessed flags are dropped.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime
+import difflib
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.pofile import PoFileError, read_po, unescape, write_po
+from babel.messages.pofile import PoFileError, generate_po, normalize, read_po, unescape
 
 from a11ykit import tagged
 from a11ykit.errors import InputError
@@ -130,9 +139,28 @@ def _take_previous_ids(lines: list[str]) -> tuple[list[str], dict[int, str]]:
     return out, previous
 
 
+WIDTH = 76
+
+
 def write_catalog(fileobj: IO[bytes], catalog: Catalog) -> None:
-    """Write a PO file (UTF-8, 76 columns, entries in page order, obsolete ones last)."""
-    write_po(fileobj, catalog, width=76, include_previous=True)
+    """Write a PO file (UTF-8, 76 columns, entries in page order, obsolete ones last).
+
+    Babel's own ``#|`` output re-wraps a long previous msgid as comment text,
+    breaking its quoted strings (``msgfmt`` then fails); so those lines are written
+    here, quoted line by line as ``msgmerge`` does.
+    """
+    messages = iter(list(catalog))  # the order generate_po writes them in: header first
+    current = None
+    after_msgctxt = False
+    for line in generate_po(catalog, width=WIDTH, include_previous=False):
+        starts_keywords = line.startswith("msgctxt ") or (line.startswith("msgid ") and not after_msgctxt)
+        if starts_keywords:
+            current = next(messages)
+            if current.previous_id:
+                quoted = normalize(current.previous_id[0], prefix="#| ", width=WIDTH)
+                fileobj.write(f"#| msgid {quoted}\n".encode(catalog.charset))
+        after_msgctxt = line.startswith("msgctxt ")
+        fileobj.write(line.encode(catalog.charset, "backslashreplace"))
 
 
 def catalog_bytes(catalog: Catalog) -> bytes:
@@ -232,42 +260,103 @@ def update_catalog(
     stem = Path(source_name).stem
     if catalog is None:
         new = new_catalog(target_lang, stem=stem, source_name=source_name, now=now)
-        old_active: dict[str, Message] = {}
-        old_obsolete: dict[str, list[tuple[object, Message]]] = {}
+        pool: list[_Old] = []
     else:
         new = copy.deepcopy(catalog)
-        old_active = {m.context: m for m in _messages(new) if m.context is not None}
-        old_obsolete = {}
-        for key, message in new.obsolete.items():
-            if message.context is not None:
-                old_obsolete.setdefault(message.context, []).append((key, message))
+        pool = [_Old(m, None) for m in _messages(new) if m.context is not None]
+        pool += [_Old(m, key) for key, m in new.obsolete.items() if m.context is not None]
         for message in _messages(new):
             new.delete(message.id, message.context)
             if message.context is None:  # not one of ours: keep it, out of the way
                 new.obsolete[message.id] = message
     by_id = {r.segment_id: r for r in results}
-    source_changed = catalog is None
-    for segment in document.segments:
-        result = by_id.get(segment.id)
-        if result is None:
-            continue
-        old = old_active.pop(segment.id, None)
-        revived = False
-        if old is None:
-            for key, candidate in old_obsolete.get(segment.id, []):
-                if candidate.id == segment.text:
-                    old, revived = candidate, True
-                    del new.obsolete[key]
-                    break
-        if old is None or old.id != segment.text:
-            source_changed = True
-        new[segment.text] = _merged(segment, result, old, revived, engine, source_name)
-    for message in old_active.values():  # segments that disappeared
-        new.obsolete[(message.id, message.context)] = message
-        source_changed = True
-    if catalog is not None and source_changed:
+    segments = [s for s in document.segments if s.id in by_id]
+    matches = _match(segments, pool)
+    for segment in segments:
+        old = matches.get(segment.id)
+        if old is not None and old.obsolete_key is not None:
+            del new.obsolete[old.obsolete_key]
+        message = _merged(
+            segment,
+            by_id[segment.id],
+            old.message if old else None,
+            old is not None and old.obsolete_key is not None,
+            engine,
+            source_name,
+        )
+        new[segment.text] = message
+    claimed = {id(old) for old in matches.values()}
+    for old in pool:  # segments that disappeared
+        if old.obsolete_key is None and id(old) not in claimed:
+            new.obsolete[(old.message.id, old.message.context)] = old.message
+    before = {(o.message.context, o.message.id) for o in pool if o.obsolete_key is None}
+    after = {(m.context, m.id) for m in _messages(new)}
+    if catalog is not None and before != after:
         new.creation_date = now or datetime.datetime.now(datetime.timezone.utc)
     return new
+
+
+@dataclass(eq=False)
+class _Old:
+    """An entry of the previous catalog; ``obsolete_key`` is set for obsolete ones."""
+
+    message: Message
+    obsolete_key: object
+
+    @property
+    def approved(self) -> bool:
+        return self.obsolete_key is None and bool(self.message.string) and not self.message.fuzzy
+
+
+#: How alike (difflib ratio of the plain texts) an edited sentence must be to its old entry.
+SIMILARITY_CUTOFF = 0.6
+
+
+def _match(segments: Sequence[Segment], pool: Sequence[_Old]) -> dict[str, _Old]:
+    """Pair segments with the previous entries, in three passes:
+
+    1. same id, same text;
+    2. same text anywhere (ids are positions, so a paragraph added above moves
+       every id after it): approved entries first, then the other active ones,
+       then obsolete ones;
+    3. an edited sentence: the most similar remaining active entry with a msgstr,
+       at least :data:`SIMILARITY_CUTOFF` alike, the same id winning ties.
+    """
+    matches: dict[str, _Old] = {}
+    taken: set[int] = set()
+
+    def claim(segment: Segment, old: _Old) -> None:
+        matches[segment.id] = old
+        taken.add(id(old))
+
+    for segment in segments:
+        for old in pool:
+            if id(old) not in taken and old.message.context == segment.id and old.message.id == segment.text:
+                claim(segment, old)
+                break
+    for segment in segments:
+        if segment.id in matches:
+            continue
+        same = [o for o in pool if id(o) not in taken and o.message.id == segment.text]
+        if same:
+            claim(segment, min(same, key=lambda o: (not o.approved, o.obsolete_key is not None)))
+    for segment in segments:
+        if segment.id in matches:
+            continue
+        text = tagged.plain(segment.text)
+        best: tuple[float, bool, _Old] | None = None
+        for old in pool:
+            if id(old) in taken or old.obsolete_key is not None or not old.message.string:
+                continue
+            matcher = difflib.SequenceMatcher(None, text, tagged.plain(old.message.id), autojunk=False)
+            if matcher.real_quick_ratio() < SIMILARITY_CUTOFF or matcher.quick_ratio() < SIMILARITY_CUTOFF:
+                continue
+            score = (matcher.ratio(), old.message.context == segment.id, old)
+            if score[0] >= SIMILARITY_CUTOFF and (best is None or score[:2] > best[:2]):
+                best = score
+        if best is not None:
+            claim(segment, best[2])
+    return matches
 
 
 def _merged(

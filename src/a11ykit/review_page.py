@@ -30,7 +30,7 @@ ORIGIN_LABELS = {
 _CSS = """
 :root { color: #1a1a1a; background: #ffffff; font-family: system-ui, sans-serif; line-height: 1.5; }
 body { margin: 0 auto; padding: 1rem; max-width: 110rem; }
-a { color: #0b4f9c; }
+a { color: #0a3f80; }
 a:focus, tr:target th { outline: 3px solid #1a1a1a; outline-offset: 2px; }
 table { border-collapse: collapse; width: 100%; table-layout: fixed; }
 caption { text-align: left; font-weight: bold; padding: 0.5rem 0; }
@@ -47,7 +47,7 @@ tr:target { background: #e3f0ff; }
 .edited { font-weight: bold; }
 ul.problems { margin: 0; padding-left: 1.1rem; }
 .sev-error { color: #8a1010; font-weight: bold; }
-.sev-warning { color: #6b4500; font-weight: bold; }
+.sev-warning { color: #5c3b00; font-weight: bold; }
 """.strip()
 
 

@@ -29,6 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help=f"locked glossary CSV (default: {DEFAULT_GLOSSARY})")
     p.add_argument("--locales", default=None, type=Path, metavar="DIR", help="gettext catalogs folder (default: locales/)")
     p.add_argument("--strict", action="store_true", help="exit 1 if glossary violations remain")
+    p.add_argument("--no-audio", dest="audio", action="store_false", help="skip the narrated audio and the player")
+    p.add_argument("--voice", default=None, metavar="VOICE", help="espeak-ng voice for the narration (default: per language)")
     p.set_defaults(func=run)
 
 
@@ -41,14 +43,22 @@ def run(args: argparse.Namespace) -> int:
         glossary_path=args.glossary,
         strict=args.strict,
         locales_dir=args.locales,
+        audio=args.audio,
+        voice=args.voice,
     )
     outcome = build_file(args.input, options, progress=terminal_progress())
     summary = outcome.report["summary"]
     print(f"wrote {outcome.page_path} and {outcome.report_path}")
     print(
         f"{summary['segments']} segments ({summary['sentences']} sentences) with {outcome.build.engine}; "
-        f"{summary['violations']} glossary violation(s); {summary['flagged']} flagged for review"
+        f"{summary['violations']} glossary violation(s); {summary['flagged']} flagged for review; "
+        f"{summary['problems']} QA problem(s); {summary['approved']} approved translation(s) used"
     )
+    print(f"translators' catalog: {outcome.report['catalog']}")
+    audio = outcome.report.get("audio")
+    if audio:
+        print(f"audio: {audio['files']['opus']} ({audio['duration']:.1f} s, voice {audio['voice']}); "
+              f"{len(audio['synthesized'])} sentence(s) synthesized, {len(audio['cached'])} from cache")
     for v in outcome.build.violations:
         print(f"  violation {v.segment_id}: {v.term!r} expected as {v.expected!r} "
               f"{v.expected_count}×, found {v.found_count}×", file=sys.stderr)

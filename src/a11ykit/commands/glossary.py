@@ -12,7 +12,7 @@ from pathlib import Path
 from a11ykit.errors import GlossaryError, InputError
 from a11ykit.glossary import DEFAULT_GLOSSARY, load_glossary, read_glossary, write_glossary
 from a11ykit.l10n import check_language
-from a11ykit.overrides import Override, read_overrides, sort_key, write_overrides
+from a11ykit.overrides import Override, load_overrides, read_overrides, sort_key, write_overrides
 from a11ykit.pipeline import write_atomic
 from a11ykit.tbx import read_tbx, write_tbx
 
@@ -140,16 +140,6 @@ def default_who() -> str:
     except (OSError, subprocess.SubprocessError):
         name = ""
     return name or os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
-
-
-def load_overrides(path: Path) -> list[Override]:
-    try:
-        with path.open(encoding="utf-8", newline="") as f:
-            return read_overrides(f, str(path))
-    except FileNotFoundError:
-        return []
-    except UnicodeDecodeError as exc:
-        raise GlossaryError(f"{path}: not UTF-8 (byte {exc.start})", code="A11Y251") from None
 
 
 def save_overrides(path: Path, overrides: list[Override]) -> None:

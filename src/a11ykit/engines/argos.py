@@ -19,6 +19,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
+from pathlib import Path
 from typing import Any
 
 from a11ykit import models, tagged
@@ -49,11 +50,52 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+class _SentencePiece:
+    """The tokenizer of most Argos packages (``sentencepiece.model``)."""
+
+    def __init__(self, path: Path) -> None:
+        import sentencepiece
+
+        self.processor = sentencepiece.SentencePieceProcessor(model_file=str(path))
+
+    def encode(self, sentences: list[str]) -> list[list[str]]:
+        return self.processor.encode(sentences, out_type=str)
+
+    def decode(self, tokens: list[str]) -> str:
+        return self.processor.decode(tokens)
+
+
+class _MosesBPE:
+    """The tokenizer of older packages (``bpe.model``): Moses, then subword-nmt BPE, as Argos does it.
+
+    ``argostranslate.apply_bpe`` is a standalone module: importing it does not run
+    ``argostranslate.settings``.
+    """
+
+    def __init__(self, path: Path, source: str, target: str) -> None:
+        from argostranslate.apply_bpe import BPE
+        from sacremoses import MosesDetokenizer, MosesPunctNormalizer, MosesTokenizer
+
+        self.normalizer = MosesPunctNormalizer(source)
+        self.tokenizer = MosesTokenizer(source)
+        self.detokenizer = MosesDetokenizer(target)
+        with open(path, encoding="utf-8") as codes:
+            self.bpe = BPE(codes)
+
+    def encode(self, sentences: list[str]) -> list[list[str]]:
+        return [
+            self.bpe.segment_tokens(self.tokenizer.tokenize(self.normalizer.normalize(s))) for s in sentences
+        ]
+
+    def decode(self, tokens: list[str]) -> str:
+        return self.detokenizer.detokenize(" ".join(tokens).replace("@@ ", "").split())
+
+
 @dataclass
 class _Loaded:
     package: models.InstalledPackage
     translator: Any  # ctranslate2.Translator
-    tokenizer: Any  # sentencepiece.SentencePieceProcessor
+    tokenizer: _SentencePiece | _MosesBPE
     target_prefix: str
     compute_type: str
 
@@ -129,12 +171,8 @@ class ArgosEngine:
                 code="A11Y321",
             )
         import ctranslate2
-        import sentencepiece
 
-        try:
-            tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(package.path / "sentencepiece.model"))
-        except (OSError, RuntimeError) as exc:
-            raise EngineError(f"cannot load {package.name}'s SentencePiece model: {exc}", code="A11Y322") from None
+        tokenizer = _open_tokenizer(package)
         translator, compute_type = self._open_translator(ctranslate2, package)
         prefix = package.metadata().get("target_prefix") or ""
         loaded = _Loaded(package, translator, tokenizer, str(prefix), compute_type)
@@ -164,7 +202,7 @@ class ArgosEngine:
         raise EngineError(f"cannot load {package.name}'s CTranslate2 model: {problem}", code="A11Y322")
 
     def _run(self, loaded: _Loaded, sentences: list[str]) -> list[str]:
-        pieces = loaded.tokenizer.encode(sentences, out_type=str)
+        pieces = loaded.tokenizer.encode(sentences)
         prefix = [[loaded.target_prefix]] * len(pieces) if loaded.target_prefix else None
         longest = max(len(p) for p in pieces)
         try:
@@ -186,6 +224,20 @@ class ArgosEngine:
                 text = text[len(loaded.target_prefix) :]
             outputs.append(tagged.escape(" ".join(text.split())))
         return outputs
+
+
+def _open_tokenizer(package: models.InstalledPackage) -> _SentencePiece | _MosesBPE:
+    sentencepiece_model = package.path / "sentencepiece.model"
+    try:
+        if sentencepiece_model.is_file():
+            return _SentencePiece(sentencepiece_model)
+        return _MosesBPE(package.path / "bpe.model", package.source, package.target)
+    except ImportError as exc:
+        raise EngineError(
+            f"{package.name} uses a BPE tokenizer, which needs {exc.name}; {_EXTRA_HINT}", code="A11Y320"
+        ) from None
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise EngineError(f"cannot load {package.name}'s tokenizer: {exc}", code="A11Y322") from None
 
 
 def _version(distribution: str) -> str:

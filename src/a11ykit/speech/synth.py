@@ -105,7 +105,7 @@ def _worker_env() -> dict[str, str]:
 def _voice(data: dict[str, Any] | None) -> Voice | None:
     if not data:
         return None
-    return Voice(data["name"], data["identifier"], data["language"], int(data.get("gender", 0)))
+    return Voice(data["name"], data["identifier"], data["language"])
 
 
 class Synthesizer:

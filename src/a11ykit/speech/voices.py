@@ -25,7 +25,6 @@ class Voice:
     name: str  # "Spanish (Latin America)"
     identifier: str  # "roa/es-419": what we set and what we read back
     language: str  # "es-419"
-    gender: int = 0  # espeak: 0 unknown, 1 male, 2 female
 
     def __str__(self) -> str:
         return f"{self.name} [{self.identifier}]"

@@ -66,32 +66,23 @@ class Engine:
             self._pcm.append(ctypes.string_at(wav, numsamples * 2))
         return 0
 
+    @staticmethod
+    def _describe(voice: Any) -> dict[str, Any]:
+        return {
+            "name": (voice.name or b"").decode("utf-8", "replace"),
+            "identifier": (voice.identifier or b"").decode("utf-8", "replace"),
+            # espeak packs "<priority byte><language>\0…"; the first is the main one
+            "language": (voice.languages or b"")[1:].decode("utf-8", "replace"),
+        }
+
     def voices(self) -> list[dict[str, Any]]:
-        out = []
-        for v in self.es.ListVoices(None):
-            languages = v.languages or b""
-            out.append(
-                {
-                    "name": (v.name or b"").decode("utf-8", "replace"),
-                    "identifier": (v.identifier or b"").decode("utf-8", "replace"),
-                    # espeak packs "<priority byte><language>\0…"; the first is the main one
-                    "language": languages[1:].decode("utf-8", "replace"),
-                    "gender": int(v.gender),
-                }
-            )
-        return out
+        return [self._describe(v) for v in self.es.ListVoices(None)]
 
     def current_voice(self) -> dict[str, Any] | None:
         voice = self.es.GetCurrentVoice()
         if not voice or not voice.contents.identifier:
             return None
-        v = voice.contents
-        return {
-            "name": (v.name or b"").decode("utf-8", "replace"),
-            "identifier": v.identifier.decode("utf-8", "replace"),
-            "language": (v.languages or b"")[1:].decode("utf-8", "replace"),
-            "gender": int(v.gender),
-        }
+        return self._describe(voice.contents)
 
     def set_voice(self, name: str) -> dict[str, Any]:
         result = self.es.SetVoiceByName(name.encode("utf-8"))

@@ -1,0 +1,71 @@
+"""What the narration reads, in reading order, and the player put on the page.
+
+Read: the notice (once), then within the article (``<article>``, else ``<main>``,
+else ``<body>``) every sentence span in order — headings as headings — and the
+description of every image, announced as an image. Scripts, styles and skipped
+elements have no sentence spans, so they are never read.
+"""
+
+from __future__ import annotations
+
+import gettext
+
+from bs4 import BeautifulSoup, Tag
+
+from a11ykit.html.localize import NOTICE_CLASS
+from a11ykit.html.parse import SKIP_TAGS, _element_translatable
+from a11ykit.html.render import SENTENCE_CLASS
+from a11ykit.speech import SpeechItem
+
+HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+PLAYER_CLASS = "a11y-listen"
+
+
+def speech_items(soup: BeautifulSoup, ui: gettext.NullTranslations) -> list[SpeechItem]:
+    """The spoken items of a rendered page (one with sentence spans). Images without an
+    id get one (``a11y-img-N``), since captions refer to page ids."""
+    items: list[SpeechItem] = []
+    notice = soup.find(class_=NOTICE_CLASS)
+    if isinstance(notice, Tag):
+        message = notice.find("div") or notice
+        notice["id"] = notice.get("id") or "a11y-notice"
+        text = " ".join(message.get_text(" ").split())
+        if text:
+            items.append(SpeechItem(str(notice["id"]), text, "notice"))
+    root = soup.find("article") or soup.find("main") or soup.find("body") or soup
+    image_number = 0
+    for el in root.find_all(True):
+        if el.find_parent(class_=PLAYER_CLASS) or el.find_parent(SKIP_TAGS):
+            continue
+        if el.name == "span" and SENTENCE_CLASS in (el.get("class") or []):
+            text = " ".join(el.get_text(" ").split())
+            if text:
+                kind = "heading" if el.find_parent(HEADINGS) else "sentence"
+                items.append(SpeechItem(str(el["id"]), text, kind))  # type: ignore[arg-type]
+        elif el.name == "img" and (el.get("alt") or "").strip() and _element_translatable(el):
+            if not el.get("id"):
+                image_number += 1
+                el["id"] = f"a11y-img-{image_number}"
+            description = " ".join(str(el["alt"]).split())
+            items.append(SpeechItem(str(el["id"]), ui.gettext("Image: {description}").format(description=description), "image"))
+    return items
+
+
+def insert_player(soup: BeautifulSoup, fragment: str, head_html: str, body_end_html: str) -> None:
+    """Put the player after the notice (or at the top of the body), its style in the head,
+    its script at the end of the body."""
+    player = BeautifulSoup(fragment, "html.parser")
+    section = player.find("section")
+    notice = soup.find(class_=NOTICE_CLASS)
+    body = soup.find("body")
+    if isinstance(notice, Tag):
+        notice.insert_after(section)
+    elif isinstance(body, Tag):
+        body.insert(0, section)
+    head = soup.find("head")
+    for html, parent, element_id in ((head_html, head, "a11y-player-style"), (body_end_html, body, "a11y-player-script")):
+        if not isinstance(parent, Tag):
+            continue
+        for tag in BeautifulSoup(html, "html.parser").find_all(True, recursive=False):
+            tag["id"] = element_id
+            parent.append(tag)

@@ -1,0 +1,93 @@
+"""The per-sentence cache: a rebuild synthesizes only what changed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from a11ykit.speech import SpeechItem, synthesize_article
+from a11ykit.speech.cache import ChunkCache, cache_key
+from a11ykit.speech.synth import Chunk, Word
+
+ITEMS = [
+    SpeechItem("h1", "Where Andry is now", "heading"),
+    SpeechItem("s1", "He is back with family in Venezuela."),
+    SpeechItem("s2", "ICE detains and removes people."),
+]
+
+
+def build(tmp_path, items=ITEMS, **options):
+    return synthesize_article(
+        items, lang="en", out_dir=tmp_path / "out", stem="a", cache_dir=tmp_path / "cache", workers=1, **options
+    )
+
+
+@pytest.fixture
+def built(tmp_path):
+    first = build(tmp_path)
+    assert first.synthesized == ["h1", "s1", "s2"] and first.cached == []
+    return first
+
+
+def test_an_unchanged_rebuild_synthesizes_nothing(tmp_path, built):
+    again = build(tmp_path)
+    assert again.synthesized == [] and again.cached == ["h1", "s1", "s2"]
+    assert again.cues == built.cues
+
+
+def test_changing_one_sentence_synthesizes_only_that_sentence(tmp_path, built):
+    changed = [*ITEMS[:2], SpeechItem("s2", "ICE detains people.")]
+    again = build(tmp_path, changed)
+    assert again.synthesized == ["s2"] and again.cached == ["h1", "s1"]
+    assert again.cues[2].end - again.cues[2].start < built.cues[2].end - built.cues[2].start
+
+
+def test_a_new_rate_synthesizes_everything_again(tmp_path, built):
+    assert build(tmp_path, rate=220).synthesized == ["h1", "s1", "s2"]
+
+
+def test_a_lexicon_change_synthesizes_only_the_sentences_it_touches(tmp_path, built):
+    again = build(tmp_path, lexicon={"ICE": "Immigration and Customs Enforcement"})
+    assert again.synthesized == ["s2"]
+
+
+def test_another_voice_synthesizes_everything_again(tmp_path, built):
+    assert build(tmp_path, voice="en-gb").synthesized == ["h1", "s1", "s2"]
+
+
+def test_a_damaged_cache_entry_is_synthesized_again(tmp_path, built):
+    for entry in (tmp_path / "cache").rglob("*.npz"):
+        entry.write_bytes(b"damaged")
+    again = build(tmp_path)
+    assert again.synthesized == ["h1", "s1", "s2"]
+    assert build(tmp_path).cached == ["h1", "s1", "s2"]
+
+
+# -- the cache itself, without espeak ------------------------------------------------------------
+
+KEY_FIELDS = {"text": "Hola.", "voice": "roa/es-419", "espeak": "1.51", "rate": 175, "volume": 100}
+
+
+@pytest.mark.parametrize(
+    ("field", "other"),
+    [("text", "Hola!"), ("voice", "roa/es"), ("espeak", "1.52"), ("rate", 176), ("volume", 90)],
+)
+def test_every_setting_that_changes_the_sound_changes_the_key(field, other):
+    assert cache_key(**KEY_FIELDS) != cache_key(**{**KEY_FIELDS, field: other})
+
+
+def test_a_stored_chunk_comes_back_under_the_asked_id(tmp_path):
+    samples = (np.sin(np.arange(4410) / 5) * 10000).astype(np.int16)
+    cache = ChunkCache(tmp_path)
+    cache.put("ab" * 32, Chunk("old", samples, 22050, (Word(0, 4, 0.0), Word(5, 3, 0.1))))
+    back = cache.get("ab" * 32, "new")
+    assert back.id == "new" and back.sample_rate == 22050
+    assert np.array_equal(back.samples, samples)
+    assert back.words == (Word(0, 4, 0.0), Word(5, 3, 0.1))
+    assert [p.name for p in tmp_path.rglob("*")] == ["ab", "ab" * 32 + ".npz"]  # no temp files left
+
+
+def test_a_stored_silent_chunk_is_a_miss(tmp_path):
+    cache = ChunkCache(tmp_path)
+    cache.put("cd" * 32, Chunk("s", np.zeros(4410, dtype=np.int16), 22050))
+    assert cache.get("cd" * 32, "s") is None

@@ -1,0 +1,256 @@
+"""Synthesis of an article: chunks, lexicon, outputs, timings, and the ``speak`` command."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+import soundfile
+
+from a11ykit.captions import read_vtt
+from a11ykit.cli import main
+from a11ykit.errors import InputError, SpeechError
+from a11ykit.model import Glossary, Term
+from a11ykit.speech import (
+    PAUSE_AFTER,
+    PAUSE_BEFORE_HEADING,
+    SpeechItem,
+    encode,
+    synthesize_article,
+)
+from a11ykit.speech.lexicon import DEFAULT_LEXICON, apply_lexicon, lexicon_for, uses_phonemes
+from a11ykit.speech.synth import Synthesizer
+
+ITEMS = [
+    SpeechItem("h1", "I Survived CECOT", "heading"),
+    SpeechItem("s1", "He entered CECOT believing he was being deported."),
+    SpeechItem("fig1", "Image: the prison seen from above.", "image"),
+    SpeechItem("h2", "Where Andry is now", "heading"),
+    SpeechItem("s2", "He is back with family."),
+]
+
+
+@pytest.fixture(scope="module")
+def article(tmp_path_factory):
+    out = tmp_path_factory.mktemp("article")
+    return synthesize_article(ITEMS, lang="en", out_dir=out, stem="cecot")
+
+
+@pytest.fixture(scope="module")
+def english():
+    with Synthesizer("en-us") as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def spanish():
+    with Synthesizer("es-419") as s:
+        yield s
+
+
+# -- a chunk ----------------------------------------------------------------------------
+
+
+def test_a_chunk_is_16_bit_mono_at_espeaks_rate(english):
+    chunk = english.synthesize("s1", "Hello there.")
+    assert chunk.samples.dtype == np.int16 and chunk.samples.ndim == 1
+    assert chunk.sample_rate == 22050
+    assert 0.3 < chunk.duration < 3
+
+
+def test_word_timings_point_into_the_text_in_order(english):
+    text = "Rights groups documented deaths."
+    chunk = english.synthesize("s1", text)
+    assert [text[w.offset : w.offset + w.length] for w in chunk.words] == [
+        "Rights",
+        "groups",
+        "documented",
+        "deaths",
+    ]
+    starts = [w.start for w in chunk.words]
+    assert starts == sorted(starts) and starts[-1] < chunk.duration
+
+
+# -- the lexicon ----------------------------------------------------------------------------
+
+
+def test_lexicon_entries_match_whole_words_case_sensitively():
+    lexicon = {"ICE": "ice"}
+    assert apply_lexicon("ICE agents, not ice, NICE or ICED.", lexicon) == "ice agents, not ice, NICE or ICED."
+
+
+def test_the_longest_entry_wins():
+    assert apply_lexicon("U.S. ICE", {"ICE": "ice", "U.S. ICE": "the agency"}) == "the agency"
+
+
+def test_brackets_in_page_text_cannot_inject_phonemes():
+    spoken = apply_lexicon("a [[h@'l@U]] b [[[x]]]", {})
+    assert not uses_phonemes(spoken)
+
+
+def test_glossary_pronunciations_join_and_override_the_built_in_lexicon():
+    term = Term(
+        kind="keep",
+        forms={"en": ("DNA",), "es": ("DNA",)},
+        pronunciations={"es": "de ene a"},
+    )
+    override = Term(kind="keep", forms={"en": ("ICE",), "es": ("ICE",)}, pronunciations={"es": "áis"})
+    lexicon = lexicon_for("es", Glossary((term, override)))
+    assert lexicon == {"CECOT": "Cecot", "ICE": "áis", "DNA": "de ene a"}
+
+
+def test_a_malformed_entry_is_refused():
+    with pytest.raises(ValueError, match="unbalanced"):
+        apply_lexicon("ICE", {"ICE": "[[aIs"})
+
+
+def test_in_spanish_ice_is_said_as_a_word_not_spelled(spanish):
+    raw = spanish.phonemes("El ICE detuvo a muchos.")
+    said = spanish.phonemes(apply_lexicon("El ICE detuvo a muchos.", DEFAULT_LEXICON["es"]))
+    assert "'aIs" in said and "'aIs" not in raw  # espeak alone spells it "i-ce-e"
+
+
+def test_in_spanish_cecot_is_one_word_stressed_on_the_last_syllable(spanish):
+    said = spanish.phonemes(apply_lexicon("Entró en el CECOT ayer.", DEFAULT_LEXICON["es"]))
+    assert "sek'ot" in said
+
+
+def test_in_english_ice_is_said_as_a_word_not_spelled(english):
+    raw = english.phonemes("The ICE agency.")
+    said = english.phonemes(apply_lexicon("The ICE agency.", DEFAULT_LEXICON["en"]))
+    assert "'aIs" in said and "i:" not in said.split("'aIs")[1].split()[0]
+    assert raw != said  # espeak alone spells it "I-C-E" here
+
+
+def test_in_english_cecot_is_read_from_its_phonemes_as_one_word(english):
+    spoken = apply_lexicon("He entered CECOT today.", DEFAULT_LEXICON["en"])
+    chunk = english.synthesize("s1", spoken)
+    assert len(chunk.words) == 4  # "[[sEk'oUt]]" is one word, not brackets and letters
+    plain = english.synthesize("s1", "He entered sekote today.")
+    assert chunk.duration == pytest.approx(plain.duration, rel=0.15)
+
+
+# -- the article ----------------------------------------------------------------------------------
+
+
+def test_the_article_writes_audio_captions_chapters_and_sync_map(article):
+    names = {p.name for p in article.opus.parent.iterdir()}
+    assert names == {
+        "cecot.en.opus",
+        "cecot.en.mp3",
+        "cecot.en.vtt",
+        "cecot.en.chapters.vtt",
+        "cecot.en.syncmap.json",
+    }
+
+
+def test_the_voice_is_reported_as_read_back(article):
+    assert article.voice.identifier == "gmw/en-US"
+    assert article.synthesized == [item.id for item in ITEMS] and article.cached == []
+
+
+def test_one_cue_per_item_with_the_item_id_and_page_text(article):
+    cues = read_vtt(io.StringIO(article.captions.read_text(encoding="utf-8")))
+    assert [(c.id, c.text) for c in cues] == [(i.id, i.text) for i in ITEMS]
+
+
+def test_cues_follow_each_other_with_longer_pauses_around_headings(article):
+    cues = article.cues
+    gaps = [round(b.start - a.end, 3) for a, b in zip(cues, cues[1:])]
+    assert gaps == [
+        PAUSE_AFTER["heading"],
+        PAUSE_AFTER["sentence"],
+        max(PAUSE_AFTER["image"], PAUSE_BEFORE_HEADING),
+        PAUSE_AFTER["heading"],
+    ]
+
+
+def test_chapters_are_the_headings_each_running_to_the_next(article):
+    chapters = read_vtt(io.StringIO(article.chapters.read_text(encoding="utf-8")))
+    by_id = {c.id: c for c in article.cues}
+    assert [(c.id, c.start) for c in chapters] == [("h1", 0.0), ("h2", round(by_id["h2"].start, 3))]
+    assert chapters[0].end == chapters[1].start
+    assert chapters[1].end == pytest.approx(article.duration, abs=0.001)
+
+
+def test_the_sync_map_matches_the_cues(article):
+    entries = json.loads(article.syncmap.read_text(encoding="utf-8"))
+    assert [(e["id"], e["start"], e["end"]) for e in entries] == [
+        (c.id, round(c.start, 3), round(c.end, 3)) for c in article.cues
+    ]
+
+
+def test_the_audio_lasts_as_long_as_the_timeline(article):
+    for path in (article.opus, article.mp3):
+        info = soundfile.info(path)
+        assert info.samplerate == encode.OUTPUT_RATE and info.channels == 1
+        assert info.frames / info.samplerate == pytest.approx(article.duration, abs=0.01)
+    assert article.cues[-1].end < article.duration
+
+
+def test_a_failed_encoding_leaves_no_outputs_and_no_temporary_files(tmp_path, monkeypatch):
+    def broken(fileobj, samples, rate):
+        fileobj.write(b"half an mp3")
+        raise SpeechError("encoder failed")
+
+    monkeypatch.setattr(encode, "write_mp3", broken)
+    with pytest.raises(SpeechError, match="encoder failed"):
+        synthesize_article(ITEMS[:2], lang="en", out_dir=tmp_path, stem="cecot")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        ([], "nothing to narrate"),
+        ([SpeechItem("s1", "a"), SpeechItem("s1", "b")], "share the id 's1'"),
+        ([SpeechItem("s1", " ")], "nothing to say"),
+        ([SpeechItem("s1", "a", "poem")], "unknown item kind"),  # type: ignore[arg-type]
+    ],
+)
+def test_bad_items_are_refused_before_any_synthesis(tmp_path, items, message):
+    with pytest.raises(InputError, match=message):
+        synthesize_article(items, lang="en", out_dir=tmp_path, stem="x")
+
+
+def test_progress_is_reported_per_sentence(tmp_path):
+    seen = []
+    synthesize_article(ITEMS[:2], lang="en", out_dir=tmp_path, stem="x", progress=lambda *a: seen.append(a))
+    assert [s for s in seen if s[0] == "speech"][-1] == ("speech", 2, 2)
+    assert seen[-1] == ("encoding", 2, 2)
+
+
+# -- the command -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_pipeline(monkeypatch):
+    """Stands in for the HTML layer's ``a11ykit.pipeline.speech_items`` (the lead's)."""
+    calls = []
+
+    def speech_items(html: bytes, lang: str) -> list[SpeechItem]:
+        calls.append((html, lang))
+        return [SpeechItem("s1", "Hola a todos.")]
+
+    import a11ykit.pipeline
+
+    monkeypatch.setattr(a11ykit.pipeline, "speech_items", speech_items, raising=False)
+    return calls
+
+
+def test_speak_writes_the_files_beside_the_page_by_default(tmp_path, fake_pipeline, capsys):
+    page = tmp_path / "cecot.es.html"
+    page.write_bytes(b"<p>Hola</p>")
+    assert main(["speak", str(page), "--lang", "es"]) == 0
+    assert fake_pipeline == [(b"<p>Hola</p>", "es")]
+    assert (tmp_path / "cecot.es.opus").exists() and (tmp_path / "cecot.es.vtt").exists()
+    assert "Spanish (Latin America)" in capsys.readouterr().out
+
+
+def test_speak_reports_a_bad_rate_as_an_error(tmp_path, fake_pipeline, capsys):
+    page = tmp_path / "a.html"
+    page.write_bytes(b"<p>x</p>")
+    assert main(["speak", str(page), "--rate", "20", "--no-cache"]) == 2
+    assert "A11Y507" in capsys.readouterr().err
