@@ -7,10 +7,12 @@ from pathlib import Path
 
 import ctranslate2
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from argos_package import cached_package, isolate_environment
 from engine_contract import EngineContract
 
-from a11ykit import models
+from a11ykit import models, tagged
 from a11ykit.engines import create_engine, select_engine
 from a11ykit.engines.argos import ArgosEngine, available_cores
 from a11ykit.engines.base import Engine, lock_token
@@ -91,6 +93,12 @@ def test_inline_tags_are_stripped_and_plain_text_returned(engine: ArgosEngine) -
 
 def test_a_literal_tag_lookalike_stays_escaped(engine: ArgosEngine) -> None:
     assert engine.translate(["I &lt;3> news"], "en", "es") == ["I &lt;3> news"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(min_size=1, max_size=60))
+def test_any_text_comes_back_as_its_plain_words(engine: ArgosEngine, text: str) -> None:
+    assert engine.translate([text], "en", "es") == [tagged.escape(tagged.plain(text))]
 
 
 def test_outputs_keep_the_order_of_the_inputs(engine: ArgosEngine) -> None:

@@ -1,15 +1,15 @@
 """The Argos engine: an installed Argos package run directly through CTranslate2.
 
-We load the package's CTranslate2 model and SentencePiece model ourselves rather
-than calling ``argostranslate.translate``: that API re-splits text with its own
-sentence splitter (which may download a model) and translates one call at a time,
-while the pipeline hands us sentences already split and wants one batch.
-``argostranslate`` is never imported here, so its import-time folders and
-settings stay out of the way.
+We load the package's CTranslate2 model and tokenizer ourselves rather than calling
+``argostranslate.translate``: that API re-splits text with its own sentence splitter
+(which may download a model) and translates one call at a time, while the pipeline
+hands us sentences already split and wants one batch. ``argostranslate.settings`` is
+never imported, so Argos's import-time folders and settings stay out of the way
+(only the standalone ``argostranslate.apply_bpe`` is used, for older BPE packages).
 
-Threads: on a 2-core machine, one intra-op thread per batch and the cores spent on
-parallel batches (``inter_threads``) measured fastest; ``intra_threads=0`` (all
-cores for one batch) was 4× slower for a small model. See docs/argos.md.
+Threads: on this 2-core machine one intra-op thread per batch, with the cores spent on
+parallel batches (``inter_threads``), measured fastest; ``intra_threads=0`` (all cores
+on one batch) was 3–4× slower for the small test model. See docs/argos.md.
 """
 
 from __future__ import annotations
@@ -101,7 +101,12 @@ class _Loaded:
 
 
 class ArgosEngine:
-    """Neural translation with an installed Argos package; see the module docstring."""
+    """Neural translation with an installed Argos package (see the module docstring).
+
+    ``package_dir``: where the packages are (default: :func:`a11ykit.models.package_dir`);
+    ``threads``: cores to use, at most (and by default) all of them; ``compute_type``:
+    ``"auto"`` for int8 where the CPU has it, or any CTranslate2 compute type.
+    """
 
     name = "argos"
     #: Tokens per CTranslate2 batch; batches run in parallel on ``inter_threads``.
