@@ -91,3 +91,24 @@ def test_a_stored_silent_chunk_is_a_miss(tmp_path):
     cache = ChunkCache(tmp_path)
     cache.put("cd" * 32, Chunk("s", np.zeros(4410, dtype=np.int16), 22050))
     assert cache.get("cd" * 32, "s") is None
+
+
+def test_an_unchanged_rebuild_leaves_the_output_files_alone(tmp_path, built):
+    stamps = {p: p.stat().st_mtime_ns for p in (built.opus, built.mp3, built.captions)}
+    again = build(tmp_path)
+    assert not again.written
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
+
+
+def test_an_output_changed_or_removed_since_is_written_again(tmp_path, built):
+    built.mp3.write_bytes(b"tampered")
+    built.captions.unlink()
+    again = build(tmp_path)
+    assert again.written and again.synthesized == []
+    assert built.captions.exists() and built.mp3.read_bytes() != b"tampered"
+
+
+def test_a_changed_sentence_rewrites_the_outputs(tmp_path, built):
+    again = build(tmp_path, [*ITEMS[:2], SpeechItem("s2", "ICE detains people.")])
+    assert again.written
+    assert "ICE detains people." in again.captions.read_text(encoding="utf-8")

@@ -137,6 +137,14 @@ def test_an_unknown_voice_raises_and_lists_the_voices_that_exist():
     assert "en-us" in str(caught.value) and "es-419" in str(caught.value)
 
 
+def test_switching_to_an_unknown_voice_is_not_silently_ignored():
+    with Synthesizer("en-us") as s:
+        with pytest.raises(SpeechError, match="no-such-voice") as caught:
+            s.set_voice("no-such-voice")  # espeak keeps en-us and says nothing
+        assert caught.value.code == "A11Y501"
+        assert not s.alive  # an engine in an unknown state is not used again
+
+
 def test_the_voice_used_is_read_back(synth):
     assert synth.voice.identifier == "gmw/en-US"
     with Synthesizer("es-419") as spanish:

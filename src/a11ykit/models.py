@@ -117,6 +117,7 @@ def install_file(
             f"{archive.name} is not an Argos package (not a zip archive, or corrupt)", code="A11Y402"
         )
     directory = Path(directory)
+    created = not directory.exists()
     directory.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX + "install-", dir=directory))
     try:
@@ -130,6 +131,11 @@ def install_file(
             )
         _check_complete(unpacked, archive.name)
         return _move_into_place(unpacked, package, directory, staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created and not any(directory.iterdir()):
+            directory.rmdir()  # a refused package leaves no trace, not even its folder
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -143,14 +149,12 @@ def install_from_index(
     entry = _pick_entry(_fetch_index(url), source, target, url)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=_TEMP_PREFIX + "download-", suffix=".argosmodel", dir=directory)
-    os.close(fd)
-    download = Path(name)
+    downloads = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX + "download-", dir=directory))
     try:
-        _download(entry, download, show)
+        download = _download(entry, downloads, show)
         return install_file(download, directory, expect=(source, target))
     finally:
-        download.unlink(missing_ok=True)
+        shutil.rmtree(downloads, ignore_errors=True)
 
 
 def remove_package(source: str, target: str, directory: Path) -> InstalledPackage:
@@ -354,7 +358,8 @@ def _pick_entry(index: list, source: str, target: str, url: str) -> dict:
     return max(candidates, key=lambda e: _version_key(str(e.get("package_version", "0"))))
 
 
-def _download(entry: dict, destination: Path, progress: Progress) -> None:
+def _download(entry: dict, folder: Path, progress: Progress) -> Path:
+    """Fetch the entry's package into ``folder`` from the first link that works; returns the file."""
     links = [
         link
         for link in entry["links"]
@@ -362,9 +367,11 @@ def _download(entry: dict, destination: Path, progress: Progress) -> None:
     ]
     problems: list[str] = []
     for link in links:
+        name = PurePosixPath(urllib.parse.urlsplit(link).path).name
+        destination = folder / (name if name.endswith(".argosmodel") else "package.argosmodel")
         try:
             _download_one(link, destination, progress)
-            return
+            return destination
         except (OSError, urllib.error.URLError, TimeoutError, ValueError) as exc:
             problems.append(f"{link}: {getattr(exc, 'reason', exc)}")
     pair = f"{entry.get('from_code')}→{entry.get('to_code')}"

@@ -37,6 +37,7 @@ from a11ykit.progress import Progress, no_progress
 if TYPE_CHECKING:
     import numpy as np
 
+    from a11ykit.speech import encode
     from a11ykit.speech.synth import Chunk, Synthesizer
     from a11ykit.speech.voices import Voice
 
@@ -68,6 +69,7 @@ class Synthesis:
     voice: Voice  # as read back from espeak
     synthesized: list[str] = field(default_factory=list)  # ids spoken now
     cached: list[str] = field(default_factory=list)  # ids taken from the cache
+    keys: list[str] = field(default_factory=list)  # cache key of each chunk, in item order
 
 
 @dataclass
@@ -84,6 +86,7 @@ class AudioResult:
     synthesized: list[str]
     cached: list[str]
     duration: float  # seconds
+    written: bool = True  # False: the files on disk were already these (unchanged rebuild)
 
 
 def output_names(stem: str, lang: str) -> dict[str, str]:
@@ -185,6 +188,7 @@ def synthesize_items(
         voice=used,
         synthesized=[item.id for item in todo],
         cached=cached,
+        keys=[keys[item.id] for item in items],
     )
 
 
@@ -290,6 +294,59 @@ def synthesize_article(
         [cue for cue, item in zip(cues, items, strict=True) if item.kind == "heading"],
         timeline.duration,
     )
+    names = output_names(stem, lang)
+    out_dir = Path(out_dir)
+    targets = [out_dir / name for name in names.values()]
+    duration = encode.resampled_length(len(timeline.samples), timeline.sample_rate) / encode.OUTPUT_RATE
+    record = None
+    if cache_dir is not None:
+        from a11ykit.speech.cache import OutputRecord, outputs_key
+
+        record = OutputRecord(cache_dir, f"{stem}.{lang}")
+        key = outputs_key(synthesis.keys, _layout(items))
+    written = record is None or not record.current(key, targets)
+    if written:
+        _encode_outputs(timeline, cues, chapters, out_dir, names, progress)
+        if record is not None:
+            record.save(key, targets)
+    paths = dict(zip(names.values(), targets, strict=True))
+    return AudioResult(
+        opus=paths[names["opus"]],
+        mp3=paths[names["mp3"]],
+        captions=paths[names["captions"]],
+        chapters=paths[names["chapters"]],
+        syncmap=paths[names["syncmap"]],
+        voice=synthesis.voice,
+        cues=cues,
+        synthesized=synthesis.synthesized,
+        cached=synthesis.cached,
+        duration=duration,
+        written=written,
+    )
+
+
+def _layout(items: Sequence[SpeechItem]) -> dict[str, object]:
+    """Everything besides the chunks that decides the output files' bytes."""
+    from a11ykit.speech import encode
+
+    return {
+        "items": [[item.id, item.text, item.kind] for item in items],
+        "gaps": gaps_for(items),
+        "rate": encode.OUTPUT_RATE,
+        "encoders": encode.encoder_settings(),
+    }
+
+
+def _encode_outputs(
+    timeline: encode.Timeline,
+    cues: list[Cue],
+    chapters: list[Cue],
+    out_dir: Path,
+    names: Mapping[str, str],
+    progress: Progress,
+) -> None:
+    from a11ykit.speech import encode
+
     progress("encoding", 0, 2)
     audio = encode.resample(timeline.samples, timeline.sample_rate, encode.OUTPUT_RATE)
     duration = len(audio) / encode.OUTPUT_RATE
@@ -304,9 +361,8 @@ def synthesize_article(
 
         return run
 
-    names = output_names(stem, lang)
-    paths = _write_all(
-        Path(out_dir),
+    _write_all(
+        out_dir,
         {
             names["opus"]: encoded(encode.write_opus, names["opus"], 1),
             names["mp3"]: encoded(encode.write_mp3, names["mp3"], 2),
@@ -314,18 +370,6 @@ def synthesize_article(
             names["chapters"]: _text(lambda f: write_vtt(f, chapters)),
             names["syncmap"]: _text(lambda f: write_syncmap(f, cues)),
         },
-    )
-    return AudioResult(
-        opus=paths[names["opus"]],
-        mp3=paths[names["mp3"]],
-        captions=paths[names["captions"]],
-        chapters=paths[names["chapters"]],
-        syncmap=paths[names["syncmap"]],
-        voice=synthesis.voice,
-        cues=cues,
-        synthesized=synthesis.synthesized,
-        cached=synthesis.cached,
-        duration=duration,
     )
 
 

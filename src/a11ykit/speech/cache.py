@@ -79,3 +79,45 @@ class ChunkCache:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def outputs_key(chunk_keys: list[str], layout: object) -> str:
+    """The key of a whole narration: its chunks in order and how they are laid out and encoded."""
+    fields = {"v": CACHE_VERSION, "chunks": chunk_keys, "layout": layout}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class OutputRecord:
+    """What the last build wrote for one page and language, so an unchanged rebuild writes nothing.
+
+    The outputs count as current only if the key matches and every file is still
+    there, byte for byte, as it was written (and verified) then.
+    """
+
+    def __init__(self, directory: Path, name: str) -> None:
+        self.path = Path(directory) / "outputs" / f"{name}.json"
+
+    def current(self, key: str, paths: list[Path]) -> bool:
+        try:
+            record = json.loads(self.path.read_text(encoding="utf-8"))
+            return record["key"] == key and record["files"] == {
+                str(p.resolve()): _digest(p) for p in paths
+            }
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+
+    def save(self, key: str, paths: list[Path]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        record = {"key": key, "files": {str(p.resolve()): _digest(p) for p in paths}}
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(record, f, indent=1)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

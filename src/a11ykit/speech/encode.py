@@ -81,12 +81,21 @@ def _smooth(n: int) -> int:
     return best
 
 
+def resampled_length(n: int, from_rate: int, to_rate: int = OUTPUT_RATE) -> int:
+    return round(n * to_rate / from_rate)
+
+
+def encoder_settings() -> dict[str, object]:
+    """What decides the encoded bytes besides the samples (for the output record)."""
+    return {"libsndfile": soundfile.__libsndfile_version__, "mp3": MP3_COMPRESSION, "block": _BLOCK}
+
+
 def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     """Band-limited resampling by FFT; the result has ``round(n · to / from)`` samples."""
     if from_rate == to_rate:
         return samples.astype(np.float32)
     n = len(samples)
-    n_out = round(n * to_rate / from_rate)
+    n_out = resampled_length(n, from_rate, to_rate)
     g = math.gcd(from_rate, to_rate)
     step_in, step_out = from_rate // g, to_rate // g
     # Pad with silence (no wrap-around between the ends) to a length both rates divide.

@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import json
 import os
-import select
+import selectors
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -112,7 +112,8 @@ class Synthesizer:
     """One espeak engine in a worker process of its own. Use it as a context manager.
 
     ``voice`` is set and read back at start (None keeps espeak's default voice).
-    ``timeout`` bounds every call, in seconds.
+    ``timeout`` bounds every call, in seconds. One thread at a time per synthesizer;
+    for parallel work, one synthesizer per thread. POSIX only (pipes are polled).
     """
 
     def __init__(
@@ -264,7 +265,11 @@ class Synthesizer:
 
     def _receive(self, timeout: float, what: str) -> tuple[dict[str, Any], bytes]:
         deadline = time.monotonic() + timeout
-        header = json.loads(self._read(lambda buf: buf.find(b"\n") + 1, deadline, timeout, what))
+        line = self._read(lambda buf: buf.find(b"\n") + 1, deadline, timeout, what)
+        try:
+            header = json.loads(line)
+        except ValueError:
+            self._fail(what, f"garbled answer from the speech worker: {line[:80]!r}", kill=True)
         size = int(header.get("bytes", 0))
         payload = b""
         if size:
@@ -273,37 +278,41 @@ class Synthesizer:
             raise SpeechError(f"{what}: {header.get('error', 'the speech worker failed')}")
         return header, payload
 
-    def _read(self, complete: Any, deadline: float, timeout: float, what: str) -> bytes:
+    def _read(
+        self, complete: Callable[[bytearray], int], deadline: float, timeout: float, what: str
+    ) -> bytes:
         """Read from the worker until ``complete(buffer)`` gives a length; kill it at the deadline."""
         proc = self._proc
         assert proc is not None and proc.stdout is not None
         fd = proc.stdout.fileno()
-        while True:
-            size = complete(self._buffer)
-            if size:
-                data = bytes(self._buffer[:size])
-                del self._buffer[:size]
-                return data
-            left = deadline - time.monotonic()
-            if left <= 0:
-                self._fail(what, f"no answer within {timeout:g} s; the worker was killed",
-                           code="A11Y503", kill=True)
-            ready, _, _ = select.select([fd], [], [], left)
-            if ready:
-                data = os.read(fd, 1 << 16)
-                if not data:
-                    self._fail(what, "the speech worker exited")
-                self._buffer += data
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            while True:
+                size = complete(self._buffer)
+                if size:
+                    data = bytes(self._buffer[:size])
+                    del self._buffer[:size]
+                    return data
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self._fail(
+                        what, f"no answer within {timeout:g} s; the worker was killed", code="A11Y503", kill=True
+                    )
+                if selector.select(left):
+                    data = os.read(fd, 1 << 16)
+                    if not data:
+                        self._fail(what, "the speech worker exited")
+                    self._buffer += data
 
-    def _fail(self, what: str, reason: str, *, code: str = "A11Y504", kill: bool = False) -> None:
+    def _fail(self, what: str, reason: str, *, code: str = "A11Y504", kill: bool = False) -> NoReturn:
+        """Stop the worker and raise SpeechError with its exit status and the end of its stderr."""
         proc = self._proc
-        if proc is not None and kill:
-            proc.kill()
         status = ""
         if proc is not None:
+            if kill:
+                proc.kill()
             try:
-                code_ = proc.wait(timeout=2)
-                status = f" (exit status {code_})"
+                status = f" (exit status {proc.wait(timeout=2)})"
             except subprocess.TimeoutExpired:
                 proc.kill()
         self._stderr.seek(0)
