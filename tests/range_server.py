@@ -62,12 +62,11 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None | str:
     first_text, last_text = match.groups()
     if first_text:
         first = int(first_text)
-        last = int(last_text) if last_text else size - 1
-        if last < first:
+        if last_text and int(last_text) < first:
             return None  # "bytes=5-2" is invalid, not unsatisfiable
         if first >= size:
             return "unsatisfiable"
-        return first, min(last, size - 1)
+        return first, min(int(last_text), size - 1) if last_text else size - 1
     if not last_text:
         return None  # "bytes=-"
     suffix = int(last_text)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from a11ykit.captions import read_vtt
+from a11ykit.captions import Cue, read_vtt
 from a11ykit.cli import main
 from a11ykit.errors import InputError, SpeechError
 from a11ykit.model import Glossary, Term
@@ -18,6 +18,8 @@ from a11ykit.speech import (
     PAUSE_BEFORE_HEADING,
     SpeechItem,
     encode,
+    gaps_for,
+    heading_cues,
     synthesize_article,
 )
 from a11ykit.speech.lexicon import DEFAULT_LEXICON, apply_lexicon, lexicon_for, uses_phonemes
@@ -99,6 +101,16 @@ def test_glossary_pronunciations_join_and_override_the_built_in_lexicon():
     override = Term(kind="keep", forms={"en": ("ICE",), "es": ("ICE",)}, pronunciations={"es": "áis"})
     lexicon = lexicon_for("es", Glossary((term, override)))
     assert lexicon == {"CECOT": "Cecot", "ICE": "áis", "DNA": "de ene a"}
+
+
+def test_respellings_are_read_as_words_and_phonemes_are_left_alone():
+    lexicon = {"CECOT": "SEE-cot", "ICE": "[[aIs]] Agency"}
+    assert apply_lexicon("CECOT, ICE", lexicon) == "see-cot, [[aIs]] agency"
+
+
+def test_a_dictionary_style_respelling_is_not_spelled_out(english):
+    said = english.phonemes(apply_lexicon("He entered CECOT believing.", {"CECOT": "SEE-cot"}))
+    assert "s'i:k" in said  # espeak reads "SEE-cot" itself as "S-E-E cot"
 
 
 def test_a_malformed_entry_is_refused():
@@ -190,6 +202,21 @@ def test_the_audio_lasts_as_long_as_the_timeline(article):
     assert article.cues[-1].end < article.duration
 
 
+def test_the_sentences_of_one_heading_make_one_chapter_and_a_short_pause():
+    items = [
+        SpeechItem("h1a", "I Survived CECOT.", "heading"),
+        SpeechItem("h1b", "A 125-day ordeal.", "heading"),
+        SpeechItem("s1", "Text.", "sentence"),
+        SpeechItem("h2", "Where Andry is now", "heading"),
+    ]
+    cues = [Cue(i.id, n * 2.0, n * 2.0 + 1, i.text) for n, i in enumerate(items)]
+    assert heading_cues(cues, items) == [
+        Cue("h1a", 0.0, 3.0, "I Survived CECOT. A 125-day ordeal."),
+        Cue("h2", 6.0, 7.0, "Where Andry is now"),
+    ]
+    assert gaps_for(items)[0] == PAUSE_AFTER["sentence"]
+
+
 def test_a_failed_encoding_leaves_no_outputs_and_no_temporary_files(tmp_path, monkeypatch):
     def broken(fileobj, samples, rate):
         fileobj.write(b"half an mp3")
@@ -230,7 +257,7 @@ def fake_pipeline(monkeypatch):
     """Stands in for the HTML layer's ``a11ykit.pipeline.speech_items`` (the lead's)."""
     calls = []
 
-    def speech_items(html: bytes, lang: str) -> list[SpeechItem]:
+    def speech_items(html: bytes, lang: str, **options: object) -> list[SpeechItem]:
         calls.append((html, lang))
         return [SpeechItem("s1", "Hola a todos.")]
 
@@ -252,5 +279,27 @@ def test_speak_writes_the_files_beside_the_page_by_default(tmp_path, fake_pipeli
 def test_speak_reports_a_bad_rate_as_an_error(tmp_path, fake_pipeline, capsys):
     page = tmp_path / "a.html"
     page.write_bytes(b"<p>x</p>")
-    assert main(["speak", str(page), "--rate", "20", "--no-cache"]) == 2
+    assert main(["speak", str(page), "--lang", "en", "--rate", "20", "--no-cache"]) == 2
     assert "A11Y507" in capsys.readouterr().err
+
+
+def test_speak_asks_for_the_language_when_the_page_does_not_tell(tmp_path, fake_pipeline, capsys):
+    page = tmp_path / "a.html"
+    page.write_bytes(b"<p>x</p>")
+    assert main(["speak", str(page)]) == 2
+    assert "pass --lang en or --lang es" in capsys.readouterr().err
+
+
+def test_speak_reads_a_real_page_in_its_own_language(tmp_path, capsys):
+    page = tmp_path / "story.html"
+    page.write_text(
+        '<!DOCTYPE html><html lang="es"><head><title>T</title></head><body><article>'
+        "<h1>Sobreviví al CECOT</h1><p>El ICE detuvo a muchos. Fueron llevados al CECOT.</p>"
+        "</article></body></html>",
+        encoding="utf-8",
+    )
+    assert main(["speak", str(page), "--out", str(tmp_path / "out"), "--no-cache"]) == 0
+    assert "Spanish (Latin America)" in capsys.readouterr().out
+    cues = read_vtt(io.StringIO((tmp_path / "out" / "story.es.vtt").read_text(encoding="utf-8")))
+    assert [c.text for c in cues] == ["Sobreviví al CECOT", "El ICE detuvo a muchos.", "Fueron llevados al CECOT."]
+    assert all(c.id for c in cues)

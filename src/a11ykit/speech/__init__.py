@@ -237,17 +237,32 @@ def _run_workers(
 
 
 def gaps_for(items: Sequence[SpeechItem]) -> list[float]:
-    """Silence after each item: longer after headings and before them."""
+    """Silence after each item: longer after a heading and before one (not inside one)."""
     gaps = []
-    for index, item in enumerate(items):
-        if index + 1 == len(items):
+    for item, following in zip(items, [*items[1:], None]):
+        if following is None:
             gaps.append(PAUSE_AT_END)
-            continue
-        gap = PAUSE_AFTER[item.kind]
-        if items[index + 1].kind == "heading":
-            gap = max(gap, PAUSE_BEFORE_HEADING)
-        gaps.append(gap)
+        elif item.kind == "heading" and following.kind == "heading":
+            gaps.append(PAUSE_AFTER["sentence"])  # two sentences of one heading
+        elif following.kind == "heading":
+            gaps.append(max(PAUSE_AFTER[item.kind], PAUSE_BEFORE_HEADING))
+        else:
+            gaps.append(PAUSE_AFTER[item.kind])
     return gaps
+
+
+def heading_cues(cues: Sequence[Cue], items: Sequence[SpeechItem]) -> list[Cue]:
+    """One cue per heading: consecutive heading items (sentences of one heading) are merged."""
+    merged: list[Cue] = []
+    previous = None
+    for cue, item in zip(cues, items, strict=True):
+        if item.kind == "heading" and previous is not None and previous.kind == "heading":
+            last = merged[-1]
+            merged[-1] = Cue(last.id, last.start, cue.end, f"{last.text} {cue.text}")
+        elif item.kind == "heading":
+            merged.append(cue)
+        previous = item
+    return merged
 
 
 def synthesize_article(
@@ -290,10 +305,7 @@ def synthesize_article(
         Cue(item.id, start, end, item.text)
         for item, (start, end) in zip(items, timeline.spans, strict=True)
     ]
-    chapters = chapter_cues(
-        [cue for cue, item in zip(cues, items, strict=True) if item.kind == "heading"],
-        timeline.duration,
-    )
+    chapters = chapter_cues(heading_cues(cues, items), timeline.duration)
     names = output_names(stem, lang)
     out_dir = Path(out_dir)
     targets = [out_dir / name for name in names.values()]

@@ -1,9 +1,10 @@
 """The pronunciation lexicon: rewrite words before espeak reads them.
 
 A lexicon maps a written form to what espeak should read instead: a respelling
-("ais") or espeak phonemes in double brackets ("[[sEk'oUt]]", Kirshenbaum-style
-espeak phoneme codes, see ``espeak-ng -x``). It is applied to plain text rather
-than through SSML ``<sub>``/``<phoneme>``, which espeak supports only partly.
+("ais", "SEE-cot"; read as words, so lower-cased first) or espeak phonemes in
+double brackets ("[[sEk'oUt]]", espeak's own codes, as ``espeak-ng -x`` prints
+them). It is applied to plain text rather than through SSML ``<sub>`` or
+``<phoneme>``, which espeak supports only partly.
 
 Acronyms are why this exists: espeak spells "ICE" letter by letter inside a
 sentence, and Spanish readers say it "ais". Entries match whole words, case
@@ -67,7 +68,19 @@ def apply_lexicon(text: str, lexicon: Mapping[str, str]) -> str:
             rf"(?<!\w){re.escape(w)}(?!\w)" for w in sorted(lexicon, key=len, reverse=True)
         )
     )
-    return pattern.sub(lambda m: lexicon[m.group(0)], text)
+    said = {written: _as_words(replacement) for written, replacement in lexicon.items()}
+    return pattern.sub(lambda m: said[m.group(0)], text)
+
+
+def _as_words(said: str) -> str:
+    """A respelling in lower case (phonemes untouched): dictionary-style stress capitals
+    ("SEE-cot") would make espeak spell the letters out, "S-E-E cot"."""
+    parts = _PHONEMES_RE.split(said)
+    phonemes = _PHONEMES_RE.findall(said)
+    out = [parts[0].lower()]
+    for phoneme, part in zip(phonemes, parts[1:], strict=True):
+        out += [phoneme, part.lower()]
+    return "".join(out)
 
 
 def uses_phonemes(text: str) -> bool:
