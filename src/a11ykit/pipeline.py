@@ -6,6 +6,7 @@ file work around it: read, decide languages, write atomically.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -308,7 +309,7 @@ def narrate(build: PageBuild, out_dir: Path, stem: str, glossary: Glossary, opti
         progress=progress,
     )
     return {
-        "voice": getattr(result.voice, "__dict__", str(result.voice)) if not isinstance(result.voice, str) else result.voice,
+        "voice": dataclasses.asdict(result.voice),
         "files": {k: str(getattr(result, k)) for k in ("opus", "mp3", "captions", "chapters", "syncmap")},
         "duration": result.duration,
         "items": len(build.speech),

@@ -29,7 +29,7 @@ def speech_items(soup: BeautifulSoup, ui: gettext.NullTranslations) -> list[Spee
     if isinstance(notice, Tag):
         message = notice.find("div") or notice
         notice["id"] = notice.get("id") or "a11y-notice"
-        text = " ".join(message.get_text(" ").split())
+        text = " ".join(message.get_text().split())
         if text:
             items.append(SpeechItem(str(notice["id"]), text, "notice"))
     root = soup.find("article") or soup.find("main") or soup.find("body") or soup
@@ -38,7 +38,7 @@ def speech_items(soup: BeautifulSoup, ui: gettext.NullTranslations) -> list[Spee
         if el.find_parent(class_=PLAYER_CLASS) or el.find_parent(SKIP_TAGS):
             continue
         if el.name == "span" and SENTENCE_CLASS in (el.get("class") or []):
-            text = " ".join(el.get_text(" ").split())
+            text = " ".join(el.get_text().split())
             if text:
                 kind = "heading" if el.find_parent(HEADINGS) else "sentence"
                 items.append(SpeechItem(str(el["id"]), text, kind))  # type: ignore[arg-type]

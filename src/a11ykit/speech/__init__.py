@@ -10,7 +10,8 @@ pauses and writes, next to each other::
     <stem>.<lang>.syncmap.json                       [{id, start, end, text}]
 
 Every output is written to a temporary file and renamed once all of them are
-complete, so a failed build never leaves half an output behind.
+complete, so a failed build never leaves half an output behind. With a cache,
+a rebuild whose chunks and layout did not change leaves the files untouched.
 
 SpeechError codes: A11Y501 voice unknown or refused, A11Y502 voice of another
 language, A11Y503 worker timed out (and was killed), A11Y504 worker died or closed,
@@ -230,7 +231,11 @@ def _run_workers(
     count = max(1, min(workers, len(todo)))
     with ThreadPoolExecutor(max_workers=count, thread_name_prefix="a11ykit-speech") as pool:
         futures = [pool.submit(run, index) for index in range(count)]
-        errors = [f.exception() for f in futures]
+        try:
+            errors = [f.exception() for f in futures]
+        except BaseException:  # Ctrl-C: let the threads finish their sentence and stop
+            stop.set()
+            raise
     for error in errors:
         if error is not None:
             raise error
