@@ -241,7 +241,8 @@ def build_file(input_path: Path, options: BuildOptions, progress: Progress = no_
     source = None if options.source in ("auto", "", None) else check_language(options.source, "source language")
     data = read_input(input_path)
     glossary = load_glossary(options.glossary_path)
-    glossary, proposed = apply_overrides(glossary, load_overrides(overrides_path(Path(options.glossary_path))))
+    overrides = load_overrides(overrides_path(Path(options.glossary_path)))
+    glossary, proposed = apply_overrides(glossary, overrides)
     # Language first (cheap), so a wrong pair fails before any engine is looked for.
     page_source = source or detect_language(parse_page(data, name=str(input_path)))
     if page_source == target:
@@ -271,6 +272,7 @@ def build_file(input_path: Path, options: BuildOptions, progress: Progress = no_
         progress=progress,
     )
     report = make_report(build, input_path=input_path, glossary_path=Path(options.glossary_path), glossary=glossary)
+    report["applied_overrides"] = [_override_dict(o) for o in overrides if o.status == "approved"]
     report["proposed_overrides"] = [_override_dict(o) for o in proposed]
     report["catalog"] = str(po_path)
     if options.audio:
