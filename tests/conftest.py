@@ -54,3 +54,19 @@ def examples_dir() -> Path:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def package_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny copy-model Argos package, built once per test session."""
+    from argos_package import cached_package
+
+    return cached_package(tmp_path_factory.getbasetemp() / "argos-package-cache")
+
+
+@pytest.fixture
+def packages(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Own HOME, XDG folders and Argos package folder, so nothing touches the user's."""
+    from argos_package import isolate_environment
+
+    return isolate_environment(monkeypatch, tmp_path / "env")

@@ -9,7 +9,7 @@ import ctranslate2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from argos_package import cached_package, isolate_environment
+from argos_package import cached_package
 from engine_contract import EngineContract
 
 from a11ykit import models, tagged
@@ -18,22 +18,14 @@ from a11ykit.engines.argos import ArgosEngine, available_cores
 from a11ykit.engines.base import Engine, lock_token
 from a11ykit.errors import EngineError
 
+pytestmark = pytest.mark.usefixtures("packages")  # every test gets its own HOME, XDG folders, package folder
+
 ARTICLE = [
     "“I Survived CECOT”: Andry Hernández Romero On A 125-day Ordeal After A Trump Deportation",
     "We have covered Andry Hernández Romero’s case from the first reports of his transfer.",
     "This week, he spoke at length about what kept him alive — and what comes next.",
     "¿Qué pasó? Él habló 3 horas, 42 % del tiempo en español.",
 ]
-
-
-@pytest.fixture(scope="session")
-def package_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return cached_package(tmp_path_factory.getbasetemp() / "argos-package-cache")
-
-
-@pytest.fixture(autouse=True)
-def packages(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    return isolate_environment(monkeypatch, tmp_path / "env")
 
 
 @pytest.fixture

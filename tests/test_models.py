@@ -9,23 +9,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from argos_package import cached_package, isolate_environment, repack
+from argos_package import repack
 
 from a11ykit import models
 from a11ykit.errors import EngineError, ModelPackageError
 
+pytestmark = pytest.mark.usefixtures("packages")  # every test gets its own HOME, XDG folders, package folder
+
 FOLDER = "translate-en_es-0_1"
-
-
-@pytest.fixture(scope="session")
-def package_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return cached_package(tmp_path_factory.getbasetemp() / "argos-package-cache")
-
-
-@pytest.fixture(autouse=True)
-def packages(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """Every test gets its own HOME, XDG folders and package folder."""
-    return isolate_environment(monkeypatch, tmp_path / "env")
 
 
 def leftovers(directory: Path) -> list[str]:

@@ -7,19 +7,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from argos_package import cached_package, isolate_environment
 
 from a11ykit.cli import main, make_parser
 
-
-@pytest.fixture(scope="session")
-def package_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return cached_package(tmp_path_factory.getbasetemp() / "argos-package-cache")
-
-
-@pytest.fixture(autouse=True)
-def packages(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    return isolate_environment(monkeypatch, tmp_path / "env")
+pytestmark = pytest.mark.usefixtures("packages")  # every test gets its own HOME, XDG folders, package folder
 
 
 def test_list_with_nothing_installed_says_how_to_install(capsys: pytest.CaptureFixture[str]) -> None:

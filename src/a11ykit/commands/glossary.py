@@ -9,10 +9,10 @@ import os
 import subprocess
 from pathlib import Path
 
-from a11ykit.errors import GlossaryError, InputError
+from a11ykit.errors import InputError
 from a11ykit.glossary import DEFAULT_GLOSSARY, load_glossary, read_glossary, write_glossary
 from a11ykit.l10n import check_language
-from a11ykit.overrides import Override, load_overrides, read_overrides, sort_key, write_overrides
+from a11ykit.overrides import Override, load_overrides, sort_key, write_overrides
 from a11ykit.pipeline import write_atomic
 from a11ykit.tbx import read_tbx, write_tbx
 

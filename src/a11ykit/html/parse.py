@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bs4 import BeautifulSoup, Comment, NavigableString, PageElement, Tag
+from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 from bs4.element import Doctype, PreformattedString
 
 from a11ykit import tagged
