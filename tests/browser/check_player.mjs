@@ -10,7 +10,8 @@
 // measured gets {"page": …, "error": …}. Exit status 0 unless the script itself
 // crashes (browser missing, bad arguments).
 //
-// Environment: CHROMIUM (default /usr/bin/chromium).
+// Environment: CHROMIUM (default /usr/bin/chromium); CHECK_DEADLINE_MS (default 90000): the
+// whole run's limit, after which the browser is killed and the script exits 1.
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -23,6 +24,7 @@ const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 const EXECUTABLE = process.env.CHROMIUM || "/usr/bin/chromium";
 const STEP_TIMEOUT = 10000; // ms for any one wait inside a page
+const DEADLINE_MS = Number(process.env.CHECK_DEADLINE_MS) || 90000; // for the whole run
 
 function usage() {
   process.stderr.write("usage: check_player.mjs BASE_URL PAGE [PAGE…]\n");
@@ -73,6 +75,7 @@ function pageLoadChapters(stepTimeout) {
 }
 
 function pageMeasure() {
+  const SKIP_TAGS = "script, style, code, pre, kbd, samp, var, svg, math, template, textarea, noscript";
   const norm = (text) => (text || "").replace(/\s+/g, " ").trim();
   const audio = document.getElementById("a11y-audio");
   if (!audio) return { audio: null };
@@ -131,6 +134,15 @@ function pageMeasure() {
       id: span.id,
       innerText: norm(span.innerText),
     })),
+    // What the narration reads (a11ykit.html.reading): the sentences inside <article>, else
+    // <main>, else <body>, outside the player and outside code-like elements.
+    readRoot: (document.querySelector("article") || document.querySelector("main") || document.body).tagName.toLowerCase(),
+    readSentences: Array.from(
+      (document.querySelector("article") || document.querySelector("main") || document.body).querySelectorAll("span.a11y-s"),
+      (span) => span
+    )
+      .filter((span) => !span.closest(".a11y-listen, " + SKIP_TAGS))
+      .map((span) => span.id),
     current: Array.from(document.querySelectorAll(".a11y-current"), (element) => element.id),
   };
 }
@@ -227,12 +239,15 @@ function pagePlay(time, ms) {
     });
 }
 
-function pageAxe(tags) {
+// axe-core over the document, or only over the elements matching `selector`.
+function pageAxe(tags, selector) {
+  const context = selector ? { include: [[selector]] } : document;
   return window.axe
-    .run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] })
+    .run(context, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] })
     .then((results) => ({
       version: window.axe.version,
       tags,
+      context: selector || "document",
       violations: results.violations.map((v) => ({
         id: v.id,
         impact: v.impact,
@@ -247,7 +262,8 @@ function pageAxe(tags) {
         })),
       })),
       incomplete: results.incomplete.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })),
-      passes: results.passes.length,
+      passes: results.passes.map((v) => v.id),
+      inapplicable: results.inapplicable.map((v) => v.id),
     }));
 }
 
@@ -292,8 +308,8 @@ async function checkPage(browser, baseUrl, name) {
     result.failedRequests.push(`${request.url()}: ${request.failure()?.errorText}`);
   });
   page.on("response", (response) => {
-    const key = new URL(response.url()).pathname;
-    (result.responses[key] ||= []).push(response.status());
+    const target = new URL(response.url());
+    if (/^https?:$/.test(target.protocol)) (result.responses[target.pathname] ||= []).push(response.status());
   });
   try {
     await page.setViewport({ width: 1280, height: 900 });
@@ -307,6 +323,9 @@ async function checkPage(browser, baseUrl, name) {
     const captions = (result.tracks || []).find((track) => track.kind === "captions");
     const mp3 = (result.audio?.sources || []).find((source) => source.type.startsWith("audio/mpeg"));
     if (mp3) result.mp3 = await page.evaluate(pageProbe, mp3.src, STEP_TIMEOUT);
+    // axe over the page as it loads (nothing highlighted) …
+    await page.evaluate(AXE_SOURCE);
+    result.axe = await withTimeout(page.evaluate(pageAxe, AXE_TAGS, null), 30000, "axe");
     result.seeks = [];
     if (captions?.cues?.length && result.audio.readyState >= 1) {
       for (const step of seekPlan(captions.cues, result.elements)) {
@@ -316,14 +335,14 @@ async function checkPage(browser, baseUrl, name) {
       const last = result.seeks[result.seeks.length - 1];
       result.play = await page.evaluate(pagePlay, last ? last.time : 0, 600);
     }
-    // axe last, with a sentence highlighted, so the highlight's colours are checked too.
-    // (Let the highlight's 0.15 s colour transition finish first.)
+    // … and over the highlighted sentence, once its 0.15 s colour transition is over.
     await new Promise((resolve) => setTimeout(resolve, 250));
     result.highlightedDuringAxe = await page.evaluate(() =>
       Array.from(document.querySelectorAll(".a11y-current"), (element) => element.id)
     );
-    await page.evaluate(AXE_SOURCE);
-    result.axe = await withTimeout(page.evaluate(pageAxe, AXE_TAGS), 30000, "axe");
+    if (result.highlightedDuringAxe.length) {
+      result.axeHighlight = await withTimeout(page.evaluate(pageAxe, AXE_TAGS, ".a11y-current"), 30000, "axe");
+    }
   } catch (error) {
     result.error = String(error && error.stack ? error.stack : error);
   } finally {
@@ -337,7 +356,31 @@ async function main() {
   const [baseUrl, ...pages] = process.argv.slice(2);
   if (!baseUrl || pages.length === 0) usage();
   const profile = mkdtempSync(join(tmpdir(), "a11ykit-chromium-"));
-  let browser;
+  let browser = null;
+  // Never leave a browser behind: Chromium runs in its own process group, so killing
+  // this script would orphan it. On a deadline or a signal, kill it and clean up first.
+  const removeProfile = () => {
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch {}
+  };
+  const abort = (why) => {
+    process.stderr.write(`check_player.mjs: ${why}\n`);
+    const done = () => {
+      removeProfile();
+      process.exit(1);
+    };
+    const child = browser?.process();
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.once("exit", done);
+      setTimeout(done, 3000);
+      child.kill("SIGKILL");
+    } else {
+      done();
+    }
+  };
+  setTimeout(() => abort(`gave up after ${DEADLINE_MS} ms`), DEADLINE_MS).unref();
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => abort(`stopped by ${signal}`));
   try {
     browser = await puppeteer.launch({
       executablePath: EXECUTABLE,
@@ -366,8 +409,8 @@ async function main() {
       process.stdout.write(JSON.stringify(result) + "\n");
     }
   } finally {
-    if (browser) await browser.close().catch(() => {});
-    rmSync(profile, { recursive: true, force: true });
+    if (browser) await browser.close().catch(() => browser.process()?.kill("SIGKILL"));
+    removeProfile();
   }
 }
 
