@@ -7,6 +7,7 @@ file work around it: read, decide languages, write atomically.
 from __future__ import annotations
 
 import dataclasses
+import gettext
 import json
 import os
 import re
@@ -14,16 +15,19 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
+
 from a11ykit import tagged
 from a11ykit.engines.base import Engine, select_engine
 from a11ykit.errors import InputError, ViolationError
 from a11ykit.glossary import DEFAULT_GLOSSARY, load_glossary
 from a11ykit.html.localize import localize_page, make_decorator
-from a11ykit.html.parse import ParsedPage, parse_page
+from a11ykit.html.parse import ParsedPage, declared_language, parse_page
 from a11ykit.html.render import apply_translations, serialize
 from a11ykit.l10n import check_language, ui_translations
 from a11ykit.model import Document, Glossary, SegmentResult, Violation
 from a11ykit.progress import Progress, no_progress
+from a11ykit.speech import SpeechItem
 from a11ykit.overrides import Override, apply_overrides, approved_conflicts, load_overrides, overrides_path
 from a11ykit.qa import Problem, conflict_problems, run_checks
 from a11ykit.review import (
@@ -57,8 +61,8 @@ class PageBuild:
     render_flags: dict[str, list[str]] = field(default_factory=dict)
     source_hrefs: list[str] = field(default_factory=list)
     output_hrefs: list[str] = field(default_factory=list)
-    speech: list = field(default_factory=list)  # SpeechItems, when the page gets a player
-    catalog: object = None  # the updated translators' catalog (babel Catalog)
+    speech: list[SpeechItem] = field(default_factory=list)  # when the page gets a player
+    catalog: Catalog | None = None  # the updated translators' catalog
     problems: list[Problem] = field(default_factory=list)  # QA
     conflicts: list[Violation] = field(default_factory=list)  # approved translations the glossary refused
 
@@ -73,8 +77,6 @@ class PageBuild:
 
 def detect_language(page: ParsedPage) -> str:
     """The page's language: its ``lang`` attribute, else the language of most stopwords."""
-    from a11ykit.html.parse import declared_language
-
     declared = declared_language(page.soup)
     if declared in _STOPWORDS:
         return declared
@@ -90,8 +92,13 @@ def _hrefs(page: ParsedPage) -> list[str]:
     return [str(a.get("href")) for a in page.soup.find_all("a") if a.get("href") is not None and not a.find_parent(class_="a11y-notice")]
 
 
-def build_page(
-    data: bytes,
+def build_page(data: bytes, *, name: str = "input", **options) -> PageBuild:  # noqa: ANN003
+    """Translate one page given as bytes; ``options`` are those of :func:`translate_page`."""
+    return translate_page(parse_page(data, name=name), name=name, **options)
+
+
+def translate_page(
+    page: ParsedPage,
     *,
     target: str,
     engine: Engine,
@@ -100,7 +107,7 @@ def build_page(
     name: str = "input",
     original_href: str = "",
     own_href: str = "",
-    catalog=None,  # noqa: ANN001 - the translators' babel Catalog from the last build
+    catalog: Catalog | None = None,  # the translators' catalog from the last build
     locales_dir: Path | None = None,
     audio_stem: str | None = None,
     progress: Progress = no_progress,
@@ -108,7 +115,6 @@ def build_page(
     """Translate one page. With ``audio_stem``, the page also gets the audio player for
     ``<audio_stem>.<target>.*`` and the result lists what the narration must say."""
     target = check_language(target, "target language")
-    page = parse_page(data, name=name)
     source = check_language(source, "source language") if source else detect_language(page)
     if source == target:
         raise InputError(f"{name}: the page is already in {source}; choose the other language with --to", code="A11Y108")
@@ -165,7 +171,7 @@ def build_page(
     )
 
 
-def add_player(page: ParsedPage, lang: str, stem: str, ui) -> list:  # noqa: ANN001
+def add_player(page: ParsedPage, lang: str, stem: str, ui: gettext.NullTranslations) -> list[SpeechItem]:
     """Put the accessible player on the page; return the items the narration reads."""
     from a11ykit.html.reading import insert_player, speech_items
     from a11ykit.speech.player import LABELS, player_fragment, player_tags
@@ -177,7 +183,9 @@ def add_player(page: ParsedPage, lang: str, stem: str, ui) -> list:  # noqa: ANN
     return items
 
 
-def speech_items(data: bytes, lang: str | None = None, *, locales_dir: Path | None = None, name: str = "input") -> list:
+def speech_items(
+    data: bytes, lang: str | None = None, *, locales_dir: Path | None = None, name: str = "input"
+) -> list[SpeechItem]:
     """The spoken items of a page, in reading order. A page a11ykit built has sentence
     spans already; an original page gets the same sentence ids it would get in a build."""
     from a11ykit.html.reading import speech_items as read_items
@@ -243,8 +251,9 @@ def build_file(input_path: Path, options: BuildOptions, progress: Progress = no_
     glossary = load_glossary(options.glossary_path)
     overrides = load_overrides(overrides_path(Path(options.glossary_path)))
     glossary, proposed = apply_overrides(glossary, overrides)
-    # Language first (cheap), so a wrong pair fails before any engine is looked for.
-    page_source = source or detect_language(parse_page(data, name=str(input_path)))
+    page = parse_page(data, name=str(input_path))
+    # Language first, so a wrong pair fails before any engine is looked for.
+    page_source = source or detect_language(page)
     if page_source == target:
         raise InputError(f"{input_path}: the page is already in {target}; choose the other language with --to", code="A11Y108")
     engine = select_engine(options.engine, page_source, target)
@@ -257,8 +266,8 @@ def build_file(input_path: Path, options: BuildOptions, progress: Progress = no_
         with po_path.open("rb") as f:
             catalog = read_catalog(f)
     original_href = os.path.relpath(input_path.resolve(), out_dir.resolve())
-    build = build_page(
-        data,
+    build = translate_page(
+        page,
         target=target,
         engine=engine,
         glossary=glossary,

@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"translators' catalog: {outcome.report['catalog']}")
     audio = outcome.report.get("audio")
     if audio:
-        print(f"audio: {audio['files']['opus']} ({audio['duration']:.1f} s, voice {audio['voice']}); "
+        voice = audio["voice"]
+        print(f"audio: {audio['files']['opus']} ({audio['duration']:.1f} s, voice {voice['name']} [{voice['identifier']}]); "
               f"{len(audio['synthesized'])} sentence(s) synthesized, {len(audio['cached'])} from cache")
     for v in outcome.build.violations:
         print(f"  violation {v.segment_id}: {v.term!r} expected as {v.expected!r} "

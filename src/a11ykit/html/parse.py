@@ -360,7 +360,8 @@ def _role(container: Tag) -> Role:
 # --- attributes -------------------------------------------------------------------------
 
 
-def _element_translatable(tag: Tag) -> bool:
+def element_translatable(tag: Tag) -> bool:
+    """Whether an element's own text and attributes are to be translated (inheritance included)."""
     chain = [tag, *[p for p in tag.parents if isinstance(p, Tag)]]
     for el in chain:
         if el.name in SKIP_TAGS and el is not tag:
@@ -378,7 +379,7 @@ def _collect_attributes(soup: BeautifulSoup) -> list[AttributeSlot]:
     slots: list[AttributeSlot] = []
     index = 0
     for tag in soup.find_all(True):
-        if not _element_translatable(tag):
+        if not element_translatable(tag):
             continue
         names: list[str] = []
         if tag.name == "meta":

@@ -13,7 +13,7 @@ import gettext
 from bs4 import BeautifulSoup, Tag
 
 from a11ykit.html.localize import NOTICE_CLASS
-from a11ykit.html.parse import SKIP_TAGS, _element_translatable
+from a11ykit.html.parse import SKIP_TAGS, element_translatable
 from a11ykit.html.render import SENTENCE_CLASS
 from a11ykit.speech import SpeechItem
 
@@ -42,7 +42,7 @@ def speech_items(soup: BeautifulSoup, ui: gettext.NullTranslations) -> list[Spee
             if text:
                 kind = "heading" if el.find_parent(HEADINGS) else "sentence"
                 items.append(SpeechItem(str(el["id"]), text, kind))  # type: ignore[arg-type]
-        elif el.name == "img" and (el.get("alt") or "").strip() and _element_translatable(el):
+        elif el.name == "img" and (el.get("alt") or "").strip() and element_translatable(el):
             if not el.get("id"):
                 image_number += 1
                 el["id"] = f"a11y-img-{image_number}"

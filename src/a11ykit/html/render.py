@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 from bs4.formatter import HTMLFormatter
 
 from a11ykit import tagged
-from a11ykit.html.parse import ParsedPage, Run, SentenceSlot
+from a11ykit.html.parse import INLINE_TAGS, ParsedPage, Run, SentenceSlot
 
 #: Text → nodes, for marking glossary terms (``<span lang>``, ``<abbr>``) inside page text.
 Decorator = Callable[[str, BeautifulSoup], list[PageElement]]
@@ -57,7 +57,7 @@ def _render_run(
         node.extract()
     for slot in run.sentences:
         for node in slot.placeholders.values():
-            if isinstance(node, Tag) and node.name in _INLINE_REFILLED and slot_is_inline(slot, node):
+            if isinstance(node, Tag) and node.name in INLINE_TAGS and slot_is_inline(slot, node):
                 node.clear()
     new_nodes: list[PageElement] = []
     if run.lead:
@@ -81,12 +81,6 @@ def _render_run(
     for node in new_nodes:
         marker.insert_before(node)
     marker.extract()
-
-
-_INLINE_REFILLED = frozenset(
-    "a abbr acronym b bdi bdo big cite data del dfn em font i ins label mark nobr q s small span "
-    "strike strong sub sup tt u".split()
-)
 
 
 def slot_is_inline(slot: SentenceSlot, node: Tag) -> bool:
