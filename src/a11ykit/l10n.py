@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -68,6 +68,34 @@ def ui_translations(lang: str, locales_dir: Path | None = None) -> gettext.NullT
         if po.is_file():
             return _compiled(str(po), po.stat().st_mtime)
     return gettext.NullTranslations()
+
+
+@lru_cache(maxsize=4)
+def _date_pattern(lang: str) -> re.Pattern[str]:
+    months = Locale.parse(lang).months["format"]["wide"]
+    names = "|".join(sorted((re.escape(months[m]) for m in range(1, 13)), key=len, reverse=True))
+    if lang == "es":
+        body = rf"(?P<day>\d{{1,2}}) de (?P<month>{names})(?: de (?P<year>\d{{4}}))?"
+    else:
+        body = rf"(?P<month>{names}) (?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:, (?P<year>\d{{4}}))?"
+    return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
+
+
+def find_dates(text: str, source: str, target: str) -> list[tuple[int, int, str]]:
+    """Dates written out in ``source`` ("July 18", "18 de julio de 2026") with their form in
+    ``target`` ("18 de julio", "July 18, 2026"), as (start, end, replacement)."""
+    months = {name.lower(): number for number, name in Locale.parse(source).months["format"]["wide"].items()}
+    found = []
+    for m in _date_pattern(source).finditer(text):
+        year = int(m.group("year")) if m.group("year") else None
+        try:
+            day = dt.date(year or 2000, months[m.group("month").lower()], int(m.group("day")))
+        except ValueError:
+            continue  # "February 31": not a date; leave it to the engine
+        locale = BABEL_LOCALES.get(target, target)
+        replacement = format_date(day, "long", locale=locale) if year else format_skeleton("MMMMd", day, locale=locale)
+        found.append((m.start(), m.end(), replacement))
+    return found
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -26,6 +26,7 @@ from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 from a11ykit import tagged
 from a11ykit.engines.base import LOCK_TOKEN_RE, Engine, lock_token
 from a11ykit.glossary import TermMatcher, count_target_forms, target_form
+from a11ykit.l10n import find_dates
 from a11ykit.model import Document, Glossary, SegmentResult, TermHit, Violation
 from a11ykit.progress import Progress, no_progress
 
@@ -85,9 +86,19 @@ class Translator:
             pos = match.end
         pieces.append(wire[pos:])
         wire = "".join(pieces)
+        wire = self._lock_dates(wire, new_lock)
         wire = _NUMBER_RE.sub(lambda m: new_lock(self._localise_number(m.group(0))), wire)
         locked.wire = " ".join(wire.split())
         return locked
+
+    def _lock_dates(self, text: str, new_lock) -> str:  # noqa: ANN001 - (replacement) -> token
+        """Dates in words are formatted by Babel, not by the engine ("July 18" → "18 de julio")."""
+        pieces: list[str] = []
+        pos = 0
+        for start, end, replacement in find_dates(text, self.source, self.target):
+            pieces += [text[pos:start], new_lock(tagged.escape(replacement))]
+            pos = end
+        return "".join(pieces) + text[pos:]
 
     def _localise_number(self, text: str) -> str:
         try:

@@ -6,7 +6,7 @@ import gettext
 from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 
 from a11ykit.glossary import TermMatcher
-from a11ykit.html.parse import ParsedPage
+from a11ykit.html.parse import ParsedPage, element_translatable
 from a11ykit.l10n import format_time_element, language_name
 from a11ykit.model import Glossary
 
@@ -70,6 +70,11 @@ def localize_page(
     html = soup.find("html")
     if isinstance(html, Tag):
         html["lang"] = target
+    # Parts that said they were in the source language now hold the translation.
+    for part in soup.find_all(lang=True):
+        value = str(part.get("lang", "")).strip().lower()
+        if part is not html and value.split("-")[0] == source and element_translatable(part):
+            part["lang"] = target
     head = soup.find("head")
     if not isinstance(head, Tag):
         head = soup.new_tag("head")

@@ -1,0 +1,76 @@
+"""What localisation does to a page besides translating its words."""
+
+import pytest
+
+from a11ykit.l10n import find_dates, format_time_element
+from a11ykit.model import Glossary
+from a11ykit.pipeline import build_page
+
+from fakes import IdentityEngine, UpperEngine
+
+
+def build(html: bytes, source="en", target="es", engine=None) -> str:
+    return build_page(html, source=source, target=target, engine=engine or UpperEngine(), glossary=Glossary(),
+                      original_href="story.html", own_href="story.es.html").html
+
+
+@pytest.mark.parametrize(
+    "text, source, target, expected",
+    [
+        ("flown on July 18 in a swap", "en", "es", "18 de julio"),
+        ("on March 3rd, 2025 too", "en", "es", "3 de marzo de 2025"),
+        ("el 18 de julio", "es", "en", "July 18"),
+        ("el 3 de marzo de 2025", "es", "en", "March 3, 2025"),
+    ],
+)
+def test_dates_in_words_are_formatted_by_babel(text, source, target, expected):
+    ((_, _, replacement),) = find_dates(text, source, target)
+    assert replacement == expected
+
+
+def test_a_date_that_does_not_exist_is_left_to_the_engine():
+    assert find_dates("on February 31 we met", "en", "es") == []
+
+
+def test_dates_in_sentences_come_out_localised():
+    html = build(b"<p>They were flown home on July 18 in a swap.</p>", engine=IdentityEngine())
+    assert "flown home on 18 de julio in a swap." in html
+
+
+def test_time_elements_are_formatted_in_the_target_locale():
+    assert format_time_element("2026-11-27", "es") == "27 de noviembre de 2026"
+    assert "27 de noviembre de 2026" in build(b'<p>By me, <time datetime="2026-11-27">Nov 27</time>.</p>')
+
+
+def test_the_page_language_is_the_target():
+    assert '<html lang="es">' in build(b'<html lang="en"><body><p>Hello there.</p></body></html>')
+
+
+def test_parts_marked_in_the_source_language_are_marked_in_the_target():
+    html = build(b'<html lang="en"><body><div lang="en-US"><p>Hello there.</p></div>'
+                 b'<p lang="fr" translate="no">Bonjour.</p></body></html>')
+    assert '<div lang="es">' in html
+    assert '<p lang="fr" translate="no">Bonjour.</p>' in html
+
+
+def test_both_language_versions_are_linked_as_alternates():
+    html = build(b"<html><head><title>T</title></head><body><p>Hi there.</p></body></html>")
+    assert '<link href="story.html" hreflang="en" rel="alternate">' in html
+    assert '<link href="story.es.html" hreflang="es" rel="alternate">' in html
+
+
+def test_the_notice_links_to_the_original_and_names_the_current_language():
+    html = build(b"<body><p>Hi there.</p></body>")
+    assert 'class="a11y-notice"' in html and 'role="note"' in html
+    assert '<a href="story.html" hreflang="en">Leer el original</a>' in html
+    assert '<span aria-current="page" lang="es">Español</span>' in html
+
+
+def test_the_charset_declaration_says_utf8_whatever_the_input_was():
+    html = build('<html><head><meta charset="windows-1252"></head><body><p>Café.</p></body></html>'.encode("cp1252"))
+    assert '<meta charset="utf-8">' in html
+
+
+def test_open_graph_locale_follows_the_target():
+    html = build(b'<html><head><meta property="og:locale" content="en_US"></head><body><p>Hi there.</p></body></html>')
+    assert 'content="es_ES"' in html
