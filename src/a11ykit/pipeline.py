@@ -21,7 +21,7 @@ from a11ykit import tagged
 from a11ykit.engines.base import Engine, select_engine
 from a11ykit.errors import InputError, ViolationError
 from a11ykit.glossary import DEFAULT_GLOSSARY, load_glossary
-from a11ykit.html.localize import localize_page, make_decorator
+from a11ykit.html.localize import localize_page, make_decorator, retag_languages
 from a11ykit.html.parse import ParsedPage, declared_language, parse_page
 from a11ykit.html.render import apply_translations, serialize
 from a11ykit.l10n import check_language, ui_translations
@@ -128,6 +128,7 @@ def translate_page(
     translator = Translator(engine, glossary, source, target)
     results = translator.translate_document(page.document, approved=approved, progress=progress)
     texts = {r.segment_id: r.text for r in results}
+    retag_languages(page, source, target)
     render_flags = apply_translations(page, texts, decorate=make_decorator(glossary, target))
     for result in results:
         for flag in render_flags.get(result.segment_id, []):

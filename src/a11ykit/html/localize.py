@@ -57,6 +57,17 @@ def make_decorator(glossary: Glossary, page_lang: str):  # noqa: ANN201 - a rend
     return decorate
 
 
+def retag_languages(page: ParsedPage, source: str, target: str) -> None:
+    """Parts that say they are in the source language will hold the translation.
+
+    Call before the translations are written in, so the marks a11ykit adds itself
+    (``<span lang="en">`` around a kept English term) are not touched."""
+    for part in page.soup.find_all(lang=True):
+        value = str(part.get("lang", "")).strip().lower()
+        if part.name != "html" and value.split("-")[0] == source and element_translatable(part):
+            part["lang"] = target
+
+
 def localize_page(
     page: ParsedPage,
     *,
@@ -70,11 +81,6 @@ def localize_page(
     html = soup.find("html")
     if isinstance(html, Tag):
         html["lang"] = target
-    # Parts that said they were in the source language now hold the translation.
-    for part in soup.find_all(lang=True):
-        value = str(part.get("lang", "")).strip().lower()
-        if part is not html and value.split("-")[0] == source and element_translatable(part):
-            part["lang"] = target
     head = soup.find("head")
     if not isinstance(head, Tag):
         head = soup.new_tag("head")
