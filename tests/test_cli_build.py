@@ -120,3 +120,18 @@ def test_every_command_has_help_text():
         assert command.description or command.format_help(), name
         helps = {a.help for a in sub._choices_actions if a.dest == name}
         assert helps and all(helps), f"{name} has no help"
+
+
+def test_outside_the_project_the_project_glossary_is_the_default(capsys, page, tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    code, _, _ = run(capsys, "build", page, "--to", "es", "--engine", "apertium", "--out", tmp_path / "o")
+    report = json.loads((tmp_path / "o" / "story.es.report.json").read_text(encoding="utf-8"))
+    assert code == 0
+    assert Path(report["glossary"]["path"]).resolve() == (Path(__file__).parent.parent / "glossary" / "terms.csv").resolve()
+
+
+def test_an_explicit_glossary_that_does_not_exist_is_refused(capsys, page, tmp_path):
+    assert_refused(capsys, tmp_path / "out", "build", page, "--to", "es", "--glossary", tmp_path / "none.csv",
+                   match="cannot read the glossary")

@@ -33,6 +33,14 @@ COLUMNS = ("kind", "en", "es", "case", "lang", "abbr_en", "abbr_es", "say_en", "
 REQUIRED_COLUMNS = ("kind", "en", "es")
 
 DEFAULT_GLOSSARY = Path("glossary") / "terms.csv"
+_PROJECT_GLOSSARY = Path(__file__).resolve().parents[2] / DEFAULT_GLOSSARY
+
+
+def default_glossary_path() -> Path:
+    """``glossary/terms.csv`` in the current folder, else the one of this checkout."""
+    if DEFAULT_GLOSSARY.is_file() or not _PROJECT_GLOSSARY.is_file():
+        return DEFAULT_GLOSSARY
+    return _PROJECT_GLOSSARY
 
 
 def read_glossary(fileobj: TextIO, name: str = "<glossary>") -> Glossary:

@@ -20,7 +20,7 @@ from babel.messages.catalog import Catalog
 from a11ykit import tagged
 from a11ykit.engines.base import Engine, select_engine
 from a11ykit.errors import InputError, ViolationError
-from a11ykit.glossary import DEFAULT_GLOSSARY, load_glossary
+from a11ykit.glossary import default_glossary_path, load_glossary
 from a11ykit.html.localize import localize_page, make_decorator, retag_languages
 from a11ykit.html.parse import ParsedPage, declared_language, parse_page
 from a11ykit.html.render import apply_translations, serialize
@@ -207,7 +207,7 @@ class BuildOptions:
     source: str = "auto"
     out_dir: Path = Path("out")
     engine: str = "auto"
-    glossary_path: Path = DEFAULT_GLOSSARY
+    glossary_path: Path | None = None  # None: glossary.default_glossary_path()
     strict: bool = False
     locales_dir: Path | None = None
     audio: bool = True
@@ -249,8 +249,9 @@ def build_file(input_path: Path, options: BuildOptions, progress: Progress = no_
     target = check_language(options.target, "target language")
     source = None if options.source in ("auto", "", None) else check_language(options.source, "source language")
     data = read_input(input_path)
-    glossary = load_glossary(options.glossary_path)
-    overrides = load_overrides(overrides_path(Path(options.glossary_path)))
+    glossary_path = Path(options.glossary_path) if options.glossary_path else default_glossary_path()
+    glossary = load_glossary(glossary_path)
+    overrides = load_overrides(overrides_path(glossary_path))
     glossary, proposed = apply_overrides(glossary, overrides)
     page = parse_page(data, name=str(input_path))
     # Language first, so a wrong pair fails before any engine is looked for.
@@ -281,7 +282,7 @@ def build_file(input_path: Path, options: BuildOptions, progress: Progress = no_
         audio_stem=stem if options.audio else None,
         progress=progress,
     )
-    report = make_report(build, input_path=input_path, glossary_path=Path(options.glossary_path), glossary=glossary)
+    report = make_report(build, input_path=input_path, glossary_path=glossary_path, glossary=glossary)
     report["applied_overrides"] = [_override_dict(o) for o in overrides if o.status == "approved"]
     report["proposed_overrides"] = [_override_dict(o) for o in proposed]
     report["catalog"] = str(po_path)

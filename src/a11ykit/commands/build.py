@@ -25,8 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=Path("out"), type=Path, metavar="DIR", help="output folder (default: out/)")
     p.add_argument("--engine", default="auto", metavar="NAME",
                    help=f"translation engine: auto (default), {', '.join(available_engines())}")
-    p.add_argument("--glossary", default=DEFAULT_GLOSSARY, type=Path, metavar="PATH",
-                   help=f"locked glossary CSV (default: {DEFAULT_GLOSSARY})")
+    p.add_argument("--glossary", default=None, type=Path, metavar="PATH",
+                   help=f"locked glossary CSV (default: {DEFAULT_GLOSSARY}, else the project's own)")
     p.add_argument("--locales", default=None, type=Path, metavar="DIR", help="gettext catalogs folder (default: locales/)")
     p.add_argument("--strict", action="store_true", help="exit 1 if glossary violations remain")
     p.add_argument("--no-audio", dest="audio", action="store_false", help="skip the narrated audio and the player")
