@@ -88,11 +88,13 @@ def parse_page(data: bytes, *, lang: str | None = None, name: str = "input") -> 
     page_lang = lang or declared_language(soup) or "en"
     runs: list[Run] = []
     _collect_runs(soup, translatable=True, runs=runs)
-    runs = [r for r in runs if _LETTER.search(tagged.plain(_run_text(r)))]
+    marked = [(run, _run_text(run)) for run in runs]
+    marked = [(run, text) for run, text in marked if _LETTER.search(tagged.plain(text[0]))]
+    runs = [run for run, _ in marked]
     segments: list[Segment] = []
-    for index, run in enumerate(runs, start=1):
+    for index, (run, (raw, placeholders)) in enumerate(marked, start=1):
         run.id = f"b{index}"
-        _split_run(run, page_lang)
+        _split_run(run, raw, placeholders, page_lang)
         role = _role(run.container)
         for slot in run.sentences:
             segments.append(Segment(slot.segment_id, slot.text, "sentence", run.id, role))
@@ -197,10 +199,10 @@ def _collect_runs(container: Tag, *, translatable: bool, runs: list[Run]) -> Non
     flush()
 
 
-def _run_text(run: Run) -> str:
-    counter = [0]
+def _run_text(run: Run) -> tuple[str, dict[int, PageElement]]:
+    """The run as tagged text (numbered through the whole run) and what each number stands for."""
     placeholders: dict[int, PageElement] = {}
-    return _tagged_nodes(run.nodes, counter, placeholders)
+    return _tagged_nodes(run.nodes, [0], placeholders), placeholders
 
 
 def _tagged_nodes(nodes: list[PageElement], counter: list[int], placeholders: dict[int, PageElement]) -> str:
@@ -235,10 +237,7 @@ def normalise_spaces(text: str) -> str:
     return re.sub(r" {2,}", " ", text)
 
 
-def _split_run(run: Run, lang: str) -> None:
-    counter = [0]
-    placeholders: dict[int, PageElement] = {}
-    raw = _tagged_nodes(run.nodes, counter, placeholders)
+def _split_run(run: Run, raw: str, placeholders: dict[int, PageElement], lang: str) -> None:
     first, last = run.nodes[0], run.nodes[-1]
     if _is_text(first):
         run.lead = re.match(r"[ \t\n\r\f\v]*", str(first)).group(0)  # type: ignore[union-attr]
