@@ -197,6 +197,17 @@ class TermMatcher:
             counts[m.term] = counts.get(m.term, 0) + 1
         return counts
 
+    def mismatches(self, source: str, target: str, target_lang: str) -> list[tuple[Term, int, int]]:
+        """``(term, expected, found)`` for every locked term of the plain ``source`` that the
+        plain ``target`` has fewer times (any accepted target form counts). The one rule for
+        build violations, QA term checks and translator conflicts."""
+        found_terms = []
+        for term, expected in self.count(source).items():
+            found = count_target_forms(term, target, target_lang)
+            if found < expected:
+                found_terms.append((term, expected, found))
+        return found_terms
+
 
 def target_form(term: Term, found: str, found_lang: str, target: str) -> str:
     """What a found term must become in the target language.

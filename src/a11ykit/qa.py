@@ -20,7 +20,7 @@ from typing import Literal
 
 from a11ykit import tagged
 from a11ykit.errors import InputError
-from a11ykit.glossary import TermMatcher, count_target_forms
+from a11ykit.glossary import TermMatcher
 from a11ykit.model import Document, Glossary, SegmentResult, Term, Violation
 
 Severity = Literal["error", "warning"]
@@ -85,16 +85,8 @@ def _matcher(glossary: Glossary) -> TermMatcher:
 def term_mismatches(
     glossary: Glossary, target_lang: str, source: str, target: str
 ) -> list[tuple[Term, int, int]]:
-    """``(term, expected, found)`` for every locked term of the plain ``source`` that
-    the plain ``target`` has fewer times (any accepted target form counts). The same
-    rule as the build's own violation check: longest match first, whole words, each
-    term's case rule."""
-    found_terms = []
-    for term, expected in _matcher(glossary).count(source).items():
-        found = count_target_forms(term, target, target_lang)
-        if found < expected:
-            found_terms.append((term, expected, found))
-    return found_terms
+    """See :meth:`TermMatcher.mismatches`; the matcher is built once per glossary."""
+    return _matcher(glossary).mismatches(source, target, target_lang)
 
 
 # --- checks -----------------------------------------------------------------------

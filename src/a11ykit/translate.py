@@ -25,7 +25,7 @@ from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 
 from a11ykit import tagged
 from a11ykit.engines.base import LOCK_TOKEN_RE, Engine, lock_token
-from a11ykit.glossary import TermMatcher, count_target_forms, target_form
+from a11ykit.glossary import TermMatcher, target_form
 from a11ykit.l10n import find_dates
 from a11ykit.model import Document, Glossary, SegmentResult, TermHit, Violation
 from a11ykit.progress import Progress, no_progress
@@ -213,13 +213,12 @@ class Translator:
 
     def violations(self, segment_id: str, source: str, translation: str, where: str = "translation") -> list[Violation]:
         """Every source occurrence of a locked term must appear in the output as the glossary says."""
-        found: list[Violation] = []
-        target_plain = tagged.plain(translation)
-        for term, expected in self.matcher.count(tagged.plain(source)).items():
-            got = count_target_forms(term, target_plain, self.target)
-            if got < expected:
-                found.append(Violation(segment_id, term.key, term.canonical(self.target), expected, got, where))
-        return found
+        return [
+            Violation(segment_id, term.key, term.canonical(self.target), expected, found, where)
+            for term, expected, found in self.matcher.mismatches(
+                tagged.plain(source), tagged.plain(translation), self.target
+            )
+        ]
 
 
 @dataclass
