@@ -102,3 +102,17 @@ def test_the_example_article_has_every_headline_word(examples_dir):
     page = parse_page((examples_dir / "cecot.html").read_bytes())
     h1 = [s for s in page.document.segments if s.role == "heading"][0]
     assert "Andry Hernández Romero" in h1.text
+
+
+def test_a_menu_of_links_is_one_segment_per_item():
+    assert texts('<nav><a href="/n">News</a> | <a href="/i">Immigration</a> <a href="/a">About</a></nav>') == [
+        "<1>News</1>", "<1>Immigration</1>", "<1>About</1>"
+    ]
+
+
+def test_an_icon_in_a_menu_goes_with_the_item_after_it():
+    assert texts('<nav><svg></svg> <a href="/h">Home</a> <a href="/n">News</a></nav>') == ["<1/> <2>Home</2>", "<1>News</1>"]
+
+
+def test_links_with_words_between_them_are_a_sentence_not_a_menu():
+    assert texts('<p><a href="/a">Read</a> and <a href="/b">share</a></p>') == ["<1>Read</1> and <2>share</2>"]

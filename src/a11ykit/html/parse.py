@@ -258,7 +258,8 @@ def _menu_items(text: str) -> list[tuple[str, str]] | None:
     An atom between items (an icon) goes with the item after it."""
     items: list[tuple[str, str]] = []
     depth = 0
-    pos = 0
+    pos = 0  # where the text between items resumes
+    item_end = 0  # where the last complete item ends
     start: int | None = None
     gap = ""
     for m in tagged.TAG_RE.finditer(text):
@@ -276,8 +277,9 @@ def _menu_items(text: str) -> list[tuple[str, str]] | None:
             depth += -1 if closing else 1
         if depth == 0 and closing:
             items.append((gap if items else " ", text[start : m.end()]))  # type: ignore[index]
-            pos, start = m.end(), None
-    rest = text[pos:] if start is None else text[last_end(items, text) :]
+            pos = item_end = m.end()
+            start = None
+    rest = text[item_end:]
     if _LETTER.search(rest) or len(items) < 2:
         return None
     if rest.strip():  # trailing atoms or punctuation stay with the last item
@@ -286,11 +288,7 @@ def _menu_items(text: str) -> list[tuple[str, str]] | None:
     return items
 
 
-def last_end(items: list[tuple[str, str]], text: str) -> int:
-    """Where the last menu item ends in ``text``."""
-    if not items:
-        return 0
-    return text.rindex(items[-1][1]) + len(items[-1][1])
+_TRAILING_OPENERS = re.compile(r"(?:\s|<\d+/?>)*$")
 
 
 def _cut_sentences(text: str, lang: str) -> list[str]:
@@ -311,11 +309,9 @@ def _cut_sentences(text: str, lang: str) -> list[str]:
         cut = positions[b]
         left = text[start:cut]
         # Opening tags and atoms just before the next sentence belong to it.
-        m = re.search(r"(?:\s|<\d+/?>)*$", left)
-        move = len(m.group(0).lstrip()) if m else 0
-        if move:
-            cut -= len(m.group(0)) - (len(m.group(0)) - len(m.group(0).lstrip()))  # type: ignore[union-attr]
-            left = text[start:cut]
+        tail = _TRAILING_OPENERS.search(left).group(0)  # type: ignore[union-attr] - always matches
+        cut -= len(tail.lstrip())
+        left = text[start:cut]
         if left.strip() and tagged.is_well_formed(left):
             pieces.append(left.strip())
             start = cut
