@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the package builder
 
 EXAMPLE = ROOT / "examples" / "cecot.html"
-ARTICLE_TEXT = Path("/work/shared/article-source.txt")
+ARTICLE_TEXT = ROOT.parent / "shared" / "article-source.txt"  # ../shared beside the repository
 
 
 def example_page() -> bytes:

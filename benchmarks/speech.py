@@ -1,6 +1,6 @@
 """Time the narration of the example article: cold build, cached rebuild, one paragraph changed.
 
-The article text (/work/shared/article-source.txt) is split into sentences by a
+The article text (../shared/article-source.txt from the repository root) is split into sentences by a
 simple regular expression; its first line is the title (a heading), and a short
 line without a full stop is a subheading. Everything is written to a temporary
 folder.
@@ -28,7 +28,7 @@ from pathlib import Path
 
 from a11ykit.speech import SpeechItem, synthesize_article, synthesize_items
 
-ARTICLE_TEXT = Path("/work/shared/article-source.txt")
+ARTICLE_TEXT = Path(__file__).resolve().parent.parent.parent / "shared" / "article-source.txt"  # ../shared beside the repository
 
 
 def article_items(text: str) -> list[SpeechItem]:

@@ -26,8 +26,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-SHARED = Path("/work/shared/article-source.txt")
 ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "article-source.txt"  # ../shared beside the repository
 
 CODE_DIM = 256  # token codes
 FREQUENCIES = 16  # sinusoid pairs for positions (each stored as sin, cos, -sin, -cos)
