@@ -2,6 +2,12 @@
 
 UI catalogs live in ``locales/<lang>/LC_MESSAGES/a11ykit.po``; they are compiled
 in memory at load time, so there is no ``.mo`` file to forget to rebuild.
+
+Catalog text is data, never code: a UI string is filled in with :func:`format_ui`,
+which replaces ``{name}`` for the names the caller passes and nothing else (no
+``str.format``, so no ``{language.__class__}`` lookups or format specs). A catalog is
+checked when it is loaded: it must be UTF-8, and a translation may use only the
+placeholders of its msgid; otherwise it is refused with one line naming the line.
 """
 
 from __future__ import annotations
@@ -16,8 +22,9 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_skeleton
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from babel.messages.pofile import PoFileError, read_po
 
 from a11ykit.errors import InputError
 from a11ykit.model import LANGUAGES
@@ -51,10 +58,70 @@ def ui_locales_dirs(locales_dir: Path | None = None) -> list[Path]:
     return dirs
 
 
+#: Text between braces in a UI string; a placeholder is a plain name: ``{language}``.
+_BRACES = re.compile(r"\{([^{}]*)\}")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def placeholders(text: str) -> list[str]:
+    """What stands between braces in a UI string, in order: 'in {language}.' → ['language']."""
+    return _BRACES.findall(text)
+
+
+def format_ui(template: str, **values: object) -> str:
+    """``template`` with each ``{name}`` given as a keyword replaced by its value.
+
+    Anything else between braces stays as it is written; unlike ``str.format`` nothing
+    in the template can look up attributes, index values or apply format specs.
+    """
+    return _BRACES.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), template)
+
+
+def check_ui_catalog(catalog: Catalog, name: str) -> None:
+    """Refuse a translation that uses a placeholder its msgid does not have (fuzzy ones are unused)."""
+    for message in catalog:
+        if not message.id or message.fuzzy:
+            continue
+        ids = message.id if isinstance(message.id, (list, tuple)) else (message.id,)
+        strings = message.string if isinstance(message.string, (list, tuple)) else (message.string,)
+        allowed = sorted({p for msgid in ids for p in placeholders(msgid) if _NAME.fullmatch(p)})
+        for string in strings:
+            for found in placeholders(string or ""):
+                if found not in allowed:
+                    may = ", ".join(f"{{{p}}}" for p in allowed) or "none"
+                    raise InputError(
+                        f"{name}:{message.lineno}: unknown placeholder {{{found}}} in the translation of "
+                        f"{ids[0]!r} (placeholders it may use: {may})",
+                        code="A11Y141",
+                    )
+
+
+def read_ui_catalog(data: bytes, name: str) -> Catalog:
+    """A UI catalog from its bytes, checked (UTF-8, known placeholders); errors name the line."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{name}:{line}: the UI catalog is not UTF-8 (byte 0x{data[exc.start]:02x})", code="A11Y140"
+        ) from None
+    try:
+        catalog = read_po(io.StringIO(text), abort_invalid=True)
+    except PoFileError as exc:
+        raise InputError(f"{name}: the UI catalog is malformed ({exc})", code="A11Y142") from None
+    catalog.charset = "utf-8"  # the text is decoded already; whatever the header says
+    check_ui_catalog(catalog, name)
+    return catalog
+
+
 @lru_cache(maxsize=16)
 def _compiled(po_path: str, mtime: float) -> gettext.GNUTranslations:
-    with open(po_path, "rb") as f:
-        catalog = read_po(f)
+    try:
+        with open(po_path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise InputError(f"{po_path}: cannot read the UI catalog ({exc.strerror or exc})", code="A11Y140") from None
+    catalog = read_ui_catalog(data, po_path)
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)

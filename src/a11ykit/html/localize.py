@@ -7,7 +7,7 @@ from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 
 from a11ykit.glossary import TermMatcher
 from a11ykit.html.parse import ParsedPage, element_translatable
-from a11ykit.l10n import format_time_element, language_name
+from a11ykit.l10n import format_time_element, format_ui, language_name
 from a11ykit.model import Glossary
 
 OG_LOCALES = {"en": "en_US", "es": "es_ES"}
@@ -126,7 +126,7 @@ def _insert_notice(
     _ = ui.gettext
     notice = soup.new_tag("aside", attrs={"class": NOTICE_CLASS, "role": "note", "aria-label": _("Translation notice")})
     message = soup.new_tag("div")
-    message.append(NavigableString(_("This page is a machine translation of the original in {language}.").format(
+    message.append(NavigableString(format_ui(_("This page is a machine translation of the original in {language}."),
         language=language_name(source, target, capitalize=target == "en")) + " "))
     link = soup.new_tag("a", attrs={"href": original_href, "hreflang": source})
     link.append(NavigableString(_("Read the original")))

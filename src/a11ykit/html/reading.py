@@ -15,6 +15,7 @@ from bs4 import BeautifulSoup, Tag
 from a11ykit.html.localize import NOTICE_CLASS
 from a11ykit.html.parse import SKIP_TAGS, element_translatable
 from a11ykit.html.render import SENTENCE_CLASS
+from a11ykit.l10n import format_ui
 from a11ykit.speech import SpeechItem
 
 HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
@@ -47,7 +48,7 @@ def speech_items(soup: BeautifulSoup, ui: gettext.NullTranslations) -> list[Spee
                 image_number += 1
                 el["id"] = f"a11y-img-{image_number}"
             description = " ".join(str(el["alt"]).split())
-            items.append(SpeechItem(str(el["id"]), ui.gettext("Image: {description}").format(description=description), "image"))
+            items.append(SpeechItem(str(el["id"]), format_ui(ui.gettext("Image: {description}"), description=description), "image"))
     return items
 
 
