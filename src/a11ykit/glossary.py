@@ -28,6 +28,7 @@ from typing import TextIO
 
 from a11ykit.errors import GlossaryError
 from a11ykit.model import LANGUAGES, Glossary, Term
+from a11ykit.speech.lexicon import check_pronunciation
 
 COLUMNS = ("kind", "en", "es", "case", "lang", "abbr_en", "abbr_es", "say_en", "say_es", "note")
 REQUIRED_COLUMNS = ("kind", "en", "es")
@@ -98,6 +99,11 @@ def _term_from_row(row: dict[str, str], name: str, line: int) -> Term:
     lang = row.get("lang", "") or None
     if lang is not None and lang not in LANGUAGES:
         raise GlossaryError(f"{where}: lang must be one of {', '.join(LANGUAGES)} or empty, not {lang!r}")
+    for l in LANGUAGES:
+        try:
+            check_pronunciation(row.get(f"say_{l}", ""))
+        except ValueError as exc:
+            raise GlossaryError(f"{where}: say_{l}: {exc}") from None
     return Term(
         kind=kind,  # type: ignore[arg-type]
         forms={"en": en, "es": es},

@@ -42,14 +42,27 @@ def lexicon_for(lang: str, glossary: Glossary | None = None) -> dict[str, str]:
     return lexicon
 
 
+def check_pronunciation(said: str) -> None:
+    """Refuse a pronunciation espeak would misread: multi-line, or brackets outside whole
+    ``[[…]]`` phoneme groups ("[[nasa" never closes). The glossary calls this for every
+    ``say_*`` cell, so a bad one is an error naming its line, not a failure mid-narration."""
+    if any(ch in said for ch in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
+        raise ValueError(f"{said!r} spans lines")
+    rest = _PHONEMES_RE.sub("", said)
+    if "[" in rest or "]" in rest:
+        raise ValueError(f"unbalanced [[…]] in {said!r} (espeak phonemes go in double brackets: [[sEk'oUt]])")
+
+
 def check_entry(written: str, said: str) -> None:
     """Refuse entries espeak would misread: empty, multi-line, or unbalanced ``[[…]]``."""
     if not written.strip() or not said.strip():
         raise ValueError(f"empty lexicon entry {written!r} → {said!r}")
-    if any(ch in written + said for ch in "\r\n"):
+    if any(ch in written for ch in "\r\n"):
         raise ValueError(f"lexicon entry {written!r} spans lines")
-    if _PHONEMES_RE.sub("", said).count("[") or _PHONEMES_RE.sub("", said).count("]"):
-        raise ValueError(f"lexicon entry {written!r}: unbalanced [[…]] in {said!r}")
+    try:
+        check_pronunciation(said)
+    except ValueError as exc:
+        raise ValueError(f"lexicon entry {written!r}: {exc}") from None
 
 
 def apply_lexicon(text: str, lexicon: Mapping[str, str]) -> str:
