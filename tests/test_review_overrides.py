@@ -6,6 +6,7 @@ import datetime
 import io
 
 import pytest
+from unwritable import a11ykit, read_only
 
 from a11ykit.errors import GlossaryError
 from a11ykit.glossary import read_glossary, write_glossary
@@ -192,3 +193,50 @@ def test_conflicts_are_reported_as_warnings_with_a_stable_code():
     assert [(p.code, p.segment_id, p.severity) for p in conflict_problems(conflicts)] == [
         ("approved-conflict", "s1", "warning")
     ]
+
+
+# --- the command line, where the overrides cannot be written -------------------------------------
+
+
+@pytest.fixture
+def glossary_folder(tmp_path):
+    folder = tmp_path / "glossary"
+    folder.mkdir()
+    out = io.StringIO()
+    write_glossary(out, GLOSSARY)
+    (folder / "terms.csv").write_text(out.getvalue(), encoding="utf-8")
+    return folder
+
+
+def override_cli(folder, action, *extra):
+    return a11ykit("glossary", "override", action, "Alien Enemies Act", "--lang", "es", "--who", "Ana", *extra,
+                   "--glossary", folder / "terms.csv", "--overrides", folder / "overrides.csv")
+
+
+def test_proposing_into_a_read_only_folder_exits_2_with_one_line_and_writes_nothing(glossary_folder):
+    with read_only(glossary_folder):
+        done = override_cli(glossary_folder, "propose", "--form", NEW_FORM)
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert f"{glossary_folder / 'overrides.csv'}: cannot write it (Permission denied)" in done.stderr
+    assert sorted(p.name for p in glossary_folder.iterdir()) == ["terms.csv"]
+
+
+def test_approving_into_a_read_only_folder_exits_2_and_keeps_the_proposal(glossary_folder):
+    assert override_cli(glossary_folder, "propose", "--form", NEW_FORM).returncode == 0
+    before = (glossary_folder / "overrides.csv").read_text(encoding="utf-8")
+    with read_only(glossary_folder):
+        done = override_cli(glossary_folder, "approve")
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert "cannot write it (Permission denied)" in done.stderr
+    assert (glossary_folder / "overrides.csv").read_text(encoding="utf-8") == before
+    assert sorted(p.name for p in glossary_folder.iterdir()) == ["overrides.csv", "terms.csv"]
+
+
+def test_an_overrides_path_that_is_a_folder_is_one_line(glossary_folder):
+    (glossary_folder / "overrides.csv").mkdir()
+    done = override_cli(glossary_folder, "propose", "--form", NEW_FORM)
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert "overrides.csv: cannot read the overrides (Is a directory)" in done.stderr

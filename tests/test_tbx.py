@@ -1,13 +1,18 @@
-"""The glossary as TBX: every field round-trips, hostile XML is refused."""
+"""The glossary as TBX: every field round-trips, every TBX-Basic entry is read, hostile XML is refused,
+and an import never empties or half-writes the glossary."""
 
 from __future__ import annotations
 
 import io
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from unwritable import a11ykit, read_only
 
+from a11ykit.cli import main
 from a11ykit.errors import GlossaryError
 from a11ykit.glossary import load_glossary
 from a11ykit.model import Glossary, Term
@@ -177,3 +182,218 @@ def test_a_document_with_a_doctype_is_refused(data):
 def test_an_undeclared_entity_is_refused():
     with pytest.raises(GlossaryError, match="not well-formed"):
         read_tbx(io.BytesIO(UNDECLARED_ENTITY))
+
+
+# --- every valid TBX-Basic file, and what the CSV glossary cannot hold -----------------------
+
+TBX_BASIC = """<?xml version="1.0" encoding="UTF-8"?>
+<tbx type="TBX-Basic" style="dca" xml:lang="en" xmlns="urn:iso:std:iso:30042:ed-2">
+  <tbxHeader><fileDesc><sourceDesc><p>From a CAT tool</p></sourceDesc></fileDesc></tbxHeader>
+  <text><body>
+    <conceptEntry id="c1">
+      <descrip type="subjectField">law</descrip>
+      <descripGrp><descrip type="definition">A <hi type="italics">1798</hi> law.</descrip></descripGrp>
+      <transacGrp><transac type="transactionType">origination</transac><date>2026-03-02</date></transacGrp>
+      <note>first note</note>
+      <note>second note
+        over two lines</note>
+      <xref target="https://example.org/act">source</xref>
+      <langSec xml:lang="en-US">
+        <termSec>
+          <term>Alien Enemies Act</term>
+          <termNote type="partOfSpeech">noun</termNote>
+          <termNote type="termType">fullForm</termNote>
+          <termNote type="administrativeStatus">preferredTerm-admn-sts</termNote>
+          <descrip type="context">Invoked under the Alien Enemies Act.</descrip>
+          <note>a note on the term</note>
+        </termSec>
+        {extra_en}
+      </langSec>
+      <langSec xml:lang="es">
+        <termSec>
+          <term>Ley de Enemigos Extranjeros</term>
+          <termNote type="administrativeStatus">preferredTerm-admn-sts</termNote>
+        </termSec>
+        {extra_es}
+      </langSec>
+    </conceptEntry>
+    {more}
+  </body></text>
+</tbx>"""
+
+
+def basic(extra_en: str = "", extra_es: str = "", more: str = "") -> bytes:
+    return TBX_BASIC.format(extra_en=extra_en, extra_es=extra_es, more=more).encode("utf-8")
+
+
+def term_sec(form: str, status: str = "admittedTerm-admn-sts") -> str:
+    return f'<termSec><term>{form}</term><termNote type="administrativeStatus">{status}</termNote></termSec>'
+
+
+def test_a_tbx_basic_entry_with_what_a11ykit_does_not_use_is_read():
+    term = read_tbx(io.BytesIO(basic()), "cat.tbx").terms[0]
+    assert (term.kind, term.forms) == ("map", {"en": ("Alien Enemies Act",), "es": ("Ley de Enemigos Extranjeros",)})
+
+
+def test_several_notes_are_one_line_each_in_file_order():
+    term = read_tbx(io.BytesIO(basic())).terms[0]
+    assert term.note.splitlines() == ["first note", "second note over two lines"]
+
+
+def test_a_term_with_two_notes_is_written_as_two_notes_and_read_back():
+    two = Glossary((replace(EVERYTHING.terms[0], note="first\nsecond"),))
+    root = ET.fromstring(tbx_bytes(two))
+    assert [n.text for n in root.iterfind(".//t:conceptEntry/t:note", NS)] == ["first", "second"]
+    assert roundtrip(two).terms[0].note == "first\nsecond"
+
+
+def test_deprecated_and_superseded_terms_are_not_taken_as_variants():
+    extra = term_sec("Alien Enemy Act", "deprecatedTerm-admn-sts") + term_sec("Enemy Aliens Act", "supersededTerm-admn-sts")
+    term = read_tbx(io.BytesIO(basic(extra_en=extra))).terms[0]
+    assert term.forms["en"] == ("Alien Enemies Act",)
+
+
+def test_admitted_terms_are_variants_after_the_preferred_one():
+    term = read_tbx(io.BytesIO(basic(extra_es=term_sec("Ley de Extranjeros Enemigos")))).terms[0]
+    assert term.forms["es"] == ("Ley de Enemigos Extranjeros", "Ley de Extranjeros Enemigos")
+
+
+def test_two_lang_sections_of_one_language_add_up():
+    data = basic().replace(b'<langSec xml:lang="es">', b'<langSec xml:lang="es">' + term_sec("Ley AEA").encode() + b'</langSec><langSec xml:lang="es">', 1)
+    term = read_tbx(io.BytesIO(data)).terms[0]
+    assert set(term.forms["es"]) == {"Ley AEA", "Ley de Enemigos Extranjeros"}
+
+
+ENGLISH_ONLY = b"""<tbx><text><body><conceptEntry id="n1">%s
+  <langSec xml:lang="en"><termSec><term>NASA</term></termSec></langSec>
+</conceptEntry></body></text></tbx>"""
+
+
+def test_an_entry_with_english_terms_only_is_kept_as_written():
+    term = read_tbx(io.BytesIO(ENGLISH_ONLY % b"")).terms[0]
+    assert (term.kind, term.forms) == ("keep", {"en": ("NASA",)})
+
+
+def test_an_entry_declared_map_without_a_spanish_term_is_refused():
+    data = ENGLISH_ONLY % b'<descrip type="a11ykit-kind">map</descrip>'
+    with pytest.raises(GlossaryError, match=re.escape("entry 1 (n1): a map term needs a Spanish term")):
+        read_tbx(io.BytesIO(data))
+
+
+@pytest.mark.parametrize(
+    ("extra_en", "extra_es", "named"),
+    [
+        (term_sec("Alien|Enemies Act"), "", "the en term 'Alien|Enemies Act'"),
+        ("", term_sec("Ley | de Enemigos"), "the es term 'Ley | de Enemigos'"),
+    ],
+)
+def test_a_term_with_a_bar_is_refused_naming_it(extra_en, extra_es, named):
+    with pytest.raises(GlossaryError, match=re.escape(f"cat.tbx entry 1 (c1): {named} contains '|'")):
+        read_tbx(io.BytesIO(basic(extra_en, extra_es)), "cat.tbx")
+
+
+# --- glossary import / export from the command line -------------------------------------------
+
+CSV = (
+    "kind,en,es,case,lang,abbr_en,abbr_es,say_en,say_es,note\n"
+    "keep,CECOT,,exact,es,,,SEE-cot,se-kot,prison\n"
+)
+
+
+@pytest.fixture
+def glossary_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "glossary" / "terms.csv"
+    path.parent.mkdir()
+    path.write_text(CSV, encoding="utf-8")
+    return path
+
+
+def cli(capsys, *argv) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def tbx_file(tmp_path: Path, data: bytes, name: str = "cat.tbx") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_importing_tbx_basic_with_several_notes_writes_a_glossary_every_build_reads(capsys, tmp_path, glossary_csv):
+    code, out, err = cli(capsys, "glossary", "import", tbx_file(tmp_path, basic()), "--glossary", glossary_csv)
+    assert (code, err) == (0, "")
+    assert "1 terms" in out
+    glossary = load_glossary(glossary_csv)
+    assert glossary.terms[0].note == "first note / second note over two lines"
+
+
+def test_importing_a_term_with_a_bar_exits_2_naming_it_and_leaves_the_glossary(capsys, tmp_path, glossary_csv):
+    code, _, err = cli(capsys, "glossary", "import", tbx_file(tmp_path, basic(term_sec("A|B"))), "--glossary", glossary_csv)
+    assert code == 2
+    assert len(err.splitlines()) == 1 and "'A|B' contains '|'" in err
+    assert glossary_csv.read_text(encoding="utf-8") == CSV
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<tbx/>",
+        b'<tbx xmlns="urn:iso:std:iso:30042:ed-2"><text><body/></text></tbx>',
+        b"<martif><text><body></body></text></martif>",
+    ],
+    ids=["bare", "empty-body", "v2"],
+)
+def test_importing_a_tbx_without_terms_is_refused_and_leaves_the_glossary(capsys, tmp_path, glossary_csv, data):
+    code, _, err = cli(capsys, "glossary", "import", tbx_file(tmp_path, data), "--glossary", glossary_csv)
+    assert code == 2
+    assert err.strip().splitlines() == [
+        f"a11ykit: error: {tmp_path / 'cat.tbx'} has no terms; importing it would empty {glossary_csv} "
+        "(give --allow-empty to do that) [A11Y263]"
+    ]
+    assert glossary_csv.read_text(encoding="utf-8") == CSV
+
+
+def test_allow_empty_empties_the_glossary_on_purpose(capsys, tmp_path, glossary_csv):
+    code, out, _ = cli(capsys, "glossary", "import", tbx_file(tmp_path, b"<tbx/>"), "--glossary", glossary_csv, "--allow-empty")
+    assert (code, "0 terms" in out) == (0, True)
+    assert load_glossary(glossary_csv).terms == ()
+
+
+def test_a_problem_found_in_the_csv_form_names_the_tbx_entries(capsys, tmp_path, glossary_csv):
+    again = '<conceptEntry id="c2"><langSec xml:lang="en"><termSec><term>Alien Enemies Act</term></termSec></langSec></conceptEntry>'
+    code, _, err = cli(capsys, "glossary", "import", tbx_file(tmp_path, basic(more=again)), "--glossary", glossary_csv)
+    assert code == 2
+    assert f"{tmp_path / 'cat.tbx'} entry 2: 'Alien Enemies Act' is already defined in entry 1" in err
+    assert "as CSV" not in err
+
+
+def test_a_pronunciation_espeak_would_misread_names_the_tbx_entry(capsys, tmp_path, glossary_csv):
+    said = '<termNote type="pronunciation">[[ey</termNote></termSec>'
+    data = basic().replace(b"</termSec>", said.encode(), 1)
+    code, _, err = cli(capsys, "glossary", "import", tbx_file(tmp_path, data), "--glossary", glossary_csv)
+    assert code == 2
+    assert f"{tmp_path / 'cat.tbx'} entry 1: say_en: unbalanced [[…]]" in err
+
+
+def test_importing_into_a_read_only_folder_exits_2_with_one_line_and_changes_nothing(tmp_path, glossary_csv):
+    tbx = tbx_file(tmp_path, basic())
+    before = sorted(glossary_csv.parent.iterdir())
+    with read_only(glossary_csv.parent):
+        done = a11ykit("glossary", "import", tbx, "--glossary", glossary_csv)
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert f"{glossary_csv}: cannot write it (Permission denied)" in done.stderr
+    assert sorted(glossary_csv.parent.iterdir()) == before  # no temporary file either
+    assert glossary_csv.read_text(encoding="utf-8") == CSV
+
+
+def test_exporting_into_a_read_only_folder_exits_2_with_one_line(tmp_path, glossary_csv):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    with read_only(folder):
+        done = a11ykit("glossary", "export", "--tbx", folder / "g.tbx", "--glossary", glossary_csv)
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert f"{folder / 'g.tbx'}: cannot write it (Permission denied)" in done.stderr
+    assert list(folder.iterdir()) == []

@@ -218,6 +218,8 @@ def load_overrides(path: Path) -> list[Override]:
         return []
     except UnicodeDecodeError as exc:
         raise GlossaryError(f"{path}: not UTF-8 (byte {exc.start})", code="A11Y251") from None
+    except OSError as exc:  # a folder, no permission
+        raise GlossaryError(f"{path}: cannot read the overrides ({exc.strerror or exc})", code="A11Y251") from None
 
 
 def overrides_path(glossary_path: Path) -> Path:

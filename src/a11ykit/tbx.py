@@ -21,7 +21,16 @@ entry per term::
     </conceptEntry>
 
 A pronunciation for a language without forms goes on the ``langSec`` as
-``<descrip type="a11ykit-pronunciation">``.
+``<descrip type="a11ykit-pronunciation">``. A term's note is written as one ``<note>``
+per line; reading joins an entry's notes with newlines, each note on one line (line
+breaks inside a note are layout and become spaces).
+
+Reading takes any TBX-Basic entry: elements a11ykit has no use for (definitions,
+part of speech, transactions, cross-references…) are skipped; a deprecated or
+superseded term is not taken as a variant; a form with ``|`` (which separates the
+variants in the CSV glossary) is refused, naming the term. An entry without an
+``a11ykit-kind`` is a keep term when it has the same forms in every language, or
+English forms only, else a map term.
 
 Reading is safe: a document with a DOCTYPE (and so any entity declaration,
 external entity or entity-expansion bomb) is refused before it is parsed.
@@ -40,6 +49,8 @@ TBX_NAMESPACE = "urn:iso:std:iso:30042:ed-2"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PREFERRED = "preferredTerm-admn-sts"
 ADMITTED = "admittedTerm-admn-sts"
+#: Forms a terminologist marked as not to be used: never taken as variants.
+NOT_TO_USE = ("deprecatedTerm-admn-sts", "supersededTerm-admn-sts")
 
 KIND, CASE, TERM_LANG = "a11ykit-kind", "a11ykit-case", "a11ykit-termLang"
 EXPANSION, PRONUNCIATION = "a11ykit-expansion", "a11ykit-pronunciation"
@@ -76,8 +87,9 @@ def _write_term(body: ET.Element, term: Term, index: int) -> None:
     _sub(entry, "descrip", "exact" if term.case_sensitive else "ignore", type=CASE)
     if term.lang is not None:
         _sub(entry, "descrip", term.lang, type=TERM_LANG)
-    if term.note:
-        _sub(entry, "note", term.note)
+    for line in term.note.splitlines():
+        if line.strip():
+            _sub(entry, "note", line)
     languages = list(dict.fromkeys([*term.forms, *term.expansions, *term.pronunciations]))
     for lang in languages:
         lang_sec = _sub(entry, "langSec", **{XML_LANG: lang})
@@ -132,6 +144,11 @@ def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
+def _text(element: ET.Element) -> str:
+    """All of an element's text (inline markup such as ``<hi>`` included), whitespace collapsed."""
+    return " ".join("".join(element.itertext()).split())
+
+
 def _children(element: ET.Element, *names: str) -> list[ET.Element]:
     return [child for child in element if _local(child.tag) in names]
 
@@ -145,13 +162,13 @@ def _descrips(element: ET.Element) -> dict[str, str]:
             for inner in _group_items(child):
                 found.setdefault(*inner)
         elif name in ("descrip", "admin", "termNote"):
-            found.setdefault(child.get("type", ""), child.text or "")
+            found.setdefault(child.get("type", ""), _text(child))
     return found
 
 
 def _group_items(group: ET.Element) -> list[tuple[str, str]]:
     return [
-        (child.get("type", ""), child.text or "")
+        (child.get("type", ""), _text(child))
         for child in group
         if _local(child.tag) in ("descrip", "admin")
     ]
@@ -185,7 +202,7 @@ def _read_term(entry: ET.Element, index: int, name: str) -> Term:
         return GlossaryError(f"{where}: {message}", code="A11Y262")
 
     concept = _descrips(entry)
-    notes = [child.text or "" for child in _children(entry, "note")]
+    notes = [note for note in (_text(child) for child in _children(entry, "note")) if note]
     forms: dict[str, tuple[str, ...]] = {}
     expansions: dict[str, str] = {}
     pronunciations: dict[str, str] = {}
@@ -204,26 +221,34 @@ def _read_term(entry: ET.Element, index: int, name: str) -> Term:
             term_element = next((e for e in term_sec.iter() if _local(e.tag) == "term"), None)
             if term_element is None:
                 continue
-            form = " ".join("".join(term_element.itertext()).split())
+            form = _text(term_element)
             if not form:
                 continue
             notes_here = _descrips(term_sec)
             for group in _children(term_sec, "termGrp"):  # ntig keeps its termNotes there
                 notes_here.update({k: v for k, v in _descrips(group).items() if k not in notes_here})
             status = notes_here.get("administrativeStatus", "")
+            if status in NOT_TO_USE:
+                continue
+            if "|" in form:
+                raise fail(f"the {lang} term {form!r} contains '|', which separates variants in the glossary; "
+                           "give each variant its own <termSec>")
             (preferred if status == PREFERRED and not preferred else others).append(form)
             if "pronunciation" in notes_here and lang not in pronunciations:
                 pronunciations[lang] = notes_here["pronunciation"]
-        lang_forms = tuple(dict.fromkeys(preferred + others))
+        lang_forms = tuple(dict.fromkeys((*forms.get(lang, ()), *preferred, *others)))  # several langSecs add up
         if lang_forms:
             forms[lang] = lang_forms
     if "en" not in forms:
         raise fail("no English term")
-    kind = concept.get(KIND) or ("keep" if len(set(forms.values())) == 1 and len(forms) > 1 else "map")
+    # Undeclared kind: the same forms in every language, or English forms only, mean "keep as written".
+    kind = concept.get(KIND) or ("keep" if len(set(forms.values())) == 1 else "map")
     if kind not in ("keep", "map"):
         raise fail(f"unknown kind {kind!r} (keep or map)")
     if kind == "keep" and len(set(forms.values())) > 1:
         raise fail("a keep term has the same forms in every language; these differ")
+    if kind == "map" and "es" not in forms:
+        raise fail("a map term needs a Spanish term")
     case = concept.get(CASE, "exact")
     if case not in ("exact", "ignore"):
         raise fail(f"unknown case rule {case!r} (exact or ignore)")

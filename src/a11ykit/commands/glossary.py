@@ -6,12 +6,15 @@ import argparse
 import datetime
 import io
 import os
+import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
-from a11ykit.errors import InputError
+from a11ykit.errors import GlossaryError, InputError
 from a11ykit.glossary import DEFAULT_GLOSSARY, load_glossary, read_glossary, write_glossary
 from a11ykit.l10n import check_language
+from a11ykit.model import Glossary
 from a11ykit.overrides import Override, load_overrides, sort_key, write_overrides
 from a11ykit.pipeline import write_atomic
 from a11ykit.tbx import read_tbx, write_tbx
@@ -42,9 +45,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "import",
         help="replace the glossary with the terms of a TBX file",
         description="Read a TBX file (v3 <tbx> or v2 <martif>; DOCTYPEs are refused) and write it "
-        "as the CSV glossary, replacing the file (comments in it are not kept).",
+        "as the CSV glossary, replacing the file (comments in it are not kept). An entry's notes "
+        "become one line, separated by ' / '. A TBX file without terms is refused unless --allow-empty.",
     )
     imp.add_argument("tbx", type=Path, metavar="FILE.tbx", help="the TBX file to read")
+    imp.add_argument("--allow-empty", action="store_true",
+                     help="replace the glossary even if the TBX file has no terms (empties it)")
     _glossary_option(imp)
     imp.set_defaults(func=run_import)
 
@@ -90,18 +96,39 @@ def _overrides_option(p: argparse.ArgumentParser) -> None:
 # --- export / import ------------------------------------------------------------------------
 
 
+def write_file(path: Path, text: str) -> None:
+    """Write ``path`` whole or not at all; a folder that cannot be written is one line, not a traceback."""
+    try:
+        write_atomic(path, text)
+    except OSError as exc:  # read-only or missing permission, a file where a folder should be, a full disk
+        raise InputError(f"{path}: cannot write it ({exc.strerror or exc})", code="A11Y270") from None
+
+
 def export_tbx(glossary_path: Path, tbx_path: Path) -> int:
     """Write the glossary at ``glossary_path`` as TBX; returns the number of terms."""
     glossary = load_glossary(glossary_path)
     buffer = io.BytesIO()
     write_tbx(buffer, glossary)
-    write_atomic(tbx_path, buffer.getvalue().decode("utf-8"))
+    write_file(tbx_path, buffer.getvalue().decode("utf-8"))
     return len(glossary)
 
 
-def import_tbx(tbx_path: Path, glossary_path: Path) -> int:
+def one_line_notes(glossary: Glossary) -> Glossary:
+    """The glossary with each term's notes on one line, joined by ' / ': the CSV has one line per term."""
+    terms = tuple(
+        replace(t, note=" / ".join(line.strip() for line in t.note.splitlines() if line.strip()))
+        for t in glossary.terms
+    )
+    return replace(glossary, terms=terms)
+
+
+def import_tbx(tbx_path: Path, glossary_path: Path, *, allow_empty: bool = False) -> int:
     """Replace the CSV glossary with the TBX file's terms; returns the number of terms.
-    The CSV is checked by reading it back before it replaces the old one."""
+
+    The CSV is checked by reading it back (the rules of every build) before it replaces
+    the old one; a problem names the TBX entry. A file without terms is refused unless
+    ``allow_empty``: an empty import would silently unlock every term.
+    """
     try:
         with tbx_path.open("rb") as f:
             glossary = read_tbx(f, str(tbx_path))
@@ -109,11 +136,34 @@ def import_tbx(tbx_path: Path, glossary_path: Path) -> int:
         raise InputError(f"{tbx_path}: no such file", code="A11Y101") from None
     except IsADirectoryError:
         raise InputError(f"{tbx_path}: is a directory, not a TBX file", code="A11Y101") from None
+    except OSError as exc:
+        raise InputError(f"{tbx_path}: cannot read it ({exc.strerror or exc})", code="A11Y101") from None
+    if not glossary.terms and not allow_empty:
+        raise GlossaryError(
+            f"{tbx_path} has no terms; importing it would empty {glossary_path} "
+            "(give --allow-empty to do that)",
+            code="A11Y263",
+        )
     text = io.StringIO()
-    write_glossary(text, glossary)
-    read_glossary(io.StringIO(text.getvalue()), f"{tbx_path} (as CSV)")  # same rules as every build
-    write_atomic(glossary_path, text.getvalue())
+    write_glossary(text, one_line_notes(glossary))
+    as_csv = f"{tbx_path} (as CSV)"
+    try:
+        read_glossary(io.StringIO(text.getvalue()), as_csv)
+    except GlossaryError as exc:
+        raise _by_entry(exc, as_csv, str(tbx_path)) from None
+    write_file(glossary_path, text.getvalue())
     return len(glossary)
+
+
+def _by_entry(error: GlossaryError, as_csv: str, tbx_name: str) -> GlossaryError:
+    """A problem found in the CSV form, told by TBX entry: CSV line N+1 holds entry N."""
+    message = str(error)
+    found = re.match(re.escape(as_csv) + r":(\d+): (.*)", message)
+    if found is None:
+        return error
+    detail = re.sub(r"already defined on line (\d+)", lambda m: f"already defined in entry {int(m.group(1)) - 1}",
+                    found.group(2))
+    return GlossaryError(f"{tbx_name} entry {int(found.group(1)) - 1}: {detail}", code=error.code)
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -123,7 +173,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    count = import_tbx(args.tbx, args.glossary)
+    count = import_tbx(args.tbx, args.glossary, allow_empty=args.allow_empty)
     print(f"wrote {args.glossary} ({count} terms from {args.tbx})")
     return 0
 
@@ -145,7 +195,7 @@ def default_who() -> str:
 def save_overrides(path: Path, overrides: list[Override]) -> None:
     text = io.StringIO()
     write_overrides(text, overrides)
-    write_atomic(path, text.getvalue())
+    write_file(path, text.getvalue())
 
 
 def decide(
