@@ -263,7 +263,7 @@ def test_stats_count_approved_fuzzy_and_obsolete_entries(doc):
 
 
 def test_reading_a_broken_po_file_is_an_input_error():
-    with pytest.raises(InputError, match="line 2"):
+    with pytest.raises(InputError, match=r":2: unknown keyword 'bogus'"):
         read_catalog(io.BytesIO(b'msgid "a"\nbogus "b"\n'))
 
 
@@ -295,6 +295,12 @@ def test_an_approved_translation_follows_its_sentence_when_the_ids_shift(doc):
     assert approved_translations(build(old, shifted, now=LATER), shifted) == {
         "s3": "Subió un 5 % en marzo, bajo la Ley de Enemigos Extranjeros."
     }
+
+
+def test_an_approval_is_used_on_the_very_build_that_shifts_its_id(doc):
+    old = approve(build(None, doc), "s2", "Subió un 5 % en marzo, bajo la Ley de Enemigos Extranjeros.")
+    shifted = document(NEW_FIRST, S1, S2, S3)  # the catalog still says s2; the page now says s3
+    assert approved_translations(old, shifted) == {"s3": "Subió un 5 % en marzo, bajo la Ley de Enemigos Extranjeros."}
 
 
 def test_a_sentence_inserted_above_gets_a_new_entry_not_an_old_one(doc):
@@ -365,3 +371,58 @@ def test_a_file_in_msgmerge_style_reads_with_its_previous_msgid_and_obsolete_ent
     assert (message.previous_id, message.user_comments, [m.id for m in catalog.obsolete.values()]) == (
         ["He spent 125 days."], [], ["Older text"]
     )
+
+
+# --- malformed files are refused, never read by guessing ------------------------------------
+
+HEADER = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+MALFORMED = {
+    "an unquoted msgstr": ('msgctxt "s1"\nmsgid "One."\nmsgstr APROBADO UNO\n', 7, "expected a quoted string"),
+    "an unterminated string": ('msgctxt "s1"\nmsgid "One."\nmsgstr "APROBADO\n', 7, "unterminated string"),
+    "a duplicate entry": (
+        'msgctxt "s1"\nmsgid "One."\nmsgstr "Uno."\n\nmsgctxt "s1"\nmsgid "One."\nmsgstr "Otro."\n',
+        9, "duplicate entry",
+    ),
+    "a duplicate entry, one of them obsolete": (
+        '#~ msgctxt "s1"\n#~ msgid "One."\n#~ msgstr "Uno."\n\nmsgctxt "s1"\nmsgid "One."\nmsgstr "Otro."\n',
+        9, "duplicate entry",
+    ),
+    "text after a string": ('msgctxt "s1"\nmsgid "One."\nmsgstr "Uno." x\n', 7, "expected a quoted string"),
+    "an invalid escape": ('msgctxt "s1"\nmsgid "One."\nmsgstr "Uno\\q"\n', 7, "invalid escape"),
+    "an entry without msgstr": ('msgctxt "s1"\nmsgid "One."\n\nmsgctxt "s2"\nmsgid "Two."\nmsgstr ""\n', 5, "the entry has no msgstr"),
+    "an unknown keyword": ('msgctxt "s1"\nmsgid "One."\nmsgstring "Uno."\n', 7, "unknown keyword"),
+    "msgstr without msgid": ('msgstr "Uno."\n', 5, "msgstr without a msgid"),
+    "a plural msgstr without msgid_plural": ('msgid "One."\nmsgstr[0] "Uno."\n', 6, r"msgstr\[0\] in an entry without msgid_plural"),
+    "a broken previous msgid": ('#| msgid "On\nmsgctxt "s1"\nmsgid "One."\nmsgstr "Uno."\n', 5, "unterminated string"),
+}
+
+
+@pytest.mark.parametrize("body, line, reason", MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_po_file_msgfmt_rejects_is_refused_with_its_line(tmp_path, body, line, reason):
+    path = tmp_path / "story.po"
+    path.write_text(HEADER + body, encoding="utf-8")
+    msgfmt = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+    assert msgfmt.returncode != 0  # gettext's own tools refuse it too
+    with path.open("rb") as f, pytest.raises(InputError, match=rf"story\.po:{line}: {reason}") as caught:
+        read_catalog(f)
+    assert caught.value.code in ("A11Y160", "A11Y161")
+
+
+VALID = {
+    "plural forms": 'msgid "One."\nmsgid_plural "Ones."\nmsgstr[0] "Uno."\nmsgstr[1] "Unos."\n',
+    "strings over several lines": 'msgid ""\n"One"\n"."\nmsgstr ""\n"Uno."\n',
+    "every escape gettext knows": 'msgid "a\\tb\\"c\\\\d\\n\\101\\x41"\nmsgstr "x"\n',
+    "a previous msgid over two lines": '#, fuzzy\n#| msgid "On"\n#| "e."\nmsgctxt "s1"\nmsgid "One."\nmsgstr "Uno."\n',
+    "the same msgid in two contexts": 'msgctxt "s1"\nmsgid "One."\nmsgstr "Uno."\n\nmsgctxt "s2"\nmsgid "One."\nmsgstr "Uno."\n',
+}
+
+
+@pytest.mark.parametrize("body", VALID.values(), ids=VALID.keys())
+def test_a_po_file_gettext_reads_is_read(tmp_path, body):
+    plural = '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n'
+    path = tmp_path / "story.po"
+    path.write_text(HEADER.replace("\n\n", "\n" + plural + "\n", 1) + body, encoding="utf-8")
+    msgfmt = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+    assert msgfmt.returncode == 0, msgfmt.stderr
+    with path.open("rb") as f:
+        assert len([m for m in read_catalog(f) if m.id]) >= 1

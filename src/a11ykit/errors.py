@@ -57,3 +57,10 @@ class ViolationError(A11yKitError):
 
     exit_code = 1
     code = "A11Y600"
+
+
+class OutputError(A11yKitError):
+    """An output cannot be written (a folder in the way, no space, no permission, a
+    file changed or locked meanwhile); nothing of the build was written."""
+
+    code = "A11Y700"

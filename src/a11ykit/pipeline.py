@@ -11,7 +11,6 @@ import gettext
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +24,16 @@ from a11ykit.html.localize import localize_page, make_decorator, retag_languages
 from a11ykit.html.parse import ParsedPage, declared_language, parse_page
 from a11ykit.html.render import apply_translations, serialize
 from a11ykit.l10n import check_language, ui_translations
+from a11ykit.layout import (
+    Fingerprint,
+    Staging,
+    atomic_write,
+    build_paths,
+    fingerprint,
+    locked,
+    output_stem,  # noqa: F401  (a11ykit.pipeline.output_stem, as before)
+    refuse_overwriting,
+)
 from a11ykit.model import Document, Glossary, SegmentResult, Violation
 from a11ykit.progress import Progress, no_progress
 from a11ykit.speech import SpeechItem
@@ -33,10 +42,10 @@ from a11ykit.qa import Problem, conflict_problems, run_checks
 from a11ykit.review import (
     approved_translations,
     catalog_bytes,
-    catalog_path,
     catalog_problems,
     read_catalog,
     update_catalog,
+    record_input,
 )
 from a11ykit.review_page import render_review_page
 from a11ykit.translate import Translator
@@ -223,15 +232,6 @@ class BuildOutcome:
     report: dict
 
 
-def output_stem(path: Path) -> str:
-    """'cecot.es.html' → 'cecot': a language suffix names the page, not the article."""
-    stem = path.stem
-    for lang in ("en", "es"):
-        if stem.endswith(f".{lang}"):
-            return stem[: -len(lang) - 1]
-    return stem
-
-
 def read_input(path: Path) -> bytes:
     if path.is_dir():
         raise InputError(f"{path}: is a directory; give an HTML file", code="A11Y101")
@@ -244,7 +244,8 @@ def read_input(path: Path) -> bytes:
 
 
 def build_file(input_path: Path, options: BuildOptions, progress: Progress = no_progress) -> BuildOutcome:
-    """Build ``out/<stem>.<lang>.html`` and its report; nothing is written on error."""
+    """Build ``out/<stem>.<lang>.html``, its report, review page, audio and catalog: all
+    of them, or (on any error) none, the previous ones left as they were."""
     input_path = Path(input_path)
     target = check_language(options.target, "target language")
     source = None if options.source in ("auto", "", None) else check_language(options.source, "source language")
@@ -259,14 +260,11 @@ def build_file(input_path: Path, options: BuildOptions, progress: Progress = no_
     if page_source == target:
         raise InputError(f"{input_path}: the page is already in {target}; choose the other language with --to", code="A11Y108")
     engine = select_engine(options.engine, page_source, target)
-    stem = output_stem(input_path)
     out_dir = Path(options.out_dir)
-    page_name = f"{stem}.{target}.html"
-    po_path = catalog_path(options.locales_dir or Path("locales"), target, stem)
-    catalog = None
-    if po_path.is_file():
-        with po_path.open("rb") as f:
-            catalog = read_catalog(f)
+    paths = build_paths(input_path, target, out_dir, options.locales_dir or Path("locales"))
+    refuse_overwriting(input_path, paths.all())
+    stem, po_path = paths.stem, paths.catalog
+    catalog, read_as = load_catalog(po_path)
     original_href = os.path.relpath(input_path.resolve(), out_dir.resolve())
     build = translate_page(
         page,
@@ -276,37 +274,82 @@ def build_file(input_path: Path, options: BuildOptions, progress: Progress = no_
         source=page_source,
         name=str(input_path),
         original_href=original_href,
-        own_href=page_name,
+        own_href=paths.page.name,
         catalog=catalog,
         locales_dir=options.locales_dir,
         audio_stem=stem if options.audio else None,
         progress=progress,
     )
     report = make_report(build, input_path=input_path, glossary_path=glossary_path, glossary=glossary)
+    report["input_from_report"] = original_href
     report["applied_overrides"] = [_override_dict(o) for o in overrides if o.status == "approved"]
     report["proposed_overrides"] = [_override_dict(o) for o in proposed]
     report["catalog"] = str(po_path)
-    if options.audio:
-        report["audio"] = narrate(build, out_dir, stem, glossary, options, progress)
-    page_path = out_dir / page_name
-    report_path = out_dir / f"{stem}.{target}.report.json"
-    review_path = out_dir / f"{stem}.{target}.review.html"
-    review_html = render_review_page(
-        build.document, build.results, build.problems,
-        source_lang=build.source, target_lang=target, stem=stem, po_path=str(po_path),
-    )
-    write_atomic(po_path, catalog_bytes(build.catalog).decode("utf-8"))
-    write_atomic(review_path, review_html)
-    write_atomic(page_path, build.html)
-    write_atomic(report_path, json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    with Staging() as staging:
+        if options.audio:
+            report["audio"] = narrate(build, out_dir, stem, glossary, options, progress, staging)
+        staging.stage(paths.page, build.html)
+        staging.stage(paths.review, render_review_page(
+            build.document, build.results, build.problems,
+            source_lang=build.source, target_lang=target, stem=stem, po_path=str(po_path),
+        ))
+        staging.prepare(po_path.parent)
+        input_ref = os.path.relpath(input_path.resolve(), po_path.parent.resolve())
+        with locked(po_path):
+            merged, changed = merge_catalog(build, po_path, read_as, input_path.name, input_ref)
+            if changed:
+                build.warnings.append(
+                    f"{po_path} changed during the build; its entries were merged again "
+                    "(new approvals show on the page from the next build)"
+                )
+                report["warnings"] = build.warnings
+            build.catalog = merged
+            staging.stage(po_path, catalog_bytes(merged), expect=fingerprint(po_path))
+            staging.stage(paths.report, json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+            staging.commit()
     if options.strict and build.violations:
         raise ViolationError(
-            f"{len(build.violations)} glossary violation(s) remain (see {report_path})", code="A11Y601"
+            f"{len(build.violations)} glossary violation(s) remain (see {paths.report})", code="A11Y601"
         )
-    return BuildOutcome(page_path, report_path, build, report)
+    return BuildOutcome(paths.page, paths.report, build, report)
 
 
-def narrate(build: PageBuild, out_dir: Path, stem: str, glossary: Glossary, options: BuildOptions, progress: Progress) -> dict:
+def load_catalog(po_path: Path) -> tuple[Catalog | None, Fingerprint | None]:
+    """The translators' catalog, read under its lock, and the fingerprint it was read at."""
+    if not po_path.is_file():
+        return None, None
+    with locked(po_path):
+        with po_path.open("rb") as f:
+            catalog = read_catalog(f)
+        return catalog, fingerprint(po_path)
+
+
+def merge_catalog(
+    build: PageBuild, po_path: Path, read_as: Fingerprint | None, source_name: str, input_ref: str
+) -> tuple[Catalog, bool]:
+    """The catalog to write (call under the catalog's lock). If the file changed since the
+    build read it (a translator saved it meanwhile), the build's entries are merged again
+    into the file as it is now, so no approval made meanwhile is lost. True: it changed."""
+    now = fingerprint(po_path)
+    changed = now != read_as
+    base = build.catalog
+    if changed:
+        fresh = None
+        if now is not None:
+            with po_path.open("rb") as f:
+                fresh = read_catalog(f)
+        base = update_catalog(
+            fresh, build.document, build.results, target_lang=build.target, engine=build.engine,
+            source_name=source_name,
+        )
+    assert base is not None
+    return record_input(base, input_ref), changed
+
+
+def narrate(
+    build: PageBuild, out_dir: Path, stem: str, glossary: Glossary, options: BuildOptions, progress: Progress,
+    staging: Staging | None = None,
+) -> dict:
     """Synthesize the page's narration next to it; what happened goes into the report."""
     from a11ykit.speech import synthesize_article
     from a11ykit.speech.lexicon import lexicon_for
@@ -320,6 +363,7 @@ def narrate(build: PageBuild, out_dir: Path, stem: str, glossary: Glossary, opti
         lexicon=lexicon_for(build.target, glossary),
         cache_dir=options.cache_dir or out_dir / ".speech-cache",
         progress=progress,
+        staging=staging,
     )
     return {
         "voice": dataclasses.asdict(result.voice),
@@ -383,17 +427,5 @@ def _override_dict(o: Override) -> dict:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename: never a half-written output."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a page is for serving
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write one file completely or not at all (see :func:`a11ykit.layout.atomic_write`)."""
+    atomic_write(path, text)

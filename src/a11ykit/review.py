@@ -54,6 +54,7 @@ from babel.messages.pofile import PoFileError, generate_po, normalize, read_po, 
 from a11ykit import tagged
 from a11ykit.errors import InputError
 from a11ykit.model import Document, Segment, SegmentResult
+from a11ykit.po_check import check_po
 from a11ykit.qa import Problem, problem
 
 #: The gettext convention for both languages (what Poedit and msginit write).
@@ -78,6 +79,29 @@ def catalog_path(locales_dir: str | Path, lang: str, stem: str) -> Path:
     return Path(locales_dir) / lang / "LC_MESSAGES" / f"{stem}.po"
 
 
+#: The header comment line that records which input page a catalog belongs to.
+INPUT_COMMENT = "# input: "
+
+
+def recorded_input(catalog_text: str) -> str | None:
+    """The input a catalog belongs to (its path relative to the catalog's folder), if recorded."""
+    for line in catalog_text.splitlines():
+        if line.startswith(INPUT_COMMENT):
+            return line[len(INPUT_COMMENT) :].strip() or None
+        if line.startswith("msgid"):
+            return None
+    return None
+
+
+def record_input(catalog: Catalog, input_ref: str) -> Catalog:
+    """Record in ``catalog``'s header comment the input it belongs to (changes it; returns it)."""
+    lines = [line for line in catalog.header_comment.splitlines() if not line.startswith(INPUT_COMMENT)]
+    while lines and lines[-1] == "#":
+        lines.pop()
+    catalog.header_comment = "\n".join([*lines, "#", f"{INPUT_COMMENT}{input_ref}"])
+    return catalog
+
+
 def location(source_name: str, segment: Segment) -> tuple[str, None]:
     """The ``#:`` reference of a segment: ``cecot.html#b12`` (no line number)."""
     return (f"{source_name}#{segment.block}", None)
@@ -87,15 +111,22 @@ def location(source_name: str, segment: Segment) -> tuple[str, None]:
 
 
 def read_catalog(fileobj: IO[bytes] | IO[str]) -> Catalog:
-    """Read a PO file (UTF-8), keeping ``#| msgid`` as ``Message.previous_id``."""
+    """Read a PO file (UTF-8), keeping ``#| msgid`` as ``Message.previous_id``.
+
+    The file must first pass :func:`a11ykit.po_check.check_po` (what ``msgfmt``
+    accepts, no duplicate entries): Babel's reader would guess its way through
+    a malformed file, and the build would write the guess back.
+    """
     data = fileobj.read()
+    name = str(getattr(fileobj, "name", "the PO file"))
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InputError(f"the PO file is not UTF-8 ({exc.reason} at byte {exc.start})") from None
+            raise InputError(f"{name}: not UTF-8 ({exc.reason} at byte {exc.start})", code="A11Y160") from None
     else:
         text = data
+    check_po(text, name)
     lines, previous = _take_previous_ids(text.splitlines())
     try:
         catalog = read_po(lines, abort_invalid=True)
@@ -249,6 +280,7 @@ def update_catalog(
     engine: str,
     source_name: str,
     now: datetime.datetime | None = None,
+    input_ref: str | None = None,
 ) -> Catalog:
     """The catalog after a build: one entry per segment that has a result, in page
     order, merged with the translators' work in ``catalog`` (see the module doc).
@@ -256,6 +288,8 @@ def update_catalog(
     Pure: ``catalog`` is not changed. ``engine`` is the engine's ``describe()``;
     ``source_name`` the page's file name, used in locations. ``now`` (default: the
     current time) dates a new catalog, or an old one whose source texts changed.
+    ``input_ref`` (the input's path relative to the catalog's folder) is recorded
+    in the header comment, so a page of the same name elsewhere is told apart.
     """
     stem = Path(source_name).stem
     if catalog is None:
@@ -293,6 +327,8 @@ def update_catalog(
     after = {(m.context, m.id) for m in _messages(new)}
     if catalog is not None and before != after:
         new.creation_date = now or datetime.datetime.now(datetime.timezone.utc)
+    if input_ref is not None:
+        record_input(new, input_ref)
     return new
 
 
@@ -329,17 +365,25 @@ def _match(segments: Sequence[Segment], pool: Sequence[_Old]) -> dict[str, _Old]
         matches[segment.id] = old
         taken.add(id(old))
 
+    by_key: dict[tuple[object, str], list[_Old]] = {}
+    by_text: dict[str, list[_Old]] = {}
+    for old in pool:
+        by_key.setdefault((old.message.context, old.message.id), []).append(old)
+        by_text.setdefault(old.message.id, []).append(old)
+    for candidates in by_text.values():  # approved first, then the other active ones, then obsolete
+        candidates.sort(key=lambda o: (not o.approved, o.obsolete_key is not None))
     for segment in segments:
-        for old in pool:
-            if id(old) not in taken and old.message.context == segment.id and old.message.id == segment.text:
+        for old in by_key.get((segment.id, segment.text), ()):
+            if id(old) not in taken:
                 claim(segment, old)
                 break
     for segment in segments:
         if segment.id in matches:
             continue
-        same = [o for o in pool if id(o) not in taken and o.message.id == segment.text]
-        if same:
-            claim(segment, min(same, key=lambda o: (not o.approved, o.obsolete_key is not None)))
+        for old in by_text.get(segment.text, ()):
+            if id(old) not in taken:
+                claim(segment, old)
+                break
     for segment in segments:
         if segment.id in matches:
             continue
@@ -406,14 +450,17 @@ def _merged(
 
 
 def _approved_entries(catalog: Catalog, document: Document) -> list[tuple[Segment, str]]:
-    by_context = {m.context: m for m in _messages(catalog) if m.context is not None}
+    """Each segment with the approved entry for its exact text, paired as :func:`update_catalog`
+    pairs them: a paragraph inserted above shifts the ids, and the approval follows its sentence
+    on this very build."""
+    pool = [_Old(m, None) for m in _messages(catalog) if m.context is not None]
+    matches = _match(document.segments, pool)
     entries = []
     for segment in document.segments:
-        message = by_context.get(segment.id)
-        if message is None or message.fuzzy or message.id != segment.text:
+        old = matches.get(segment.id)
+        if old is None or not old.approved or old.message.id != segment.text:
             continue
-        if isinstance(message.string, str) and message.string:
-            entries.append((segment, message.string))
+        entries.append((segment, str(old.message.string)))
     return entries
 
 

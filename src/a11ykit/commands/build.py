@@ -8,6 +8,7 @@ from pathlib import Path
 
 from a11ykit.engines.base import available_engines
 from a11ykit.glossary import DEFAULT_GLOSSARY
+from a11ykit.layout import terminate_cleanly
 from a11ykit.pipeline import BuildOptions, build_file
 from a11ykit.progress import terminal_progress
 
@@ -46,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
         audio=args.audio,
         voice=args.voice,
     )
-    outcome = build_file(args.input, options, progress=terminal_progress())
+    with terminate_cleanly():
+        outcome = build_file(args.input, options, progress=terminal_progress())
     summary = outcome.report["summary"]
     print(f"wrote {outcome.page_path} and {outcome.report_path}")
     print(

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from a11ykit.errors import InputError
 from a11ykit.l10n import check_language
-from a11ykit.pipeline import output_stem
+from a11ykit.layout import build_paths
 from a11ykit.qa import Problem, has_errors, problem_from_dict
-from a11ykit.review import catalog_path, catalog_stats, read_catalog
+from a11ykit.review import catalog_stats, read_catalog
 
 DEFAULT_LOCALES = Path("locales")
 DEFAULT_OUT = Path("out")
@@ -66,14 +66,14 @@ def format_problem(p: Problem) -> str:
 
 def run_check(args: argparse.Namespace) -> int:
     target = check_language(args.target, "target language")
-    stem = output_stem(args.input)
-    report_path = args.out / f"{stem}.{target}.report.json"
+    paths = build_paths(args.input, target, args.out, args.locales)
+    stem, report_path = paths.stem, paths.report
     problems = load_problems(report_path, f"a11ykit build {args.input} --to {target} --out {args.out}")
     for p in problems:
         print(format_problem(p))
     errors = sum(1 for p in problems if p.severity == "error")
     print(f"{stem} → {target}: {errors} error(s), {len(problems) - errors} warning(s)")
-    po = catalog_path(args.locales, target, stem)
+    po = paths.catalog
     if po.is_file():
         with po.open("rb") as f:
             stats = catalog_stats(read_catalog(f))
@@ -81,7 +81,7 @@ def run_check(args: argparse.Namespace) -> int:
             f"catalog {po}: {stats['approved']} approved, {stats['fuzzy']} to review (fuzzy), "
             f"{stats['untranslated']} untranslated, {stats['obsolete']} obsolete"
         )
-    review_page = args.out / f"{stem}.{target}.review.html"
+    review_page = paths.review
     if review_page.is_file():
         print(f"review page: {review_page}")
     return 1 if has_errors(problems) else 0

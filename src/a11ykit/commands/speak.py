@@ -7,6 +7,7 @@ from pathlib import Path
 
 from a11ykit.errors import InputError
 from a11ykit.glossary import DEFAULT_GLOSSARY, load_glossary
+from a11ykit.layout import terminate_cleanly
 from a11ykit.model import LANGUAGES
 from a11ykit.progress import terminal_progress
 
@@ -46,7 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from a11ykit.pipeline import detect_language, output_stem, parse_page, speech_items
+    from a11ykit.layout import output_stem
+    from a11ykit.pipeline import detect_language, parse_page, speech_items
     from a11ykit.speech import synthesize_article
     from a11ykit.speech.lexicon import lexicon_for
 
@@ -63,18 +65,19 @@ def run(args: argparse.Namespace) -> int:
     out_dir = args.out if args.out is not None else args.input.parent
     glossary_path = args.glossary or (DEFAULT_GLOSSARY if DEFAULT_GLOSSARY.is_file() else None)
     glossary = load_glossary(glossary_path) if glossary_path is not None else None
-    result = synthesize_article(
-        speech_items(html, lang, name=str(args.input)),
-        lang=lang,
-        out_dir=out_dir,
-        stem=output_stem(args.input),
-        voice=args.voice,
-        rate=args.rate,
-        lexicon=lexicon_for(lang, glossary),
-        cache_dir=None if args.no_cache else out_dir / CACHE_DIR,
-        workers=max(1, args.workers),
-        progress=terminal_progress(),
-    )
+    with terminate_cleanly():
+        result = synthesize_article(
+            speech_items(html, lang, name=str(args.input)),
+            lang=lang,
+            out_dir=out_dir,
+            stem=output_stem(args.input),
+            voice=args.voice,
+            rate=args.rate,
+            lexicon=lexicon_for(lang, glossary),
+            cache_dir=None if args.no_cache else out_dir / CACHE_DIR,
+            workers=max(1, args.workers),
+            progress=terminal_progress(),
+        )
     print(
         f"{result.opus.name}, {result.mp3.name}: {result.duration:.1f} s, voice {result.voice}; "
         f"{len(result.synthesized)} sentences synthesized, {len(result.cached)} from cache"

@@ -9,9 +9,10 @@ pauses and writes, next to each other::
     <stem>.<lang>.vtt   <stem>.<lang>.chapters.vtt   captions (one cue per item), chapters
     <stem>.<lang>.syncmap.json                       [{id, start, end, text}]
 
-Every output is written to a temporary file and renamed once all of them are
-complete, so a failed build never leaves half an output behind. With a cache,
-a rebuild whose chunks and layout did not change leaves the files untouched.
+Every output is staged (:class:`a11ykit.layout.Staging`): written to a temporary
+file and renamed once all of them, and the caller's other outputs, are complete,
+so a failed build never leaves half an output behind. With a cache, a rebuild
+whose chunks and layout did not change leaves the files untouched.
 
 SpeechError codes: A11Y501 voice unknown or refused, A11Y502 voice of another
 language, A11Y503 worker timed out (and was killed), A11Y504 worker died or closed,
@@ -21,9 +22,8 @@ A11Y507 rate or volume out of range; A11Y500 anything else.
 
 from __future__ import annotations
 
+import contextlib
 import io
-import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, BinaryIO, Literal, TextIO
 
 from a11ykit.captions import Cue, chapter_cues, write_syncmap, write_vtt
 from a11ykit.errors import InputError
+from a11ykit.layout import Staging
 from a11ykit.progress import Progress, no_progress
 
 if TYPE_CHECKING:
@@ -283,12 +284,15 @@ def synthesize_article(
     workers: int = 2,
     timeout: float | None = None,
     progress: Progress | None = None,
+    staging: Staging | None = None,
 ) -> AudioResult:
     """Narrate the items and write the audio, captions, chapters and sync map into ``out_dir``.
 
     ``voice`` overrides the language's default voice; ``rate`` is in words per minute
     (80–450); ``lexicon`` maps written forms to what to say (None: the built-in
     lexicon for ``lang``); ``cache_dir`` keeps per-sentence audio between builds.
+    With ``staging``, the files are only staged there and the caller commits them
+    together with its own; without, they are committed here.
     """
     from a11ykit.speech import encode
 
@@ -323,9 +327,12 @@ def synthesize_article(
         key = outputs_key(synthesis.keys, _layout(items))
     written = record is None or not record.current(key, targets)
     if written:
-        _encode_outputs(timeline, cues, chapters, out_dir, names, progress)
-        if record is not None:
-            record.save(key, targets)
+        with contextlib.nullcontext(staging) if staging is not None else Staging() as stage:
+            _encode_outputs(timeline, cues, chapters, out_dir, names, progress, stage)
+            if record is not None:  # a cache: if it cannot be saved, the next build writes again
+                stage.after_commit(lambda: record.save(key, targets, quiet=True))
+            if staging is None:
+                stage.commit()
     paths = dict(zip(names.values(), targets, strict=True))
     return AudioResult(
         opus=paths[names["opus"]],
@@ -361,6 +368,7 @@ def _encode_outputs(
     out_dir: Path,
     names: Mapping[str, str],
     progress: Progress,
+    staging: Staging,
 ) -> None:
     from a11ykit.speech import encode
 
@@ -378,16 +386,15 @@ def _encode_outputs(
 
         return run
 
-    _write_all(
-        out_dir,
-        {
-            names["opus"]: encoded(encode.write_opus, names["opus"], 1),
-            names["mp3"]: encoded(encode.write_mp3, names["mp3"], 2),
-            names["captions"]: _text(lambda f: write_vtt(f, cues)),
-            names["chapters"]: _text(lambda f: write_vtt(f, chapters)),
-            names["syncmap"]: _text(lambda f: write_syncmap(f, cues)),
-        },
-    )
+    writers = {
+        names["opus"]: encoded(encode.write_opus, names["opus"], 1),
+        names["mp3"]: encoded(encode.write_mp3, names["mp3"], 2),
+        names["captions"]: _text(lambda f: write_vtt(f, cues)),
+        names["chapters"]: _text(lambda f: write_vtt(f, chapters)),
+        names["syncmap"]: _text(lambda f: write_syncmap(f, cues)),
+    }
+    for name, write in writers.items():
+        staging.stage(out_dir / name, write)
 
 
 def _text(write: Callable[[TextIO], None]) -> Writer:
@@ -398,23 +405,3 @@ def _text(write: Callable[[TextIO], None]) -> Writer:
         wrapper.detach()
 
     return run
-
-
-def _write_all(out_dir: Path, writers: Mapping[str, Writer]) -> dict[str, Path]:
-    """Write every file to a temporary name first; rename them all only when all succeeded."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    temps: dict[str, str] = {}
-    try:
-        for name, write in writers.items():
-            fd, temps[name] = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".tmp")
-            with os.fdopen(fd, "w+b") as f:
-                write(f)
-                os.fsync(f.fileno())
-        for name, temp in temps.items():
-            os.chmod(temp, 0o644)
-            os.replace(temp, out_dir / name)
-    finally:
-        for temp in temps.values():
-            if os.path.exists(temp):
-                os.unlink(temp)
-    return {name: out_dir / name for name in writers}

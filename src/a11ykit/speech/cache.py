@@ -5,22 +5,22 @@ as spoken (after the lexicon, so a lexicon change re-synthesizes only the senten
 it touches), the voice read back from espeak, the espeak version, rate and volume.
 Change one paragraph and only its sentences are synthesized again.
 
-Entries are ``.npz`` files written to a temporary name and renamed, so a crash
-never leaves half an entry; an entry that does not load or verify is a miss.
+Entries are ``.npz`` files written with :func:`a11ykit.layout.atomic_write`, so a
+crash never leaves half an entry (and its temporary file is cleaned up by a later
+write); an entry that does not load or verify is a miss.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from a11ykit.errors import SpeechError
+from a11ykit.errors import OutputError, SpeechError
+from a11ykit.layout import atomic_write
 from a11ykit.speech.synth import Chunk, Word, verify_samples
 
 #: Bump when the stored format or the synthesis settings behind a key change.
@@ -66,19 +66,13 @@ class ChunkCache:
         return Chunk(id, samples, sample_rate, words)
 
     def put(self, key: str, chunk: Chunk) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         words = np.array(
             [(w.offset, w.length, w.start) for w in chunk.words], dtype=np.float64
         ).reshape(-1, 3)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, samples=chunk.samples, sample_rate=np.int64(chunk.sample_rate), words=words)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(
+            self._path(key),
+            lambda f: np.savez(f, samples=chunk.samples, sample_rate=np.int64(chunk.sample_rate), words=words),
+        )
 
 
 def outputs_key(chunk_keys: list[str], layout: object) -> str:
@@ -110,14 +104,11 @@ class OutputRecord:
         except (OSError, ValueError, KeyError, TypeError):
             return False
 
-    def save(self, key: str, paths: list[Path]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        record = {"key": key, "files": {str(p.resolve()): _digest(p) for p in paths}}
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
+    def save(self, key: str, paths: list[Path], *, quiet: bool = False) -> None:
+        """Record the files as written now; ``quiet``: a record that cannot be written is skipped."""
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(record, f, indent=1)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            record = {"key": key, "files": {str(p.resolve()): _digest(p) for p in paths}}
+            atomic_write(self.path, json.dumps(record, indent=1))
+        except (OSError, OutputError):
+            if not quiet:
+                raise
