@@ -53,3 +53,28 @@ def test_apertium_build_keeps_every_link(path):
     built = build_page(path.read_bytes(), source=source, target=target, engine=ApertiumEngine(), glossary=Glossary())
     assert sorted(hrefs(soup_without_additions(built.html))) == sorted(hrefs(parse_page(path.read_bytes()).soup))
     assert f'lang="{target}"' in built.html
+
+
+# --- what the real-page corpus found (tests/test_corpus.py) ------------------------------------
+
+
+def identity_build(html: str) -> str:
+    return build_page(html.encode(), source="en", target="es", engine=IdentityEngine(), glossary=Glossary()).html
+
+
+@pytest.mark.parametrize(
+    "script",
+    ["<script src='a.js'>\n    </script>", "<script>\n\n</script>", "<style>\t \n</style>", "<script> </script>"],
+)
+def test_blank_script_or_style_stays_byte_identical(script):
+    assert script.replace("'", '"') in identity_build(f"<html><head>{script}</head><body><p>The vote was held today.</p></body></html>")
+
+
+def test_end_tag_br_is_a_line_break_as_in_a_browser():
+    html = identity_build("<p>Kabul, Afghanistan</br>The father of the gunman spoke today.</p>")
+    assert BeautifulSoup(html, "html.parser").p.find("br") is not None
+
+
+def test_stray_end_tag_p_is_an_empty_paragraph_as_in_a_browser():
+    html = identity_build("<div><p>The vote was held today.</p></p><p>It passed.</p></div>")
+    assert len(BeautifulSoup(html, "html.parser").find_all("p")) == 3

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
+from bs4.builder import HTMLParserTreeBuilder
+from bs4.builder._htmlparser import BeautifulSoupHTMLParser
 from bs4.element import Doctype, PreformattedString
 
 from a11ykit import tagged
@@ -84,7 +86,7 @@ class ParsedPage:
 def parse_page(data: bytes, *, lang: str | None = None, name: str = "input") -> ParsedPage:
     """Decode, parse and segment a page. ``lang`` overrides the page's own ``lang``."""
     decoded = decode_html(data, name)
-    soup = BeautifulSoup(decoded.text, "html.parser")
+    soup = read_html(decoded.text)
     page_lang = lang or declared_language(soup) or "en"
     runs: list[Run] = []
     _collect_runs(soup, translatable=True, runs=runs)
@@ -106,6 +108,32 @@ def parse_page(data: bytes, *, lang: str | None = None, name: str = "input") -> 
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     document = Document(page_lang, segments, title)
     return ParsedPage(soup, document, runs, attributes, decoded.encoding, decoded.warnings)
+
+
+class _BrowserEndTags(BeautifulSoupHTMLParser):
+    """html.parser as bs4 drives it, but end tags that a browser turns into elements do so:
+    ``</br>`` is a line break, and ``</p>`` with no paragraph open is an empty paragraph."""
+
+    def handle_endtag(self, tag: str, check_already_closed: bool = True) -> None:
+        if check_already_closed and (tag == "br" or (tag == "p" and not any(t.name == "p" for t in self.soup.tagStack))):
+            self.handle_startendtag(tag, [])
+            return
+        super().handle_endtag(tag, check_already_closed)
+
+
+class _PageBuilder(HTMLParserTreeBuilder):
+    def feed(self, markup, _parser_class=_BrowserEndTags) -> None:  # noqa: ANN001
+        super().feed(markup, _parser_class=_parser_class)
+
+
+#: Text that keeps its white space as it is: the whole document (white space inside a script,
+#: a style or a ``white-space: pre`` element is content; bs4 would turn blank strings into "\n").
+_KEEP_WHITESPACE = frozenset({"html", "head", "body", "pre", "textarea", "script", "style"})
+
+
+def read_html(text: str) -> BeautifulSoup:
+    """The page's tree: html.parser, keeping every string as written."""
+    return BeautifulSoup(text, builder=_PageBuilder(preserve_whitespace_tags=_KEEP_WHITESPACE))
 
 
 def declared_language(soup: BeautifulSoup) -> str | None:
