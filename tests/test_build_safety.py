@@ -346,3 +346,18 @@ def test_only_a11ykits_temporaries_of_dead_processes_are_cleaned(tmp_path):
         path.write_text("x")
     assert layout.clean_stale(tmp_path) == [dead]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, other.name])
+
+
+def test_temporaries_of_earlier_versions_are_removed_once_an_hour_old(ws, capsys):
+    out = ws / "out"
+    out.mkdir()
+    old = out / ".story.es.opus.k2j4_x9q.tmp"  # what a killed build of an earlier version left
+    recent = out / ".story.es.mp3.a8f3kq0z.tmp"
+    unrelated = out / ".notes.txt.k2j4_x9q.tmp"
+    for path in (old, recent, unrelated):
+        path.write_bytes(b"x")
+    two_hours_ago = os.stat(old).st_mtime - 7200
+    for path in (old, unrelated):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    assert build(capsys, audio=True)[0] == 0
+    assert sorted(temporaries(out)) == sorted([recent, unrelated])

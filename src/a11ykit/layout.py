@@ -43,6 +43,10 @@ TEMP_PATTERN = re.compile(r"^\..+\.a11ykit-(?P<pid>\d+)-[0-9a-f]+\.tmp$")
 STALE_AFTER = 24 * 3600
 #: :meth:`Staging.stage`'s default: replace the file whatever it became meanwhile.
 UNCHECKED = object()
+#: The temporary names earlier a11ykit versions used (``mkstemp``, no pid in them): removed
+#: beside the output they were for once older than :data:`LEGACY_STALE_AFTER` seconds.
+LEGACY_TEMP = r"^\.{name}\.[a-z0-9_]{{8}}\.tmp$"
+LEGACY_STALE_AFTER = 3600
 #: How long to wait for another a11ykit process to release a catalog's lock.
 LOCK_TIMEOUT = 120.0
 
@@ -87,6 +91,24 @@ def clean_stale(directory: Path) -> list[Path]:
                 removed.append(Path(entry.path))
         except OSError:
             continue
+    return removed
+
+
+def clean_legacy(path: Path) -> list[Path]:
+    """Remove the old-style temporaries of ``path`` (``.<name>.<8 random>.tmp``) older than an hour."""
+    pattern = re.compile(LEGACY_TEMP.format(name=re.escape(path.name)))
+    removed = []
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(path.parent):
+            with contextlib.suppress(OSError):
+                if (
+                    pattern.match(entry.name)
+                    and entry.is_file(follow_symlinks=False)
+                    and now - entry.stat(follow_symlinks=False).st_mtime > LEGACY_STALE_AFTER
+                ):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
     return removed
 
 
@@ -186,6 +208,7 @@ class Staging:
         if path.is_dir() and not path.is_symlink():
             raise OutputError(f"{path}: is a folder; it cannot be replaced by an output", code="A11Y702")
         self.discard(path)
+        clean_legacy(path)
         temp = temp_path(path)
         try:
             fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
