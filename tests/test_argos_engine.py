@@ -240,3 +240,69 @@ def test_the_registry_builds_the_engine_on_the_environments_package_folder(engin
 
 def test_auto_selects_argos_when_its_package_is_installed(engine: ArgosEngine) -> None:
     assert select_engine("auto", "en", "es").name == "argos"
+
+
+# --- an installed package that cannot be loaded -------------------------------------------
+
+
+@pytest.fixture
+def broken(engine: ArgosEngine) -> Path:
+    """The installed en→es package, its model damaged after the install (a disk error, a bad copy)."""
+    model = engine.package_dir / "translate-en_es-0_1" / "model" / "model.bin"
+    model.write_bytes(b"damaged" * 16)
+    return model
+
+
+def test_auto_falls_back_to_apertium_with_a_warning_when_the_argos_package_does_not_load(broken: Path) -> None:
+    warnings: list[str] = []
+    assert select_engine("auto", "en", "es", warnings).name == "apertium"
+    assert len(warnings) == 1
+    assert warnings[0].startswith("the argos engine is installed for en → es but failed to load: cannot load")
+    assert warnings[0].endswith("; translating with apertium instead")
+
+
+def test_auto_gives_no_warning_when_argos_loads(engine: ArgosEngine) -> None:
+    warnings: list[str] = []
+    assert select_engine("auto", "en", "es", warnings).name == "argos"
+    assert warnings == []
+
+
+def test_asking_for_argos_by_name_with_a_broken_package_fails_before_any_work(broken: Path) -> None:
+    with pytest.raises(EngineError, match="cannot load translate-en_es's CTranslate2 model") as failed:
+        select_engine("argos", "en", "es")
+    assert failed.value.code == "A11Y322"
+    assert "\n" not in str(failed.value)
+
+
+def test_selecting_argos_loads_its_model_once_for_the_whole_build(
+    engine: ArgosEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loads: list[object] = []
+
+    def counting(*args: object, **kwargs: object) -> object:
+        loads.append(args)
+        return _RealTranslator(*args, **kwargs)
+
+    monkeypatch.setattr(ctranslate2, "Translator", counting)
+    selected = select_engine("auto", "en", "es")
+    assert selected.translate(ARTICLE, "en", "es") == ARTICLE
+    assert len(loads) == 1
+
+
+def test_a_build_with_a_broken_argos_package_uses_apertium_and_says_so(
+    broken: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from a11ykit.cli import main
+
+    page = tmp_path / "story.html"
+    page.write_bytes(b"<!DOCTYPE html><html lang='en'><body><p>He spoke at length.</p></body></html>")
+    out = tmp_path / "out"
+    code = main(["build", str(page), "--to", "es", "--no-audio", "--out", str(out), "--locales", str(tmp_path / "locales")])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "warning: the argos engine is installed for en → es but failed to load" in err
+    report = json.loads((out / "story.es.report.json").read_text(encoding="utf-8"))
+    assert report["engine"].startswith("apertium")
+    assert any(w.startswith("the argos engine is installed for en → es but failed to load") for w in report["warnings"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import stat
 import zipfile
 from pathlib import Path
@@ -242,6 +243,108 @@ def test_a_refused_archive_leaves_an_installed_package_alone(
     with pytest.raises(ModelPackageError):
         models.install_file(hostile_archive(tmp_path / "evil.argosmodel", "../x"), packages)
     assert leftovers(packages) == [FOLDER]
+
+
+# --- names that clash, sizes, and packages that do not load ---------------------------
+
+
+def members_archive(path: Path, names: list[str]) -> Path:
+    """A package whose members are ``names`` in that order (a name ending in / is a folder)."""
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(f"{FOLDER}/metadata.json", json.dumps({"from_code": "en", "to_code": "es"}))
+        for name in names:
+            zf.writestr(name, b"" if name.endswith("/") else b"data")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        ([f"{FOLDER}/model", f"{FOLDER}/model/model.bin"], "'translate-en_es-0_1/model' is both a file and a folder"),
+        ([f"{FOLDER}/model/model.bin", f"{FOLDER}/model"], "'translate-en_es-0_1/model' is both a file and a folder"),
+        ([f"{FOLDER}/model/", f"{FOLDER}/model"], "'translate-en_es-0_1/model' is both a file and a folder"),
+        ([f"{FOLDER}/README.md", f"{FOLDER}/./README.md"], "'translate-en_es-0_1/./README.md' is in it twice"),
+    ],
+    ids=["file-then-folder", "folder-then-file", "folder-entry", "same-path-twice"],
+)
+def test_an_archive_whose_names_clash_is_refused_before_unpacking(
+    names: list[str], message: str, packages: Path, tmp_path: Path
+) -> None:
+    archive = members_archive(tmp_path / "clash.argosmodel", names)
+    with pytest.raises(ModelPackageError, match=re.escape(message)) as refused:
+        models.install_file(archive, packages)
+    assert refused.value.code == "A11Y408"
+    assert leftovers(packages) == []
+
+
+def with_padding(package_file: Path, destination: Path, size: int) -> Path:
+    """The test package plus ``size`` zero bytes in one member: they compress about 1000 to 1."""
+    return repack(package_file, destination, lambda f: {**f, f"{FOLDER}/model/padding.bin": bytes(size)})
+
+
+def test_an_archive_that_unpacks_to_a_hundred_times_its_size_is_refused_before_unpacking(
+    package_file: Path, packages: Path, tmp_path: Path
+) -> None:
+    archive = with_padding(package_file, tmp_path / "bomb.argosmodel", 64 << 20)
+    assert archive.stat().st_size * 100 < 64 << 20  # the ratio is what is refused, not the size
+    with pytest.raises(ModelPackageError, match=r"would unpack to 66\.\d MiB from 0\.\d MiB") as refused:
+        models.install_file(archive, packages)
+    assert refused.value.code == "A11Y409"
+    assert leftovers(packages) == []
+
+
+def test_a_small_package_may_compress_well(package_file: Path, packages: Path, tmp_path: Path) -> None:
+    archive = with_padding(package_file, tmp_path / "padded.argosmodel", 8 << 20)  # 11 MiB from 0.3 MiB
+    assert models.install_file(archive, packages).path == packages / FOLDER
+
+
+def test_an_archive_over_the_total_limit_is_refused(package_file: Path, packages: Path) -> None:
+    limits = models.UnpackLimits(total=1 << 20)  # the test package unpacks to 2.4 MiB
+    with pytest.raises(ModelPackageError, match="more than the 1.0 MiB allowed") as refused:
+        models.install_file(package_file, packages, limits=limits)
+    assert refused.value.code == "A11Y409"
+    assert leftovers(packages) == []
+
+
+def test_an_archive_with_too_many_members_is_refused(packages: Path, tmp_path: Path) -> None:
+    names = [f"{FOLDER}/f{i}" for i in range(models.UNPACK_LIMITS.members)]
+    with pytest.raises(ModelPackageError, match="10,001 members, more than the 10,000"):
+        models.install_file(members_archive(tmp_path / "many.argosmodel", names), packages)
+    assert leftovers(packages) == []
+
+
+@pytest.mark.parametrize(
+    ("member", "broken", "message"),
+    [
+        ("model/model.bin", b"not a model" * 10, "cannot load translate-en_es's CTranslate2 model"),
+        ("model/config.json", b"{not json", "cannot load translate-en_es's CTranslate2 model"),
+        ("sentencepiece.model", b"not a tokenizer", "cannot load translate-en_es's tokenizer"),
+    ],
+    ids=["model", "config", "tokenizer"],
+)
+def test_a_package_that_does_not_load_is_refused_and_leaves_nothing(
+    member: str, broken: bytes, message: str, package_file: Path, packages: Path, tmp_path: Path
+) -> None:
+    archive = repack(
+        package_file, tmp_path / "broken.argosmodel", lambda f: {**f, f"{FOLDER}/{member}": broken}
+    )
+    with pytest.raises(ModelPackageError, match=re.escape(f"broken.argosmodel is broken: {message}")) as refused:
+        models.install_file(archive, packages)
+    assert refused.value.code == "A11Y410"
+    assert leftovers(packages) == []
+
+
+def test_a_package_that_does_not_load_leaves_the_installed_one_alone(
+    package_file: Path, packages: Path, tmp_path: Path
+) -> None:
+    models.install_file(package_file, packages)
+    broken = repack(package_file, tmp_path / "b.argosmodel", lambda f: {**f, f"{FOLDER}/model/model.bin": b"x"})
+    with pytest.raises(ModelPackageError, match="is broken"):
+        models.install_file(broken, packages)
+    assert leftovers(packages) == [FOLDER]
+    assert (packages / FOLDER / "model" / "model.bin").read_bytes() == zipfile.ZipFile(package_file).read(
+        f"{FOLDER}/model/model.bin"
+    )
 
 
 # --- the index -------------------------------------------------------------------------

@@ -7,6 +7,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from argos_package import repack
+from unwritable import a11ykit, read_only
 
 from a11ykit.cli import main, make_parser
 
@@ -115,3 +117,85 @@ def test_every_models_parser_and_option_has_help_text() -> None:
         assert parser.description, name
         for action in parser._actions:
             assert action.help, f"{name} {action.dest}"
+
+
+# --- archives and folders that must be refused on one line ----------------------------------
+
+FOLDER = "translate-en_es-0_1"
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1, err
+    return err
+
+
+@pytest.fixture(scope="module")
+def one_gib_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 1 MB package whose model says (truly) it unpacks to 1 GiB of zeros."""
+    path = tmp_path_factory.mktemp("bomb") / "bomb.argosmodel"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(f"{FOLDER}/metadata.json", '{"from_code": "en", "to_code": "es"}')
+        with zf.open(f"{FOLDER}/model/model.bin", "w", force_zip64=True) as member:
+            for _ in range(64):
+                member.write(bytes(16 << 20))
+    return path
+
+
+def test_a_1_mb_archive_that_unpacks_to_1_gib_exits_2_and_writes_nothing(
+    one_gib_bomb: Path, packages: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert one_gib_bomb.stat().st_size < 2 << 20
+    assert main(["models", "install", str(one_gib_bomb)]) == 2
+    err = one_line_error(capsys)
+    assert "bomb.argosmodel would unpack to 1.0 GiB from 1.0 MiB" in err and "[A11Y409]" in err
+    assert not packages.exists()
+
+
+def test_an_archive_with_a_file_and_a_folder_of_one_name_exits_2_with_one_line(
+    packages: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    archive = tmp_path / "clash.argosmodel"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(f"{FOLDER}/metadata.json", '{"from_code": "en", "to_code": "es"}')
+        zf.writestr(f"{FOLDER}/model", b"a file")
+        zf.writestr(f"{FOLDER}/model/model.bin", b"and a folder")
+    assert main(["models", "install", str(archive)]) == 2
+    assert "is both a file and a folder [A11Y408]" in one_line_error(capsys)
+    assert not packages.exists()
+
+
+def test_a_package_whose_model_does_not_load_exits_2_with_one_line(
+    package_file: Path, packages: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = repack(package_file, tmp_path / "broken.argosmodel", lambda f: {**f, f"{FOLDER}/model/model.bin": b"x" * 64})
+    assert main(["models", "install", str(broken)]) == 2
+    assert "broken.argosmodel is broken: cannot load" in one_line_error(capsys)
+    assert not packages.exists()
+
+
+def test_installing_into_a_read_only_folder_exits_2_with_one_line(package_file: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "packages"
+    folder.mkdir()
+    with read_only(folder):
+        done = a11ykit("models", "install", package_file, "--dir", folder)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"a11ykit: error: {folder}: cannot install packages there (Permission denied) [A11Y411]"
+    ]
+    assert list(folder.iterdir()) == []
+
+
+def test_removing_from_a_read_only_folder_exits_2_and_leaves_the_package_whole(
+    package_file: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "packages"
+    assert main(["models", "install", str(package_file), "--dir", str(folder)]) == 0
+    files = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+    with read_only(folder):
+        done = a11ykit("models", "remove", "en", "es", "--dir", folder)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"a11ykit: error: cannot remove the en→es package from {folder} (Permission denied) [A11Y411]"
+    ]
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == files

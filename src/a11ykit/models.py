@@ -7,9 +7,12 @@ that format ourselves instead of calling ``argostranslate.package``, because
 importing ``argostranslate`` creates folders and reads settings in the user's home,
 and its installer extracts archives without checking them.
 
-Installing is all or nothing: the archive is checked member by member, extracted
-into a hidden temporary folder inside the package folder, validated, and only then
-renamed into place. A refused archive leaves nothing behind.
+Installing is all or nothing: the archive is checked member by member (paths, kinds,
+names that clash, declared sizes against :class:`UnpackLimits`), extracted into a
+hidden temporary folder inside the package folder while the bytes written are counted
+against the same limits, validated, loaded once (tokenizer and CTranslate2 model, as
+translating would), and only then renamed into place. A refused archive leaves nothing
+behind.
 """
 
 from __future__ import annotations
@@ -25,10 +28,10 @@ import urllib.parse
 import urllib.request
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
-from a11ykit.errors import EngineError, ModelPackageError
+from a11ykit.errors import EngineError, InputError, ModelPackageError
 from a11ykit.progress import Progress, no_progress
 
 #: Environment variable naming the package folder (the ``--dir`` flag wins over it).
@@ -41,8 +44,31 @@ DEFAULT_INDEX_URL = "https://raw.githubusercontent.com/argosopentech/argospm-ind
 TIMEOUT = 30.0
 
 _INSTALL_HINT = "install from a file instead: a11ykit models install FILE.argosmodel"
+_MIB = 1 << 20
 _TEMP_PREFIX = ".a11ykit-"
 _CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class UnpackLimits:
+    """How much an archive may unpack to. A real Argos model unpacks to about its download
+    size (100–400 MB: the weights are int8 already and hardly compress); a zip bomb unpacks
+    to hundreds or thousands of times its size."""
+
+    #: Bytes all members together may unpack to.
+    total: int = 2 << 30  # 2 GiB
+    #: Unpacked bytes per archive byte, once past ``ratio_free`` (small packages never trip it).
+    ratio: int = 100
+    ratio_free: int = 16 * _MIB
+    #: Members (files and folders) an archive may hold.
+    members: int = 10_000
+
+    def allowed(self, archive_size: int) -> int:
+        """The most bytes an archive of ``archive_size`` bytes may unpack to."""
+        return min(self.total, max(self.ratio_free, self.ratio * archive_size))
+
+
+UNPACK_LIMITS = UnpackLimits()
 
 
 @dataclass(frozen=True)
@@ -106,7 +132,11 @@ def find_package(source: str, target: str, directory: Path) -> InstalledPackage 
 
 
 def install_file(
-    archive: Path, directory: Path, expect: tuple[str, str] | None = None
+    archive: Path,
+    directory: Path,
+    expect: tuple[str, str] | None = None,
+    *,
+    limits: UnpackLimits = UNPACK_LIMITS,
 ) -> InstalledPackage:
     """Check and install an ``.argosmodel`` archive; replaces an installed package for the same pair."""
     archive = Path(archive)
@@ -118,10 +148,13 @@ def install_file(
         )
     directory = Path(directory)
     created = not directory.exists()
-    directory.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX + "install-", dir=directory))
     try:
-        top = _extract_checked(archive, staging)
+        directory.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX + "install-", dir=directory))
+    except OSError as exc:
+        raise InputError(f"{directory}: cannot install packages there ({exc.strerror or exc})", code="A11Y411") from None
+    try:
+        top = _extract_checked(archive, staging, limits)
         unpacked = staging / top
         package = _package_from_metadata(unpacked, _read_metadata(unpacked), archive=archive.name)
         if expect is not None and (package.source, package.target) != tuple(expect):
@@ -130,14 +163,28 @@ def install_file(
                 code="A11Y405",
             )
         _check_complete(unpacked, archive.name)
+        _check_loads(replace(package, path=unpacked), archive.name)
         return _move_into_place(unpacked, package, directory, staging)
+    except OSError as exc:  # a full disk, a folder that turned read-only
+        _discard(staging, directory, created)
+        raise InputError(
+            f"cannot install {archive.name} into {directory} ({exc.strerror or exc})", code="A11Y411"
+        ) from None
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if created and not any(directory.iterdir()):
-            directory.rmdir()  # a refused package leaves no trace, not even its folder
+        _discard(staging, directory, created)
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _discard(staging: Path, directory: Path, created: bool) -> None:
+    """Remove what a refused install unpacked; a refused package leaves no trace, not even its folder."""
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        if created and not any(directory.iterdir()):
+            directory.rmdir()
+    except OSError:
+        pass
 
 
 def install_from_index(
@@ -164,8 +211,15 @@ def remove_package(source: str, target: str, directory: Path) -> InstalledPackag
         raise ModelPackageError(
             f"no {source}→{target} package is installed in {directory}", code="A11Y407"
         )
-    for package in matching:
-        shutil.rmtree(package.path)
+    try:  # moved aside first, so a folder that cannot be changed leaves every package whole
+        trash = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX + "remove-", dir=directory))
+        for index, package in enumerate(matching):
+            package.path.rename(trash / str(index))
+    except OSError as exc:
+        raise InputError(
+            f"cannot remove the {source}→{target} package from {directory} ({exc.strerror or exc})", code="A11Y411"
+        ) from None
+    shutil.rmtree(trash, ignore_errors=True)
     return matching[0]
 
 
@@ -182,15 +236,18 @@ def index_url() -> str:
 # --- archive checks -------------------------------------------------------------
 
 
-def _extract_checked(archive: Path, staging: Path) -> str:
+def _extract_checked(archive: Path, staging: Path, limits: UnpackLimits = UNPACK_LIMITS) -> str:
     """Extract every member into ``staging`` after refusing anything unsafe; returns the top folder."""
     label = archive.name
+    archive_size = archive.stat().st_size
+    allowed = limits.allowed(archive_size)
     try:
         with zipfile.ZipFile(archive) as zf:
             members = zf.infolist()
             top = _check_members(members, label)
-            for info in members:
-                _extract_member(zf, info, staging)
+            _check_sizes(members, label, archive_size, allowed, limits)
+            for info in members:  # the bytes written are counted too: declared sizes are only a claim
+                allowed -= _extract_member(zf, info, staging, allowed, label)
     except ModelPackageError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
@@ -236,19 +293,77 @@ def _check_members(members: list[zipfile.ZipInfo], label: str) -> str:
             f"{label} is not an Argos package: it must hold exactly one folder, found {len(tops)}",
             code="A11Y404",
         )
+    _check_names(members, label)
     return tops.pop()
 
 
-def _extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, staging: Path) -> None:
+def _check_names(members: list[zipfile.ZipInfo], label: str) -> None:
+    """Refuse two members that would land on the same path, or a file where a folder must be."""
+    files: dict[tuple[str, ...], str] = {}
+    folders: set[tuple[str, ...]] = set()
+    for info in members:
+        parts = tuple(p for p in PurePosixPath(info.filename).parts if p not in ("", "."))
+        folders.update(parts[:end] for end in range(1, len(parts)))
+        if info.is_dir():
+            folders.add(parts)
+        elif parts in files:
+            raise ModelPackageError(
+                f"{label} is not an Argos package: {info.filename!r} is in it twice", code="A11Y408"
+            )
+        else:
+            files[parts] = info.filename
+    for parts, name in files.items():
+        if parts in folders:
+            raise ModelPackageError(
+                f"{label} is not an Argos package: {name!r} is both a file and a folder", code="A11Y408"
+            )
+
+
+def _check_sizes(
+    members: list[zipfile.ZipInfo], label: str, archive_size: int, allowed: int, limits: UnpackLimits
+) -> None:
+    """Refuse an archive whose members say they unpack to more than the limits allow."""
+    if len(members) > limits.members:
+        raise ModelPackageError(
+            f"{label} has {len(members):,} members, more than the {limits.members:,} a package may have",
+            code="A11Y409",
+        )
+    declared = sum(info.file_size for info in members)
+    if declared > allowed:
+        raise ModelPackageError(
+            f"{label} would unpack to {_size(declared)} from {_size(archive_size)}, more than the "
+            f"{_size(allowed)} allowed (a package may unpack to {limits.ratio}× its size, at least "
+            f"{_size(limits.ratio_free)} and at most {_size(limits.total)})",
+            code="A11Y409",
+        )
+
+
+def _size(count: int) -> str:
+    return f"{count / (1 << 30):.1f} GiB" if count >= 1 << 30 else f"{count / _MIB:.1f} MiB"
+
+
+def _extract_member(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, staging: Path, allowance: int, label: str
+) -> int:
+    """Write one member; returns its size. Past ``allowance`` bytes it stops and refuses."""
     destination = staging.joinpath(*[p for p in PurePosixPath(info.filename).parts if p != "."])
     if not destination.resolve().is_relative_to(staging.resolve()):  # belt and braces
         raise ModelPackageError(f"unsafe member {info.filename!r}", code="A11Y403")
     if info.is_dir():
         destination.mkdir(parents=True, exist_ok=True)
-        return
+        return 0
     destination.parent.mkdir(parents=True, exist_ok=True)
-    with zf.open(info) as src, open(destination, "wb") as dst:
-        shutil.copyfileobj(src, dst, _CHUNK)
+    written = 0
+    with zf.open(info) as src, open(destination, "xb") as dst:
+        while chunk := src.read(_CHUNK):
+            written += len(chunk)
+            if written > allowance:
+                raise ModelPackageError(
+                    f"{label} unpacks to more than its limit; refused while unpacking {info.filename!r}",
+                    code="A11Y409",
+                )
+            dst.write(chunk)
+    return written
 
 
 def _read_metadata(folder: Path) -> dict:
@@ -290,6 +405,18 @@ def _check_complete(folder: Path, label: str) -> None:
         raise ModelPackageError(f"{label} has no CTranslate2 model (model/model.bin)", code="A11Y406")
     if not ((folder / "sentencepiece.model").is_file() or (folder / "bpe.model").is_file()):
         raise ModelPackageError(f"{label} has no tokenizer (sentencepiece.model or bpe.model)", code="A11Y406")
+
+
+def _check_loads(package: InstalledPackage, label: str) -> None:
+    """Load the unpacked package's tokenizer and CTranslate2 model once, as translating would."""
+    from a11ykit.engines.argos import check_loads
+
+    try:
+        check_loads(package)
+    except EngineError as exc:
+        if exc.code == "A11Y320":  # the argos extra is missing: nothing wrong with the package
+            raise
+        raise ModelPackageError(f"{label} is broken: {exc}", code="A11Y410") from None
 
 
 def _move_into_place(

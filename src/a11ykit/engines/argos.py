@@ -141,6 +141,11 @@ class ArgosEngine:
             return False
         return models.find_package(source, target, self.package_dir) is not None
 
+    def load(self, source: str, target: str) -> None:
+        """Load the pair's tokenizer and model now rather than at the first sentence;
+        :class:`EngineError` when the installed package cannot be loaded."""
+        self._load(source, target)
+
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
         """One ``translate_batch`` over the distinct sentences; inline tags are dropped, lock tokens pass through."""
         texts = list(texts)
@@ -185,26 +190,7 @@ class ArgosEngine:
         return loaded
 
     def _open_translator(self, ctranslate2: Any, package: models.InstalledPackage) -> tuple[Any, str]:
-        """int8 where the CPU supports it, else whatever the model was saved as."""
-        if self.compute_type != "auto":
-            choices = [self.compute_type]
-        else:
-            supported = ctranslate2.get_supported_compute_types("cpu")
-            choices = [t for t in ("int8",) if t in supported] + ["default"]
-        problem: Exception | None = None
-        for compute_type in choices:
-            try:
-                translator = ctranslate2.Translator(
-                    str(package.path / "model"),
-                    device="cpu",
-                    compute_type=compute_type,
-                    inter_threads=self.threads,
-                    intra_threads=1,
-                )
-                return translator, compute_type
-            except (RuntimeError, ValueError) as exc:
-                problem = exc
-        raise EngineError(f"cannot load {package.name}'s CTranslate2 model: {problem}", code="A11Y322")
+        return _open_translator(ctranslate2, package, self.compute_type, self.threads)
 
     def _run(self, loaded: _Loaded, sentences: list[str]) -> list[str]:
         pieces = loaded.tokenizer.encode(sentences)
@@ -231,6 +217,53 @@ class ArgosEngine:
         return outputs
 
 
+def check_loads(package: models.InstalledPackage) -> None:
+    """Load a package's tokenizer and CTranslate2 model once, as translating would (the
+    install check); :class:`EngineError` when either cannot be loaded."""
+    missing = missing_dependencies()
+    if missing:
+        raise EngineError(
+            f"checking an Argos package needs {' and '.join(missing)}, which is not installed; {_EXTRA_HINT}",
+            code="A11Y320",
+        )
+    import ctranslate2
+
+    _open_tokenizer(package)
+    translator, _ = _open_translator(ctranslate2, package, "auto", 1)
+    del translator
+
+
+def _open_translator(
+    ctranslate2: Any, package: models.InstalledPackage, compute_type: str, threads: int
+) -> tuple[Any, str]:
+    """int8 where the CPU supports it (``compute_type="auto"``), else whatever the model was saved as."""
+    if compute_type != "auto":
+        choices = [compute_type]
+    else:
+        supported = ctranslate2.get_supported_compute_types("cpu")
+        choices = [t for t in ("int8",) if t in supported] + ["default"]
+    problem: Exception | None = None
+    for choice in choices:
+        try:
+            translator = ctranslate2.Translator(
+                str(package.path / "model"),
+                device="cpu",
+                compute_type=choice,
+                inter_threads=threads,
+                intra_threads=1,
+            )
+            return translator, choice
+        except (RuntimeError, ValueError, OSError) as exc:
+            problem = exc
+    raise EngineError(f"cannot load {package.name}'s CTranslate2 model: {_first_line(problem)}", code="A11Y322")
+
+
+def _first_line(problem: object) -> str:
+    """A library's message, one line and not too long."""
+    text = " ".join(str(problem).split())
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
 def _open_tokenizer(package: models.InstalledPackage) -> _SentencePiece | _MosesBPE:
     sentencepiece_model = package.path / "sentencepiece.model"
     try:
@@ -242,7 +275,7 @@ def _open_tokenizer(package: models.InstalledPackage) -> _SentencePiece | _Moses
             f"{package.name} uses a BPE tokenizer, which needs {exc.name}; {_EXTRA_HINT}", code="A11Y320"
         ) from None
     except (OSError, RuntimeError, ValueError) as exc:
-        raise EngineError(f"cannot load {package.name}'s tokenizer: {exc}", code="A11Y322") from None
+        raise EngineError(f"cannot load {package.name}'s tokenizer: {_first_line(exc)}", code="A11Y322") from None
 
 
 def _version(distribution: str) -> str:
@@ -252,4 +285,4 @@ def _version(distribution: str) -> str:
         return "unknown"
 
 
-__all__ = ["ArgosEngine", "available_cores", "missing_dependencies"]
+__all__ = ["ArgosEngine", "available_cores", "check_loads", "missing_dependencies"]

@@ -91,8 +91,13 @@ def create_engine(name: str) -> Engine:
     return factory()
 
 
-def select_engine(name: str, source: str, target: str) -> Engine:
-    """The engine to use for a pair: the named one, or for ``auto`` the first that covers it."""
+def select_engine(name: str, source: str, target: str, warnings: list[str] | None = None) -> Engine:
+    """The engine to use for a pair: the named one, or for ``auto`` the first that covers it and loads.
+
+    An engine with a ``load(source, target)`` method (Argos) loads its model here, so a broken
+    installed package is found before any work: a named engine then fails with its one-line
+    error; ``auto`` goes on to the next engine and appends why to ``warnings``.
+    """
     if name != "auto":
         engine = create_engine(name)
         if not engine.supports(source, target):
@@ -100,13 +105,30 @@ def select_engine(name: str, source: str, target: str) -> Engine:
                 f"the {name} engine cannot translate {source} → {target} here; {INSTALL_HINTS[name]}",
                 code="A11Y302",
             )
+        _load(engine, source, target)
         return engine
+    unusable: list[str] = []
     for candidate in ENGINES:
         try:
             engine = create_engine(candidate)
         except EngineError:
             continue
-        if engine.supports(source, target):
-            return engine
+        if not engine.supports(source, target):
+            continue
+        try:
+            _load(engine, source, target)
+        except EngineError as exc:
+            unusable.append(f"the {candidate} engine is installed for {source} → {target} but failed to load: {exc}")
+            continue
+        if warnings is not None:
+            warnings.extend(f"{problem}; translating with {engine.name} instead" for problem in unusable)
+        return engine
     hints = "; or ".join(INSTALL_HINTS[n] for n in ENGINES)
-    raise EngineError(f"no engine can translate {source} → {target}: {hints}", code="A11Y303")
+    why = "".join(f"{problem}; " for problem in unusable)
+    raise EngineError(f"no engine can translate {source} → {target}: {why}{hints}", code="A11Y303")
+
+
+def _load(engine: Engine, source: str, target: str) -> None:
+    load = getattr(engine, "load", None)
+    if load is not None:
+        load(source, target)
