@@ -139,6 +139,13 @@ def test_a_latin1_catalog_is_refused_even_when_its_header_says_so(tmp_path: Path
         ui_translations("es", tmp_path / "locales")
 
 
+def test_a_catalog_msgfmt_would_reject_is_refused_naming_the_line(tmp_path: Path) -> None:
+    po = ui_catalog(tmp_path / "locales", 'msgstr "Idioma"', "msgstr Idioma")
+    with pytest.raises(InputError) as caught:
+        ui_translations("es", tmp_path / "locales")
+    assert f"a11ykit.po:{line_of(po, 'msgstr Idioma')}:" in str(caught.value)
+
+
 # --- through the command line and the narration -------------------------------------------------
 
 

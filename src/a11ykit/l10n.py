@@ -6,8 +6,9 @@ in memory at load time, so there is no ``.mo`` file to forget to rebuild.
 Catalog text is data, never code: a UI string is filled in with :func:`format_ui`,
 which replaces ``{name}`` for the names the caller passes and nothing else (no
 ``str.format``, so no ``{language.__class__}`` lookups or format specs). A catalog is
-checked when it is loaded: it must be UTF-8, and a translation may use only the
-placeholders of its msgid; otherwise it is refused with one line naming the line.
+checked when it is loaded: it must be UTF-8 and valid PO (:func:`a11ykit.po_check.check_po`),
+and a translation may use only the placeholders of its msgid; otherwise it is refused with
+one line naming the line.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from babel.messages.pofile import PoFileError, read_po
 
 from a11ykit.errors import InputError
 from a11ykit.model import LANGUAGES
+from a11ykit.po_check import check_po
 
 UI_DOMAIN = "a11ykit"
 _REPO_LOCALES = Path(__file__).resolve().parents[2] / "locales"
@@ -105,6 +107,7 @@ def read_ui_catalog(data: bytes, name: str) -> Catalog:
         raise InputError(
             f"{name}:{line}: the UI catalog is not UTF-8 (byte 0x{data[exc.start]:02x})", code="A11Y140"
         ) from None
+    check_po(text, name)  # what msgfmt refuses, Babel would misread
     try:
         catalog = read_po(io.StringIO(text), abort_invalid=True)
     except PoFileError as exc:
