@@ -1,10 +1,16 @@
 """Inline markup comes back around the right words, with every attribute."""
 
+import re
+
+import pytest
+from bs4 import BeautifulSoup
+
 from a11ykit.model import Glossary
 from a11ykit.pipeline import build_page
+from a11ykit.review_page import render_review_page
 from a11ykit.translate import FLAG_MARKUP_REALIGNED, FLAG_MARKUP_UNPLACED, place_inline
 
-from fakes import ReorderingEngine, TagDroppingEngine, UpperEngine
+from fakes import AdversarialEngine, ReorderingEngine, TagDroppingEngine, UpperEngine
 
 LINK = '<p>His account to <a href="https://example.org/x" id="l1" class="ext" rel="author">Tim Miller</a> tracks.</p>'
 
@@ -72,3 +78,75 @@ def test_the_title_gets_no_sentence_spans():
 def test_attribute_segments_are_written_back():
     html = build('<img src="a.png" alt="A prison yard.">', UpperEngine())
     assert 'alt="A PRISON YARD."' in html
+
+
+# --- links survive markup repair -----------------------------------------------------------------
+
+LINKS = ('<p>Read <a href=/a>the first report</a><a href=/b>and the second</a> before '
+         '<a href=/c><em>the big</em> <strong>vote</strong></a> today.</p>')
+
+
+def link_engines():
+    from a11ykit.engines.apertium import ApertiumEngine
+
+    return [ApertiumEngine(), UpperEngine(), TagDroppingEngine(), ReorderingEngine(), AdversarialEngine(4, moves=["move-tag", "repeat-tag"])]
+
+
+@pytest.fixture(params=["apertium", "upper", "tag-dropper", "reorder", "adversarial"])
+def links_page(request):
+    engine = next(e for e in link_engines() if e.name == request.param)
+    built = build_page(LINKS.encode(), source="en", target="es", engine=engine, glossary=Glossary())
+    return built, BeautifulSoup(built.html, "html.parser").find("p")
+
+
+def test_no_link_is_nested_in_another(links_page):
+    _, p = links_page
+    assert [a["href"] for a in p.find_all("a")] == ["/a", "/b", "/c"]
+    assert not any(a.find_parent("a") for a in p.find_all("a"))
+
+
+def test_emphasis_stays_inside_its_own_link(links_page):
+    _, p = links_page
+    assert sorted((t.name, t.find_parent("a")["href"]) for t in p.find_all(["em", "strong"])) == [("em", "/c"), ("strong", "/c")]
+
+
+def test_no_link_that_had_words_is_left_empty(links_page):
+    _, p = links_page
+    assert all(re.search(r"\w", a.get_text()) for a in p.find_all("a"))
+
+
+def test_the_words_of_adjacent_links_do_not_run_together(links_page):
+    _, p = links_page
+    first, second = p.find_all("a")[:2]
+    assert first.next_sibling is not second  # a space between them, not glued words
+    assert re.search(r"\w\s+\w", p.get_text()[p.get_text().index(first.get_text()) :])
+
+
+def test_apertium_translates_each_link_around_its_own_words():
+    from a11ykit.engines.apertium import ApertiumEngine
+
+    built = build_page(LINKS.encode(), source="en", target="es", engine=ApertiumEngine(), glossary=Glossary())
+    p = BeautifulSoup(built.html, "html.parser").find("p")
+    links = {a["href"]: a.get_text() for a in p.find_all("a")}
+    assert "informe" in links["/a"] and "segundo" in links["/b"] and "voto" in links["/c"]
+    assert "informey" not in p.get_text()
+    assert built.problems == []
+
+
+def test_markup_that_cannot_be_placed_is_a_qa_problem_in_the_report_and_the_review_page():
+    engine = EmptyInsideLinksEngine()
+    built = build_page(LINKS.encode(), source="en", target="es", engine=engine, glossary=Glossary())
+    assert FLAG_MARKUP_UNPLACED in built.results[0].flags
+    assert [p.code for p in built.problems if p.segment_id == built.results[0].segment_id] == ["markup-unplaced"]
+    review = render_review_page(built.document, built.results, built.problems, source_lang="en", target_lang="es",
+                                stem="x", po_path="x.po")
+    assert "markup-unplaced" in review
+
+
+class EmptyInsideLinksEngine(UpperEngine):
+    """Answers the whole sentence with other words and no tags, and nothing for an element's words alone."""
+
+    def one(self, text: str) -> str:
+        if "<" in text:
+            return "Lea todo ahora."
+        return "" if text.strip().lower() in {"the first report", "and the second", "the big", "vote"} else super().one(text)

@@ -15,6 +15,7 @@ from a11ykit.qa import (
     Problem,
     check_consistency,
     check_hrefs,
+    check_markup,
     check_numbers,
     check_tags,
     check_terms,
@@ -62,6 +63,30 @@ def test_the_tags_message_lists_expected_and_found_placeholders():
 
 
 # --- links -------------------------------------------------------------------------------------
+
+
+def test_an_element_nested_in_another_it_was_not_in_is_an_error():
+    problems = check_tags(result("Read <1>one</1><2>two</2>.", "Lea <1>uno<2>dos</2></1>."))
+    assert [(p.code, p.severity) for p in problems] == [("tags", "error")]
+    assert "nested" in problems[0].message
+
+
+def test_a_link_left_without_words_is_an_error():
+    problems = check_tags(result("Read <1>the report</1> now.", "Lea <1></1> el informe ahora."))
+    assert [(p.code, p.message) for p in problems] == [("tags", "element <1> had words in the source but has none")]
+
+
+@pytest.mark.parametrize("flag", ["markup-unplaced", "markup-missing", "markup-repeated", "markup-unknown"])
+def test_markup_the_build_could_not_place_is_an_error(flag):
+    unplaced = result("Read <1>this</1>.", "<1>Lea esto.</1>")
+    unplaced.flags.append(flag)
+    assert [(p.code, p.severity) for p in check_markup(unplaced)] == [("markup-unplaced", "error")]
+
+
+def test_realigned_markup_is_not_a_problem():
+    realigned = result("Read <1>this</1>.", "Lea <1>esto</1>.")
+    realigned.flags.append("markup-realigned")
+    assert check_markup(realigned) == []
 
 
 def test_the_same_links_in_another_order_pass():

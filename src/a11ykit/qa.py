@@ -35,6 +35,11 @@ CODES: dict[str, tuple[Severity, str]] = {
     "untranslated": ("warning", "the output is the source text, unchanged"),
     "whitespace": ("warning", "leading or trailing whitespace differs from the source"),
     "inconsistent": ("warning", "the same source sentence is translated in different ways"),
+    "markup-unplaced": (
+        "error",
+        "an inline element could not be placed around its own translated words "
+        "(it holds source-language words, other words, or was put back at the end)",
+    ),
     "approved-tags": ("warning", "an approved translation breaks placeholders; not used"),
     "approved-conflict": ("warning", "an approved translation contradicts a locked term; not used"),
 }
@@ -93,11 +98,37 @@ def term_mismatches(
 
 
 def check_tags(result: SegmentResult) -> list[Problem]:
+    """Same placeholders as the source, each inside the same element, and words in every
+    element that had words (a link must not be left empty)."""
+    emptied = tagged.emptied(result.text, result.source)
     if tagged.is_well_formed(result.text, result.source):
-        return []
+        return [
+            problem("tags", result.segment_id, f"element <{n}> had words in the source but has none")
+            for n in emptied
+        ]
     wanted = " ".join(_placeholder_names(result.source)) or "none"
     got = " ".join(_placeholder_names(result.text)) or "none"
+    if sorted(wanted.split()) == sorted(got.split()):
+        return [problem("tags", result.segment_id, f"placeholders are nested as {got}, expected {wanted}")]
     return [problem("tags", result.segment_id, f"placeholders are {got}, expected {wanted}")]
+
+
+#: Flags (of the translator and the renderer) that mean an inline element is not where it belongs.
+UNPLACED_FLAGS = ("markup-unplaced", "markup-missing", "markup-repeated", "markup-unknown")
+
+
+def check_markup(result: SegmentResult) -> list[Problem]:
+    """An element the build could not put around its own translated words is a problem, not only a flag."""
+    found = [flag for flag in UNPLACED_FLAGS if flag in result.flags]
+    if not found:
+        return []
+    return [
+        problem(
+            "markup-unplaced",
+            result.segment_id,
+            f"inline markup could not be placed ({', '.join(found)}); check the element's words and position",
+        )
+    ]
 
 
 def _placeholder_names(text: str) -> list[str]:
@@ -248,6 +279,7 @@ def check_result(result: SegmentResult, glossary: Glossary, target_lang: str) ->
     """Every per-segment check on one result."""
     return [
         *check_tags(result),
+        *check_markup(result),
         *check_terms(result, glossary, target_lang),
         *check_numbers(result, glossary),
         *check_urls(result),

@@ -89,8 +89,161 @@ def is_well_formed(text: str, expected: str | None = None) -> bool:
     if stack:
         return False
     if expected is not None:
-        return seen == dict((n, k) for k, n in numbers(expected))
+        return seen == dict((n, k) for k, n in numbers(expected)) and parents(text) == parents(expected)
     return True
+
+
+def parents(text: str) -> dict[int, int | None]:
+    """The element each placeholder sits in (``None`` at the top level)."""
+    result: dict[int, int | None] = {}
+    stack: list[int] = []
+    for t in tokenize(text):
+        if t.kind in ("open", "atom"):
+            result.setdefault(t.number, stack[-1] if stack else None)
+        if t.kind == "open":
+            stack.append(t.number)
+        elif t.kind == "close" and stack:
+            stack.pop()
+    return result
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
+def has_words(text: str) -> bool:
+    """Whether the text (tags aside) has a letter or a digit."""
+    return bool(_WORD_CHAR.search(plain(text)))
+
+
+def emptied(text: str, expected: str) -> list[int]:
+    """Elements that hold words in ``expected`` but none in ``text`` (a link left empty)."""
+    inner = inner_texts(text)
+    return [n for n, content in inner_texts(expected).items() if has_words(content) and not has_words(inner.get(n, ""))]
+
+
+def raw_parts(text: str) -> list[tuple[str, str]]:
+    """The text cut into ("text", raw text) and ("open"|"close"|"atom", the tag as written)."""
+    parts: list[tuple[str, str]] = []
+    pos = 0
+    for m in TAG_RE.finditer(text):
+        closing, _number, selfclosing = m.groups()
+        if closing and selfclosing:
+            continue  # "</1/>" is text
+        if m.start() > pos:
+            parts.append(("text", text[pos : m.start()]))
+        parts.append(("close" if closing else "atom" if selfclosing else "open", m.group(0)))
+        pos = m.end()
+    if pos < len(text):
+        parts.append(("text", text[pos:]))
+    merged: list[tuple[str, str]] = []
+    for kind, raw in parts:  # text cut by a skipped "</1/>" is one text again
+        if kind == "text" and merged and merged[-1][0] == "text":
+            merged[-1] = ("text", merged[-1][1] + raw)
+        else:
+            merged.append((kind, raw))
+    return merged
+
+
+#: A place where a11ykit put a space that the source did not have: (left, right), each a tag
+#: as written or "w" for a letter or digit. :func:`restore_spacing` takes the space out again.
+Site = tuple[str, str]
+
+
+def space_out(text: str) -> tuple[str, list[Site]]:
+    """Keep words apart for the engine, which sees tags as nothing and atoms as words.
+
+    * an atom glued to a word or to another atom (``<1/>Text``, ``wo<1/>rd``) gets a space on
+      that side; the place is returned as a site, so :func:`restore_spacing` can glue it back;
+    * two elements glued to each other between words (``report</1><2>and``) get a space
+      between them for good: their words are different words, they must not run together.
+    """
+    parts = raw_parts(text)
+    out: list[str] = []
+    sites: list[Site] = []
+    i = 0
+    while i < len(parts):
+        if parts[i][0] == "text":
+            out.append(parts[i][1])
+            i += 1
+            continue
+        j = i
+        while j < len(parts) and parts[j][0] != "text":
+            j += 1
+        cluster = parts[i:j]
+        left = out[-1][-1:] if out else ""
+        right = parts[j][1][:1] if j < len(parts) else ""
+        spaces: dict[int, bool] = {}  # position in the cluster → whether the space is to be taken out again
+        # The things that must stay apart: the word on the left, each atom, the word on the right.
+        things = ([-1] if _WORD_CHAR.match(left) else []) + [k for k, (kind, _) in enumerate(cluster) if kind == "atom"]
+        things += [len(cluster)] if _WORD_CHAR.match(right) else []
+        for a, b in zip(things, things[1:]):
+            opens = [k for k in range(a + 1, b) if cluster[k][0] == "open"]
+            spaces[opens[0] if opens else b] = True
+        if len(things) == 2 and things == [-1, len(cluster)]:  # only tags between two words
+            closes = [k for k, (kind, _) in enumerate(cluster) if kind == "close"]
+            opens = [k for k, (kind, _) in enumerate(cluster) if kind == "open"]
+            del spaces[opens[0] if opens else len(cluster)]
+            if closes and opens and closes[0] < opens[0]:
+                spaces[opens[0]] = False
+        for k, (_kind, raw) in enumerate(cluster):
+            if k in spaces:
+                out.append(" ")
+                if spaces[k]:
+                    sites.append((cluster[k - 1][1] if k else "w", raw))
+            out.append(raw)
+        if len(cluster) in spaces:
+            out.append(" ")
+            if spaces[len(cluster)]:
+                sites.append((cluster[-1][1], "w"))
+        i = j
+    return "".join(out), sites
+
+
+def restore_spacing(text: str, sites: list[Site]) -> str:
+    """Take out the spaces :func:`space_out` put in, where the same neighbours meet again."""
+    for left, right in sites:
+        before = r"\w" if left == "w" else re.escape(left)
+        after = r"\w" if right == "w" else re.escape(right)
+        text = re.sub(rf"(?<={before})\s+(?={after})", "", text)
+    return text
+
+
+def strip_inline(text: str) -> tuple[str, dict[int, tuple[int, int]]]:
+    """Inline tags removed, atoms kept, whitespace collapsed; words that only a tag kept apart
+    get a space. Also returns where each element that is there exactly once (one opening tag
+    before one closing tag) was, as a range of the returned text."""
+    tags: list[tuple[str, int]] = []
+    chars: list[str] = []
+    for kind, raw in raw_parts(text):
+        if kind in ("open", "close"):
+            tags.append((kind, int(TAG_RE.match(raw).group(2))))  # type: ignore[union-attr]
+            chars.append("\0")
+        else:
+            chars.extend(raw.replace("\0", " "))
+    out: list[str] = []
+    positions: list[int] = []
+    for i, ch in enumerate(chars):
+        if ch == "\0":
+            positions.append(len(out))
+            nxt = next((c for c in chars[i + 1 :] if c != "\0"), "")
+            if out and _WORD_CHAR.match(out[-1]) and _WORD_CHAR.match(nxt) and (i + 1 == len(chars) or chars[i + 1] != "\0"):
+                out.append(" ")
+        elif ch.isspace():
+            if out and out[-1] != " ":
+                out.append(" ")
+        else:
+            out.append(ch)
+    stripped = "".join(out).rstrip()
+    opened: dict[int, list[int]] = {}
+    closed: dict[int, list[int]] = {}
+    for (kind, n), pos in zip(tags, positions):
+        (opened if kind == "open" else closed).setdefault(n, []).append(min(pos, len(stripped)))
+    ranges = {
+        n: (starts[0], closed[n][0])
+        for n, starts in opened.items()
+        if len(starts) == 1 and len(closed.get(n, [])) == 1 and starts[0] <= closed[n][0]
+    }
+    return stripped, ranges
 
 
 def strip_tags_keep_atoms(text: str) -> str:

@@ -1,43 +1,71 @@
 """lock → engine → unlock → verify, over a whole Document.
 
 Locking replaces what the engine must not touch — glossary terms, atoms
-(``<3/>``) and numbers with separators — by lock tokens (``QZXA``). After the
-engine, every token must come back exactly once and the inline tags must be
-intact. When they are not:
+(``<3/>``), dates, numbers with separators, and source text that looks like a
+lock token — by lock tokens (``QZXA``, all of one length in a text, so a token
+glued to a word is still found). Only the tokens issued for a text are read back,
+in any case, wherever the engine put them. Before locking, an atom glued to a word
+(``<1/>Text``) gets a space for the engine; the space is taken out again after.
 
-* a lost token → the sentence is translated *around* its locked parts (the
-  pieces between them go to the engine alone) and the parts are put back;
-* broken tags → the words are kept and each inline element is placed again
-  around the separate translation of its own words; what cannot be placed with
-  confidence is still kept (around the whole sentence) and flagged.
+After the engine, every token must come back exactly once, the inline tags must
+have the source's shape (same elements, each inside the same parent) and every
+element and sentence that had words must still have words. When not:
 
-All of a document's sentences go to the engine in one call, plus at most one
-more call for the repairs.
+* a lost or repeated token → the sentence is translated *around* its locked parts
+  (the pieces between them go to the engine alone) and the parts are put back
+  (flag ``glossary-fallback``);
+* tags out of shape → the words are kept and each inline element is placed again
+  around the words that best match the separate translation of its own words
+  (flag ``markup-realigned``, see :mod:`a11ykit.realign`);
+* when that cannot be done with confidence, the sentence is translated piece by
+  piece between its tags, which keeps the source's structure exactly (also
+  ``markup-realigned``); a piece the engine returns nothing for keeps its source
+  words (flag ``engine-empty``, and ``markup-unplaced`` when it is inside an element).
+
+Nothing an engine returns raises: a wrong number of outputs is retried text by text
+(flag ``engine-output-count`` if still wrong). All of a document's sentences go to
+the engine in one call, plus at most one more call for the repairs.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 
 from a11ykit import tagged
-from a11ykit.engines.base import LOCK_TOKEN_RE, Engine, lock_token
+from a11ykit.engines.base import Engine, lock_tokens, token_pattern
 from a11ykit.glossary import TermMatcher, target_form
 from a11ykit.l10n import find_dates
 from a11ykit.model import Document, Glossary, SegmentResult, TermHit, Violation
 from a11ykit.progress import Progress, no_progress
+from a11ykit.realign import place_inline
+
+__all__ = ["Lock", "Locked", "Translator", "place_inline"]
 
 # Stable flag codes, used in reports, QA and the review page.
 FLAG_GLOSSARY_FALLBACK = "glossary-fallback"
 FLAG_MARKUP_REALIGNED = "markup-realigned"
 FLAG_MARKUP_UNPLACED = "markup-unplaced"
 FLAG_GLOSSARY_VIOLATION = "glossary-violation"
+FLAG_ENGINE_EMPTY = "engine-empty"
+FLAG_ENGINE_COUNT = "engine-output-count"
 
 _NUMBER_RE = re.compile(r"(?<![\w.,])\d{1,3}(?:[.,]\d{3})+(?:[.,]\d+)?(?![\w]|[.,]\d)|(?<![\w.,])\d+[.,]\d+(?![\w]|[.,]\d)")
 _ATOM_RE = re.compile(r"<(\d+)/>")
+#: While locking, each lock is one character of plane 15's private use area (never a word
+#: character); source text in that range is locked first, as text.
+_SLOT_BASE = 0xF0000
+_SLOT_LIMIT = 0xFFFFD - _SLOT_BASE
+_SLOT_RE = re.compile("[\U000F0000-\U000FFFFD]")
+#: Source words that an engine's output could not tell from a lock token.
+_LOOKALIKE_RE = re.compile(r"\w*qzx\w*", re.IGNORECASE)
+_GLUE_RE = re.compile(r"[\w\U000F0000-\U000FFFFD]")
+_WORD_END_RE = re.compile(r"\w\s*$")
+_WORD_START_RE = re.compile(r"\s*\w")
 
 
 @dataclass(frozen=True)
@@ -45,6 +73,8 @@ class Lock:
     token: str
     replacement: str  # tagged text put back in place of the token
     term: str | None = None  # glossary term key, if it is a term
+    glued_left: bool = False  # the source had a word right before it (no space)
+    glued_right: bool = False
 
 
 @dataclass
@@ -52,6 +82,10 @@ class Locked:
     wire: str
     locks: list[Lock] = field(default_factory=list)
     hits: list[TermHit] = field(default_factory=list)
+
+    @property
+    def pattern(self) -> re.Pattern[str] | None:
+        return token_pattern([lock.token for lock in self.locks])
 
 
 class Translator:
@@ -67,20 +101,22 @@ class Translator:
     # --- locking --------------------------------------------------------------------
 
     def lock(self, text: str) -> Locked:
-        locked = Locked(text)
-        counter = iter(range(10_000))
+        hits: list[TermHit] = []
+        parts: list[tuple[str, str | None]] = []  # (replacement, term) per slot
 
         def new_lock(replacement: str, term: str | None = None) -> str:
-            token = lock_token(next(counter))
-            locked.locks.append(Lock(token, replacement, term))
-            return token
+            if len(parts) >= _SLOT_LIMIT:
+                return replacement
+            parts.append((replacement, term))
+            return chr(_SLOT_BASE + len(parts) - 1)
 
-        wire = _ATOM_RE.sub(lambda m: new_lock(m.group(0)), text)
+        wire = _SLOT_RE.sub(lambda m: new_lock(m.group(0)), text)
+        wire = _ATOM_RE.sub(lambda m: new_lock(m.group(0)), wire)
         pieces: list[str] = []
         pos = 0
         for match in self.matcher.finditer(wire):
             form = target_form(match.term, match.form, match.lang, self.target)
-            locked.hits.append(TermHit(match.term.key, match.form, form))
+            hits.append(TermHit(match.term.key, match.form, form))
             pieces.append(wire[pos : match.start])
             pieces.append(new_lock(tagged.escape(form), match.term.key))
             pos = match.end
@@ -88,8 +124,22 @@ class Translator:
         wire = "".join(pieces)
         wire = self._lock_dates(wire, new_lock)
         wire = _NUMBER_RE.sub(lambda m: new_lock(self._localise_number(m.group(0))), wire)
-        locked.wire = " ".join(wire.split())
-        return locked
+        wire = _LOOKALIKE_RE.sub(lambda m: new_lock(m.group(0)), wire)
+        tokens = lock_tokens(len(parts))
+        locks: list[Lock] = []
+
+        def token(m: re.Match[str]) -> str:
+            index = ord(m.group(0)) - _SLOT_BASE
+            left = bool(_GLUE_RE.match(wire[m.start() - 1 : m.start()]))
+            right = bool(_GLUE_RE.match(wire[m.end() : m.end() + 1]))
+            replacement, term = parts[index]
+            locks.append(Lock(tokens[index], replacement, term, left, right))
+            return (" " if left else "") + tokens[index] + (" " if right else "")
+
+        wire = _SLOT_RE.sub(token, wire)
+        order = {t: i for i, t in enumerate(tokens)}
+        locks.sort(key=lambda lock: order[lock.token])
+        return Locked(" ".join(wire.split()), locks, hits)
 
     def _lock_dates(self, text: str, new_lock) -> str:  # noqa: ANN001 - (replacement) -> token
         """Dates in words are formatted by Babel, not by the engine ("July 18" → "18 de julio")."""
@@ -111,21 +161,33 @@ class Translator:
 
     @staticmethod
     def unlock(output: str, locked: Locked) -> tuple[str, bool]:
-        """Put the locked parts back; False if any token is missing or repeated."""
-        ok = True
+        """Put the locked parts back; False if any token is missing or repeated.
+
+        Only the tokens issued for this text are read, in any case, even glued to a word;
+        a locked part is kept apart from a word the engine glued it to, and glued again
+        to the word next to it where the source had it glued."""
+        pattern = locked.pattern
+        if pattern is None:
+            return " ".join(output.split()), True
         by_token = {lock.token: lock for lock in locked.locks}
-        counts: dict[str, int] = {}
-        for m in LOCK_TOKEN_RE.finditer(output):
-            token = "QZX" + m.group(1).upper()
-            counts[token] = counts.get(token, 0) + 1
-        if any(counts.get(t, 0) != 1 for t in by_token) or any(t not in by_token for t in counts):
-            ok = False
-
-        def put_back(m: re.Match[str]) -> str:
-            lock = by_token.get("QZX" + m.group(1).upper())
-            return lock.replacement if lock else m.group(0)
-
-        return " ".join(LOCK_TOKEN_RE.sub(put_back, output).split()), ok
+        counts: Counter[str] = Counter()
+        spaced = pattern.sub(lambda m: "\0" + m.group(0).upper() + "\0", output.replace("\0", " "))
+        pieces = spaced.split("\0")  # text, token, text, token, …, text
+        for i in range(1, len(pieces), 2):
+            lock = by_token[pieces[i]]
+            counts[lock.token] += 1
+            pieces[i] = lock.replacement
+            before, after = pieces[i - 1], pieces[i + 1]
+            if lock.glued_left and before.strip() and _WORD_END_RE.search(before):
+                pieces[i - 1] = before.rstrip()
+            elif _WORD_END_RE.search(before) and not before[-1:].isspace():
+                pieces[i - 1] = before + " "  # the engine glued it to a word; the source did not
+            if lock.glued_right and after.strip() and _WORD_START_RE.match(after):
+                pieces[i + 1] = after.lstrip()
+            elif _WORD_START_RE.match(after) and not after[:1].isspace():
+                pieces[i + 1] = " " + after
+        ok = all(counts[t] == 1 for t in by_token)
+        return " ".join("".join(pieces).split()), ok
 
     # --- the document -----------------------------------------------------------------
 
@@ -157,57 +219,90 @@ class Translator:
 
     def translate_texts(self, texts: Sequence[str]) -> dict[str, tuple[str, list[str], list[TermHit]]]:
         """Tagged source → (tagged translation, flags, term hits), with at most two engine calls."""
-        locked = [self.lock(t) for t in texts]
-        outputs = self.engine.translate([l.wire for l in locked], self.source, self.target)
+        prepared = []
+        for text in texts:
+            spaced, sites = tagged.space_out(text)
+            prepared.append((text, spaced, sites, self.lock(spaced)))
+        outputs, odd = self._call([lk.wire for _, _, _, lk in prepared])
         done: dict[str, tuple[str, list[str], list[TermHit]]] = {}
         repairs: list[_Repair] = []
-        for text, lk, output in zip(texts, locked, outputs):
+        for (text, spaced, sites, lk), output, count_flags in zip(prepared, outputs, odd):
             unlocked, tokens_ok = self.unlock(output, lk)
-            if tokens_ok and tagged.is_well_formed(unlocked, expected=text):
-                done[text] = (unlocked, [], lk.hits)
+            unlocked = tagged.restore_spacing(unlocked, sites)
+            if tokens_ok and acceptable(unlocked, text):
+                done[text] = (unlocked, count_flags, lk.hits)
             else:
-                repairs.append(_Repair(text, lk, unlocked, tokens_ok))
+                repairs.append(_Repair(text, spaced, sites, lk, unlocked, tokens_ok, count_flags))
         if repairs:
             self._repair(repairs, done)
         return done
 
+    def _call(self, texts: Sequence[str]) -> tuple[list[str], list[list[str]]]:
+        """The engine's outputs, one string per text whatever it returned, and flags per text.
+
+        A batch that comes back with the wrong number of outputs cannot be matched to its
+        inputs, so each text is then sent on its own (first output taken, none → "")."""
+        if not texts:
+            return [], []
+        outputs = self.engine.translate(list(texts), self.source, self.target)
+        if isinstance(outputs, (list, tuple)) and len(outputs) == len(texts):
+            return [_as_text(o) for o in outputs], [[] for _ in texts]
+        fixed: list[str] = []
+        flags: list[list[str]] = []
+        for text in texts:
+            single = self.engine.translate([text], self.source, self.target)
+            good = isinstance(single, (list, tuple)) and len(single) == 1
+            fixed.append(_as_text(single[0]) if isinstance(single, (list, tuple)) and single else "")
+            flags.append([] if good else [FLAG_ENGINE_COUNT])
+        return fixed, flags
+
     # --- repairs ----------------------------------------------------------------------
 
     def _repair(self, repairs: list[_Repair], done: dict[str, tuple[str, list[str], list[TermHit]]]) -> None:
-        batch: list[str] = []
-        plans: list[tuple[_Repair, list[tuple[str, int | str]], dict[int, tuple[Locked, int]]]] = []
+        batch = _Batch()
         for repair in repairs:
-            pieces: list[tuple[str, int | str]] = []
             if not repair.tokens_ok:
-                # Translate around the locked parts: engine sees only the words between them.
-                wire_plain = _strip_inline(repair.locked.wire)
-                by_token = {lock.token: lock for lock in repair.locked.locks}
-                pos = 0
-                for m in LOCK_TOKEN_RE.finditer(wire_plain):
-                    pieces.extend(_piece(wire_plain[pos : m.start()], batch))
-                    pieces.append((by_token["QZX" + m.group(1).upper()].replacement, "fixed"))
-                    pos = m.end()
-                pieces.extend(_piece(wire_plain[pos:], batch))
-            inner: dict[int, tuple[Locked, int]] = {}
-            for n, inner_text in tagged.inner_texts(repair.text).items():
-                lk = self.lock(_strip_inline(inner_text))
-                inner[n] = (lk, len(batch))
-                batch.append(lk.wire)
-            plans.append((repair, pieces, inner))
-        outputs = self.engine.translate(batch, self.source, self.target) if batch else []
-        for repair, pieces, inner in plans:
-            flags: list[str] = []
+                # Translate around the locked parts: the engine sees only the words between them.
+                repair.around = _chunks(tagged.strip_inline(repair.locked.wire)[0], repair.locked, batch)
+            for n, inner_text in tagged.inner_texts(repair.spaced).items():
+                lk = self.lock(tagged.strip_inline(inner_text)[0])
+                repair.inner[n] = (lk, batch.add(lk.wire))
+            repair.pieces = _chunks(repair.locked.wire, repair.locked, batch)
+        outputs, odd = self._call(batch.texts)
+        for repair in repairs:
+            flags = list(repair.flags)
+            if any(odd[i] for i in repair.batch_indexes()):
+                flags.append(FLAG_ENGINE_COUNT)
             if repair.tokens_ok:
-                words = _strip_inline(repair.unlocked)
+                words, hints = tagged.strip_inline(repair.unlocked)
             else:
                 flags.append(FLAG_GLOSSARY_FALLBACK)
-                parts = [p if kind == "fixed" else _keep_spacing(p, outputs[kind]) for p, kind in pieces]  # type: ignore[index]
-                words = " ".join("".join(parts).split())
-            inner_translations = {n: self.unlock(outputs[i], lk)[0] for n, (lk, i) in inner.items()}
-            placed, unplaced = place_inline(repair.text, words, inner_translations)
-            if inner:
-                flags.append(FLAG_MARKUP_UNPLACED if unplaced else FLAG_MARKUP_REALIGNED)
-            done[repair.text] = (placed, flags, repair.locked.hits)
+                (words, empty), hints = _assemble(repair.around, outputs), {}
+                if empty:
+                    flags.append(FLAG_ENGINE_EMPTY)
+            text = None
+            if repair.inner:
+                inner = {n: tagged.plain(self.unlock(outputs[i], lk)[0]) for n, (lk, i) in repair.inner.items()}
+                placed, unplaced = place_inline(repair.text, words, inner, hints)
+                placed = tagged.restore_spacing(placed, repair.sites)
+                if not unplaced and acceptable(placed, repair.text):
+                    text = placed
+                    flags.append(FLAG_MARKUP_REALIGNED)
+            else:
+                words = tagged.restore_spacing(words, repair.sites)
+                if acceptable(words, repair.text):
+                    text = words
+            if text is None:
+                # Piece by piece between the tags: the source's structure, exactly.
+                text, empty = _assemble(repair.pieces, outputs)
+                text = tagged.restore_spacing(text, repair.sites)
+                if repair.inner and FLAG_MARKUP_REALIGNED not in flags:
+                    flags.append(FLAG_MARKUP_REALIGNED)
+                if empty and FLAG_ENGINE_EMPTY not in flags:
+                    flags.append(FLAG_ENGINE_EMPTY)
+                if any(inside for _, inside in empty):
+                    flags.append(FLAG_MARKUP_UNPLACED)
+            done[repair.text] = (text, flags, repair.locked.hits)
 
     # --- verification -----------------------------------------------------------------
 
@@ -221,104 +316,103 @@ class Translator:
         ]
 
 
+def acceptable(translation: str, source: str) -> bool:
+    """Same placeholders in the same shape as the source, and words wherever the source had
+    words: in the sentence and in each element."""
+    return (
+        tagged.is_well_formed(translation, expected=source)
+        and not tagged.emptied(translation, source)
+        and (tagged.has_words(translation) or not tagged.has_words(source))
+    )
+
+
+def _as_text(output: object) -> str:
+    return " ".join(output.split()) if isinstance(output, str) else ""
+
+
+class _Batch:
+    """The texts of one engine call, each sent once."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self._index: dict[str, int] = {}
+
+    def add(self, text: str) -> int:
+        if text not in self._index:
+            self._index[text] = len(self.texts)
+            self.texts.append(text)
+        return self._index[text]
+
+
+#: A chunk of a locked wire: ("mark", tag as written), ("fixed", tagged text put back as is),
+#: or ("words", source text, batch index, whether it is inside an element).
+_Chunk = tuple
+
+
 @dataclass
 class _Repair:
     text: str
+    spaced: str
+    sites: list[tagged.Site]
     locked: Locked
     unlocked: str
     tokens_ok: bool
+    flags: list[str]
+    around: list[_Chunk] = field(default_factory=list)
+    pieces: list[_Chunk] = field(default_factory=list)
+    inner: dict[int, tuple[Locked, int]] = field(default_factory=dict)
+
+    def batch_indexes(self) -> list[int]:
+        chunks = [*self.around, *self.pieces]
+        return [c[2] for c in chunks if c[0] == "words"] + [i for _, i in self.inner.values()]
 
 
-def _strip_inline(text: str) -> str:
-    return " ".join(tagged.strip_tags_keep_atoms(text).split())
+def _chunks(wire: str, locked: Locked, batch: _Batch) -> list[_Chunk]:
+    """Cut a locked wire at its tags and tokens; the words between go into the batch."""
+    by_token = {lock.token: lock for lock in locked.locks}
+    pattern = locked.pattern
+    chunks: list[_Chunk] = []
+    depth = 0
+    for kind, raw in tagged.raw_parts(wire):
+        if kind != "text":
+            chunks.append(("mark", raw))
+            depth += 1 if kind == "open" else -1 if kind == "close" else 0
+            continue
+        pos = 0
+        for m in pattern.finditer(raw) if pattern else ():
+            chunks.append(_words_chunk(raw[pos : m.start()], batch, depth > 0))
+            chunks.append(("fixed", by_token[m.group(0).upper()].replacement))
+            pos = m.end()
+        chunks.append(_words_chunk(raw[pos:], batch, depth > 0))
+    return chunks
 
 
-def _piece(text: str, batch: list[str]) -> list[tuple[str, int | str]]:
+def _words_chunk(text: str, batch: _Batch, inside: bool) -> _Chunk:
     if re.search(r"[^\W\d_]", text):
-        batch.append(text.strip())
-        return [(text, len(batch) - 1)]
-    return [(text, "fixed")]
+        return ("words", text, batch.add(text.strip()), inside)
+    return ("fixed", text)
+
+
+def _assemble(chunks: list[_Chunk], outputs: Sequence[str]) -> tuple[str, list[tuple[str, bool]]]:
+    """The chunks put together, engine outputs as text; also the word chunks the engine
+    returned nothing for (kept in the source language), with whether each is inside an element."""
+    parts: list[str] = []
+    empty: list[tuple[str, bool]] = []
+    for chunk in chunks:
+        if chunk[0] in ("mark", "fixed"):
+            parts.append(chunk[1])
+            continue
+        _, source, index, inside = chunk
+        translation = outputs[index] if index < len(outputs) else ""
+        if not tagged.has_words(translation):
+            empty.append((source, inside))
+            parts.append(source)
+        else:
+            parts.append(_keep_spacing(source, tagged.escape(translation)))
+    return " ".join("".join(parts).split()), empty
 
 
 def _keep_spacing(original: str, translated: str) -> str:
     lead = " " if original[:1].isspace() else ""
     trail = " " if original[-1:].isspace() else ""
     return lead + translated.strip() + trail
-
-
-def place_inline(source: str, words: str, inner: Mapping[int, str]) -> tuple[str, list[int]]:
-    """Put the source's inline elements around their translated words in ``words``.
-
-    ``inner[n]`` is the separate translation of element n's content. Returns the
-    tagged text and the numbers that could not be placed with confidence (those
-    wrap their parent's whole range, so they are kept, never dropped).
-    """
-    order = [n for kind, n in tagged.numbers(source) if kind == "open"]
-    parents = _parents(source)
-    source_inner = tagged.inner_texts(source)
-    ranges: dict[int, tuple[int, int]] = {}
-    unplaced: list[int] = []
-    for n in order:
-        parent = parents.get(n)
-        lo, hi = ranges.get(parent, (0, len(words))) if parent else (0, len(words))
-        span = None
-        candidates = [inner.get(n, ""), tagged.plain(source_inner.get(n, ""))]
-        if _same_words(tagged.plain(source_inner.get(n, "")), tagged.plain(source)):
-            span = (lo, hi)
-        for candidate in candidates:
-            if span:
-                break
-            span = _find(words, candidate, lo, hi, ranges.values())
-        if span is None:
-            unplaced.append(n)
-            span = (lo, hi)
-        ranges[n] = span
-    return _insert_tags(words, ranges, order), unplaced
-
-
-def _parents(source: str) -> dict[int, int]:
-    parents: dict[int, int] = {}
-    stack: list[int] = []
-    for token in tagged.tokenize(source):
-        if token.kind == "open":
-            if stack:
-                parents[token.number] = stack[-1]
-            stack.append(token.number)
-        elif token.kind == "close" and stack:
-            stack.pop()
-    return parents
-
-
-def _same_words(a: str, b: str) -> bool:
-    return a.strip(" .,;:!?") == b.strip(" .,;:!?")
-
-
-def _find(words: str, candidate: str, lo: int, hi: int, taken) -> tuple[int, int] | None:  # noqa: ANN001
-    candidate = " ".join(candidate.split()).strip(" .,;:")
-    if not candidate:
-        return None
-    pattern = re.compile(r"(?<!\w)" + re.escape(candidate).replace(r"\ ", r"\s+") + r"(?!\w)", re.IGNORECASE)
-    for m in pattern.finditer(words, lo, hi):
-        start, end = m.span()
-        if all(end <= s or start >= e or (s <= start and end <= e) or (start <= s and e <= end) for s, e in taken):
-            return start, end
-    return None
-
-
-def _insert_tags(words: str, ranges: Mapping[int, tuple[int, int]], order: Sequence[int]) -> str:
-    opens: dict[int, list[int]] = {}
-    closes: dict[int, list[int]] = {}
-    # Wider ranges open first and close last, so nesting stays proper.
-    for n in sorted(order, key=lambda n: (ranges[n][0], -(ranges[n][1] - ranges[n][0]), order.index(n))):
-        opens.setdefault(ranges[n][0], []).append(n)
-    for n in sorted(order, key=lambda n: (ranges[n][1], ranges[n][1] - ranges[n][0], -order.index(n))):
-        closes.setdefault(ranges[n][1], []).append(n)
-    out: list[str] = []
-    for i in range(len(words) + 1):
-        for n in closes.get(i, []):
-            out.append(f"</{n}>")
-        for n in opens.get(i, []):
-            out.append(f"<{n}>")
-        if i < len(words):
-            out.append(words[i])
-    return "".join(out)

@@ -7,7 +7,9 @@ Contract of :meth:`Engine.translate`:
   words such as ``QZXA`` (:data:`LOCK_TOKEN_RE`) that stand for glossary terms,
   numbers and atomic markup and must come back unchanged.
 * output: one string per input, same order. An engine does its best to keep tags
-  and lock tokens; the pipeline checks every segment and falls back when it did not.
+  and lock tokens; the pipeline checks every segment and falls back when it did not
+  (lost, repeated, moved, re-cased or glued tokens, broken tags, empty strings, a
+  wrong number of outputs: none of it raises).
 * one ``translate`` call should cost one engine invocation for the whole batch
   (one process, one ``translate_batch``), never one per sentence.
 """
@@ -20,18 +22,40 @@ from typing import Protocol, runtime_checkable
 
 from a11ykit.errors import EngineError
 
-#: Lock tokens: "QZX" and capital letters. Engines treat them as unknown proper nouns.
+#: What a lock token looks like: "QZX" and capital letters. Engines treat them as unknown proper
+#: nouns. This is the *shape* only; reading an engine's output goes by :func:`token_pattern`,
+#: which matches exactly the tokens that were issued for that text.
 LOCK_TOKEN_RE = re.compile(r"(?<![\w])QZX([A-Z]+)(?![\w])", re.IGNORECASE)
+LOCK_PREFIX = "QZX"
 
 
 def lock_token(index: int) -> str:
-    """The index-th lock token: QZXA, QZXB, … QZXZ, QZXBA, … (letters only)."""
+    """The index-th lock token: QZXA, QZXB, … QZXZ, QZXAA, QZXAB, … (letters only)."""
     letters = ""
     index += 1
     while index:
         index, rest = divmod(index - 1, 26)
         letters = chr(ord("A") + rest) + letters
-    return "QZX" + letters
+    return LOCK_PREFIX + letters
+
+
+def lock_tokens(count: int) -> list[str]:
+    """``count`` tokens for one text, all of the same length (QZXA…QZXZ for up to 26, then
+    QZXAA…QZXZZ, …): no token is the start of another, so a token an engine glued to a
+    word ("QZXAyes") is still read as that token followed by the word."""
+    width, first = 1, 0
+    while 26**width < count:
+        first += 26**width
+        width += 1
+    return [lock_token(first + i) for i in range(count)]
+
+
+def token_pattern(tokens: Sequence[str]) -> re.Pattern[str] | None:
+    """A pattern that finds exactly these tokens, in any case, even glued to letters or digits."""
+    if not tokens:
+        return None
+    alternatives = sorted({re.escape(t) for t in tokens}, key=len, reverse=True)
+    return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
 @runtime_checkable
