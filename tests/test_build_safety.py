@@ -203,6 +203,20 @@ def test_pages_of_the_same_name_in_two_folders_never_share_outputs_or_a_catalog(
     )
 
 
+def test_same_named_pages_built_into_separate_folders_keep_plain_page_names_but_not_one_catalog(ws, capsys):
+    for folder, month in (("a", "March"), ("b", "April")):
+        (ws / folder).mkdir()
+        (ws / folder / "index.html").write_text(PAGE.replace("a week", f"a week in {month}"), encoding="utf-8")
+        assert build(capsys, f"{folder}/index.html", "--out", f"out-{folder}")[0] == 0
+    assert (ws / "out-a" / "index.es.html").is_file() and (ws / "out-b" / "index.es.html").is_file()
+    hashed = po(ws, f"index-{layout.input_hash(Path('b/index.html'))}")
+    for catalog, own, other in ((po(ws, "index"), "March", "April"), (hashed, "April", "March")):
+        with catalog.open("rb") as f:
+            sources = {m.id for m in read_catalog(f) if m.id}
+        assert f"He was held for a week in {own}." in sources
+        assert f"He was held for a week in {other}." not in sources
+
+
 # --- case 6: approvals follow their sentence when ids shift ----------------------------------
 
 

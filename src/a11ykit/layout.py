@@ -401,49 +401,57 @@ class BuildPaths:
     def all(self) -> list[Path]:
         return [self.page, self.report, self.review, self.catalog, *self.audio()]
 
-    def recorded_inputs(self) -> list[Path]:
-        """The inputs the existing report and catalog say they were built from (resolved)."""
-        from a11ykit.review import recorded_input
 
-        found = []
-        try:
-            data = json.loads(self.report.read_text(encoding="utf-8"))
-            ref = data.get("input_from_report") if isinstance(data, dict) else None
-            if isinstance(ref, str):
-                found.append((self.report.parent / ref).resolve())
-        except (OSError, ValueError):
-            pass
-        try:
-            ref = recorded_input(self.catalog.read_text(encoding="utf-8", errors="replace"))
-            if ref is not None:
-                found.append((self.catalog.parent / ref).resolve())
-        except OSError:
-            pass
-        return found
+def _report_owner(report: Path) -> Path | None:
+    """The input a build report says it was built from (resolved), if it says."""
+    try:
+        data = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    ref = data.get("input_from_report") if isinstance(data, dict) else None
+    return (report.parent / ref).resolve() if isinstance(ref, str) else None
 
-    def exist(self) -> bool:
-        return self.report.exists() or self.catalog.exists()
+
+def _catalog_owner(catalog: Path) -> Path | None:
+    """The input a translators' catalog says it belongs to (resolved), if it says."""
+    from a11ykit.review import recorded_input
+
+    try:
+        ref = recorded_input(catalog.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return None
+    return (catalog.parent / ref).resolve() if ref is not None else None
+
+
+def _own(plain: Path, hashed: Path, owner: Callable[[Path], Path | None], me: Path) -> bool:
+    """Whether to use the hashed name: it is this input's already, or the plain one is another's."""
+    if hashed.exists() and owner(hashed) in (me, None):
+        return True
+    return plain.exists() and owner(plain) not in (me, None)
 
 
 def build_paths(input_path: Path, target: str, out_dir: Path, locales_dir: Path) -> BuildPaths:
     """The files of a build: ``<stem>.<lang>.*`` in ``out_dir`` and ``<stem>.po`` under
-    ``locales_dir``, unless a report or catalog of that name records another input
-    (``a/index.html`` built after ``b/index.html``): then ``<stem>-<hash>``, the hash
-    being :func:`input_hash`, so two inputs never share outputs or a catalog."""
+    ``locales_dir``, unless the report (for the outputs) or the catalog of that name
+    records another input (``b/index.html`` built after ``a/index.html``): then
+    ``<stem>-<hash>``, the hash being :func:`input_hash`, so two inputs never share
+    outputs or a catalog. A file that records no input (an older build) is not another's."""
     from a11ykit.review import catalog_path
-
-    def paths(stem: str) -> BuildPaths:
-        return BuildPaths(stem, target, Path(out_dir), catalog_path(locales_dir, target, stem))
 
     me = Path(input_path).resolve()
     plain = output_stem(input_path)
-    hashed = paths(f"{plain}-{input_hash(input_path)}")
-    if hashed.exist() and all(owner == me for owner in hashed.recorded_inputs()):
-        return hashed
-    ordinary = paths(plain)
-    if any(owner != me for owner in ordinary.recorded_inputs()):
-        return hashed
-    return ordinary
+    hashed = f"{plain}-{input_hash(input_path)}"
+    out_dir = Path(out_dir)
+
+    def report(stem: str) -> Path:
+        return out_dir / f"{stem}.{target}.report.json"
+
+    stem = hashed if _own(report(plain), report(hashed), _report_owner, me) else plain
+    catalog = catalog_path(locales_dir, target, plain)
+    hashed_catalog = catalog_path(locales_dir, target, hashed)
+    if _own(catalog, hashed_catalog, _catalog_owner, me):
+        catalog = hashed_catalog
+    return BuildPaths(stem, target, out_dir, catalog)
 
 
 def refuse_overwriting(input_path: Path, outputs: list[Path]) -> None:
