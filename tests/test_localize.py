@@ -1,6 +1,7 @@
 """What localisation does to a page besides translating its words."""
 
 import pytest
+from bs4 import BeautifulSoup
 
 from a11ykit.l10n import find_dates, format_time_element
 from a11ykit.model import Glossary
@@ -74,3 +75,29 @@ def test_the_charset_declaration_says_utf8_whatever_the_input_was():
 def test_open_graph_locale_follows_the_target():
     html = build(b'<html><head><meta property="og:locale" content="en_US"></head><body><p>Hi there.</p></body></html>')
     assert 'content="es_ES"' in html
+
+
+# --- issue 9, case 14: unusual page shapes -----------------------------------------------------
+
+
+def test_xhtml_xml_lang_follows_the_target():
+    html = build(b'<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en" lang="en"><body>'
+                 b'<p>The vote was held.</p><p xml:lang="en">It passed.</p></body></html>')
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.html["xml:lang"] == "es" and soup.html["lang"] == "es"
+    assert soup.find_all("p")[1]["xml:lang"] == "es"
+
+
+def test_frameset_page_keeps_the_notice_inside_html():
+    html = build(b'<html lang="en"><head><title>The vote was held</title></head>'
+                 b'<frameset cols="50%,50%"><frame src="a.html"><frame src="b.html"></frameset></html>')
+    assert html.rstrip().endswith("</html>")
+    assert BeautifulSoup(html, "html.parser").html.find(class_="a11y-notice") is not None
+
+
+def test_fragment_without_html_gets_the_target_lang():
+    html = build(b"<p>The vote was held today.</p>")
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.html is not None and soup.html["lang"] == "es"
+    assert soup.html.find("p") is not None
+    assert html.index("a11y-notice") < html.index("<p>")  # the notice opens the page

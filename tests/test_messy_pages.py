@@ -9,7 +9,8 @@ from babel import Locale
 from bs4 import BeautifulSoup
 
 from a11ykit.engines.apertium import ApertiumEngine
-from a11ykit.html.parse import parse_page
+from a11ykit.cli import main
+from a11ykit.html.parse import MAX_DEPTH, parse_page
 from a11ykit.model import Glossary
 from a11ykit.pipeline import build_page
 
@@ -78,3 +79,26 @@ def test_end_tag_br_is_a_line_break_as_in_a_browser():
 def test_stray_end_tag_p_is_an_empty_paragraph_as_in_a_browser():
     html = identity_build("<div><p>The vote was held today.</p></p><p>It passed.</p></div>")
     assert len(BeautifulSoup(html, "html.parser").find_all("p")) == 3
+
+
+def test_unclosed_trailing_script_keeps_its_content():
+    html = identity_build("<html><body><p>The vote was held.</p><script>var a = 1;\nif (a < 2) { go(); }")
+    assert "<script>var a = 1;\nif (a < 2) { go(); }</script>" in html
+
+
+@pytest.mark.parametrize("tag", ["div", "span", "b"])
+def test_5000_nested_elements_are_refused_with_one_line(tmp_path, capsys, tag):
+    page = tmp_path / "deep.html"
+    page.write_text(f"<html lang='en'><body>{f'<{tag}>' * 5000}The vote was held.{f'</{tag}>' * 5000}</body></html>")
+    code = main(["build", str(page), "--to", "es", "--engine", "apertium", "--no-audio",
+                 "--out", str(tmp_path / "out"), "--locales", str(tmp_path / "locales")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "[A11Y109]" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("tag", ["div", "span", "b"])
+def test_pages_nested_as_deep_as_browsers_allow_build(tag):
+    depth = MAX_DEPTH - 2  # inside <html> and <body>
+    html = identity_build(f"<html><body>{f'<{tag}>' * depth}The vote was held.{f'</{tag}>' * depth}</body></html>")
+    assert "The vote was held." in html

@@ -20,7 +20,7 @@ from a11ykit import tagged
 from a11ykit.engines.base import Engine, select_engine
 from a11ykit.errors import InputError, ViolationError
 from a11ykit.glossary import default_glossary_path, load_glossary
-from a11ykit.html.localize import localize_page, make_decorator, retag_languages
+from a11ykit.html.localize import link_to_file, localize_page, make_decorator, original_address, retag_languages
 from a11ykit.html.parse import ParsedPage, declared_language, parse_page
 from a11ykit.html.render import apply_translations, serialize
 from a11ykit.l10n import check_language, ui_translations
@@ -148,7 +148,7 @@ def translate_page(
         page,
         source=source,
         target=target,
-        original_href=original_href or name,
+        original_href=original_href or link_to_file(Path(name).name),
         own_href=own_href,
         ui=ui,
     )
@@ -222,6 +222,7 @@ class BuildOptions:
     audio: bool = True
     voice: str | None = None
     cache_dir: Path | None = None
+    original_url: str | None = None  # where the original is published, if the page does not say
 
 
 @dataclass
@@ -266,6 +267,12 @@ def build_file(input_path: Path, options: BuildOptions, progress: Progress = no_
     stem, po_path = paths.stem, paths.catalog
     catalog, read_as = load_catalog(po_path)
     original_href = os.path.relpath(input_path.resolve(), out_dir.resolve())
+    # Links to the original: its own address, else --original-url, else its sibling in out/.
+    sibling = f"{stem}.{page_source}.html"
+    original_link, unknown = original_address(page.soup, given=options.original_url, sibling=sibling)
+    if unknown:
+        missing = "" if (out_dir / sibling).is_file() else f", which is not there yet (build the {page_source} page into {out_dir})"
+        page.warnings.append(unknown + missing)
     build = translate_page(
         page,
         target=target,
@@ -273,8 +280,8 @@ def build_file(input_path: Path, options: BuildOptions, progress: Progress = no_
         glossary=glossary,
         source=page_source,
         name=str(input_path),
-        original_href=original_href,
-        own_href=paths.page.name,
+        original_href=original_link,
+        own_href=link_to_file(paths.page.name),
         catalog=catalog,
         locales_dir=options.locales_dir,
         audio_stem=stem if options.audio else None,

@@ -32,6 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--strict", action="store_true", help="exit 1 if glossary violations remain")
     p.add_argument("--no-audio", dest="audio", action="store_false", help="skip the narrated audio and the player")
     p.add_argument("--voice", default=None, metavar="VOICE", help="espeak-ng voice for the narration (default: per language)")
+    p.add_argument("--original-url", default=None, metavar="URL",
+                   help="where the original page is published, for the notice's link, the language switcher and the "
+                   "alternates (default: the page's canonical link or og:url, else its sibling <stem>.<lang>.html in DIR)")
     p.set_defaults(func=run)
 
 
@@ -46,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         locales_dir=args.locales,
         audio=args.audio,
         voice=args.voice,
+        original_url=args.original_url,
     )
     with terminate_cleanly():
         outcome = build_file(args.input, options, progress=terminal_progress())

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import gettext
-from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
+import re
+from urllib.parse import quote, urlsplit
 
+from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
+from bs4.element import Doctype
+
+from a11ykit.errors import InputError
 from a11ykit.glossary import TermMatcher
 from a11ykit.html.parse import ParsedPage, element_translatable
 from a11ykit.l10n import format_time_element, format_ui, language_name
@@ -62,10 +67,11 @@ def retag_languages(page: ParsedPage, source: str, target: str) -> None:
 
     Call before the translations are written in, so the marks a11ykit adds itself
     (``<span lang="en">`` around a kept English term) are not touched."""
-    for part in page.soup.find_all(lang=True):
-        value = str(part.get("lang", "")).strip().lower()
-        if part.name != "html" and value.split("-")[0] == source and element_translatable(part):
-            part["lang"] = target
+    for attribute in LANG_ATTRIBUTES:
+        for part in page.soup.find_all(attrs={attribute: True}):
+            value = str(part.get(attribute, "")).strip().lower()
+            if part.name != "html" and value.split("-")[0] == source and element_translatable(part):
+                part[attribute] = target
 
 
 def localize_page(
@@ -79,8 +85,14 @@ def localize_page(
 ) -> None:
     soup = page.soup
     html = soup.find("html")
-    if isinstance(html, Tag):
-        html["lang"] = target
+    if not isinstance(html, Tag):  # a fragment: give it a root that can carry the language
+        html = soup.new_tag("html")
+        for node in [n for n in soup.contents if not isinstance(n, Doctype)]:
+            html.append(node.extract())
+        soup.append(html)
+    html["lang"] = target
+    if html.get("xml:lang") is not None:  # XHTML
+        html["xml:lang"] = target
     head = soup.find("head")
     if not isinstance(head, Tag):
         head = soup.new_tag("head")
@@ -149,8 +161,90 @@ def _insert_notice(
     if isinstance(body, Tag):
         body.insert(0, notice)
         body.insert(0, NavigableString("\n"))
-    else:
-        soup.append(notice)
+    else:  # a frameset page or a fragment: inside <html>, never after it
+        root = soup.find("html")
+        root = root if isinstance(root, Tag) else soup
+        head = root.find("head", recursive=False)
+        if root.find("frameset") is not None:
+            root.append(notice)
+        elif isinstance(head, Tag):
+            head.insert_after(notice)
+        else:
+            root.insert(0, notice)
+
+
+# --- where the links point ---------------------------------------------------------------------
+
+LANG_ATTRIBUTES = ("lang", "xml:lang")
+_UNSAFE_CHARACTERS = re.compile(r"[\x00-\x20\x7f\\]")
+
+
+def link_to_file(name: str) -> str:
+    """A relative href to a file in the same folder: every character that means something
+    in a URL (``#``, ``%``, ``?``, ``:``, ``/``…) encoded, so it names exactly that file."""
+    return quote(name, safe="")
+
+
+def is_web_address(url: str) -> bool:
+    """An absolute http(s) URL with a host, nothing in it a browser would read otherwise."""
+    if _UNSAFE_CHARACTERS.search(url):
+        return False
+    parts = urlsplit(url)
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def check_original_url(url: str) -> str:
+    """``--original-url``: an absolute http(s) URL, or a path relative to the output folder
+    that stays inside it. Anything else (``javascript:``, ``../``…) is refused."""
+    value = url.strip()
+    if is_web_address(value):
+        return value
+    parts = urlsplit(value)
+    segments = parts.path.split("/")
+    if (
+        value
+        and not _UNSAFE_CHARACTERS.search(value)
+        and not parts.scheme
+        and not parts.netloc
+        and not value.startswith("/")
+        and ".." not in segments
+        and ":" not in segments[0]
+    ):
+        return value
+    raise InputError(
+        f"--original-url {url!r}: give an http(s) address, or a path inside the output folder", code="A11Y170"
+    )
+
+
+def declared_address(soup: BeautifulSoup) -> str | None:
+    """The page's own address, if it declares one: ``<link rel=canonical>``, else ``og:url``."""
+    for link in soup.find_all("link", href=True):
+        rels = link.get("rel") or []
+        rels = rels.split() if isinstance(rels, str) else rels
+        href = str(link["href"]).strip()
+        if "canonical" in (r.lower() for r in rels) and is_web_address(href):
+            return href
+    for meta in soup.find_all("meta", attrs={"property": "og:url"}):
+        content = str(meta.get("content") or "").strip()
+        if is_web_address(content):
+            return content
+    return None
+
+
+def original_address(soup: BeautifulSoup, *, given: str | None, sibling: str) -> tuple[str, str | None]:
+    """Where "Read the original", the switcher and the alternate point: the page's own address,
+    else ``given`` (``--original-url``), else ``sibling`` (a file name in the output folder).
+    The second value is a warning when the original's address is unknown."""
+    given = check_original_url(given) if given else None  # refused even when not needed
+    declared = declared_address(soup)
+    if declared:
+        return declared, None
+    if given:
+        return given, None
+    return link_to_file(sibling), (
+        f"the original's address is unknown (no canonical link or og:url in the page, no --original-url): "
+        f"the notice and the language switcher link {sibling} in the output folder"
+    )
 
 
 def is_notice(node: PageElement) -> bool:

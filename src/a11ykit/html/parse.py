@@ -19,6 +19,7 @@ from bs4.builder._htmlparser import BeautifulSoupHTMLParser
 from bs4.element import Doctype, PreformattedString
 
 from a11ykit import tagged
+from a11ykit.errors import InputError
 from a11ykit.html.decode import decode_html
 from a11ykit.model import Document, Role, Segment
 from a11ykit.sentences import boundaries
@@ -87,6 +88,11 @@ def parse_page(data: bytes, *, lang: str | None = None, name: str = "input") -> 
     """Decode, parse and segment a page. ``lang`` overrides the page's own ``lang``."""
     decoded = decode_html(data, name)
     soup = read_html(decoded.text)
+    depth = nesting_depth(soup)
+    if depth > MAX_DEPTH:
+        raise InputError(
+            f"{name}: elements nested {depth} deep; a11ykit reads pages nested at most {MAX_DEPTH} deep", code="A11Y109"
+        )
     page_lang = lang or declared_language(soup) or "en"
     runs: list[Run] = []
     _collect_runs(soup, translatable=True, runs=runs)
@@ -120,6 +126,14 @@ class _BrowserEndTags(BeautifulSoupHTMLParser):
             return
         super().handle_endtag(tag, check_already_closed)
 
+    def close(self) -> None:
+        # A <script> or <style> left open at the end of the file: html.parser would drop its
+        # text; a browser keeps it as the element's content.
+        if self.cdata_elem is not None and self.rawdata:
+            self.handle_data(self.rawdata)
+            self.rawdata = ""
+        super().close()
+
 
 class _PageBuilder(HTMLParserTreeBuilder):
     def feed(self, markup, _parser_class=_BrowserEndTags) -> None:  # noqa: ANN001
@@ -129,6 +143,21 @@ class _PageBuilder(HTMLParserTreeBuilder):
 #: Text that keeps its white space as it is: the whole document (white space inside a script,
 #: a style or a ``white-space: pre`` element is content; bs4 would turn blank strings into "\n").
 _KEEP_WHITESPACE = frozenset({"html", "head", "body", "pre", "textarea", "script", "style"})
+
+
+#: How deep elements may nest (browsers' HTML parsers stop nesting at 512 as well).
+MAX_DEPTH = 512
+
+
+def nesting_depth(soup: BeautifulSoup) -> int:
+    """How many elements deep the page's deepest element sits (counted without recursion)."""
+    deepest = 0
+    stack: list[tuple[Tag, int]] = [(soup, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.contents if isinstance(child, Tag))
+    return deepest
 
 
 def read_html(text: str) -> BeautifulSoup:
