@@ -28,7 +28,7 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -184,10 +184,6 @@ class Staging:
         if not self.committed:
             self.abort()
 
-    @property
-    def targets(self) -> list[Path]:
-        return list(self._temps)
-
     def prepare(self, directory: Path) -> None:
         """Make sure ``directory`` exists, and clean stale temporaries there (once)."""
         directory = Path(directory)
@@ -251,9 +247,10 @@ class Staging:
 
     def commit(self) -> None:
         """Rename every staged file into place, or, if one rename fails, none of them."""
-        for path in self.changed():
+        changed = self.changed()
+        if changed:
             raise OutputError(
-                f"{path}: changed while a11ykit was working; run the command again", code="A11Y703"
+                f"{changed[0]}: changed while a11ykit was working; run the command again", code="A11Y703"
             )
         backups: dict[Path, Path] = {}
         done: list[Path] = []
@@ -293,8 +290,8 @@ class Staging:
         return backup
 
     @staticmethod
-    def _remove(paths: object) -> None:
-        for path in list(paths):  # type: ignore[call-overload]
+    def _remove(paths: Iterable[Path]) -> None:
+        for path in list(paths):
             with contextlib.suppress(OSError):
                 os.unlink(path)
 
