@@ -8,7 +8,7 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 A11YKIT := $(VENV)/bin/a11ykit
-APT_PACKAGES := apertium apertium-eng-spa espeak-ng libespeak-ng1 gettext chromium sox
+APT_PACKAGES := apertium apertium-eng-spa espeak-ng libespeak-ng1 gettext chromium sox epubcheck
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test setup apt venv node corpus clean
@@ -43,7 +43,9 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 node:
-	@if [ -f package.json ] && [ ! -d node_modules ]; then npm ci --no-audit --no-fund --loglevel=error; fi
+	@# again when package-lock.json changed; no browser downloads (the tests use Debian's chromium)
+	@if [ -f package.json ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then \
+	  PUPPETEER_SKIP_DOWNLOAD=1 ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error; fi
 
 clean:
 	rm -rf out .pytest_cache

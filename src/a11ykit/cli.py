@@ -15,7 +15,7 @@ from a11ykit import __version__
 from a11ykit.errors import A11yKitError
 
 #: Sub-command modules under a11ykit.commands, in the order ``--help`` lists them.
-COMMAND_MODULES = ("build", "speak", "models", "review", "glossary")
+COMMAND_MODULES = ("build", "speak", "epub", "models", "review", "glossary")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from a11ykit.engines.base import available_engines
+from a11ykit.errors import InputError
 from a11ykit.glossary import DEFAULT_GLOSSARY
 from a11ykit.layout import terminate_cleanly
 from a11ykit.pipeline import BuildOptions, build_file
@@ -35,10 +36,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--original-url", default=None, metavar="URL",
                    help="where the original page is published, for the notice's link, the language switcher and the "
                    "alternates (default: the page's canonical link or og:url, else its sibling <stem>.<lang>.html in DIR)")
+    p.add_argument("--epub", action="store_true",
+                   help="also write DIR/<stem>.<lang>.epub, a talking book (EPUB 3 with media overlays)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.epub and not args.audio:
+        raise InputError("--epub needs the narration; leave out --no-audio", code="A11Y806")
     options = BuildOptions(
         target=args.target,
         source=args.source,
@@ -66,6 +71,11 @@ def run(args: argparse.Namespace) -> int:
         voice = audio["voice"]
         print(f"audio: {audio['files']['opus']} ({audio['duration']:.1f} s, voice {voice['name']} [{voice['identifier']}]); "
               f"{len(audio['synthesized'])} sentence(s) synthesized, {len(audio['cached'])} from cache")
+    if args.epub:
+        from a11ykit.commands.epub import describe
+        from a11ykit.epub import build_epub
+
+        print(describe(build_epub(outcome.page_path, lang=outcome.build.target, image_dirs=[args.input.parent])))
     for v in outcome.build.violations:
         print(f"  violation {v.segment_id}: {v.term!r} expected as {v.expected!r} "
               f"{v.expected_count}×, found {v.found_count}×", file=sys.stderr)
