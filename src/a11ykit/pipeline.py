@@ -266,7 +266,7 @@ def build_file(input_path: Path, options: BuildOptions, progress: Progress = no_
     refuse_overwriting(input_path, paths.all())
     stem, po_path = paths.stem, paths.catalog
     catalog, read_as = load_catalog(po_path)
-    original_href = os.path.relpath(input_path.resolve(), out_dir.resolve())
+    input_from_out = os.path.relpath(input_path.resolve(), out_dir.resolve())  # who the outputs belong to
     # Links to the original: its own address, else --original-url, else its sibling in out/.
     sibling = f"{stem}.{page_source}.html"
     original_link, unknown = original_address(page.soup, given=options.original_url, sibling=sibling)
@@ -288,7 +288,7 @@ def build_file(input_path: Path, options: BuildOptions, progress: Progress = no_
         progress=progress,
     )
     report = make_report(build, input_path=input_path, glossary_path=glossary_path, glossary=glossary)
-    report["input_from_report"] = original_href
+    report["input_from_report"] = input_from_out
     report["applied_overrides"] = [_override_dict(o) for o in overrides if o.status == "approved"]
     report["proposed_overrides"] = [_override_dict(o) for o in proposed]
     report["catalog"] = str(po_path)
