@@ -1,8 +1,11 @@
 """The locked glossary: file format, matching, locking, verification."""
 
 import io
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from a11ykit.errors import GlossaryError
 from a11ykit.glossary import TermMatcher, load_glossary, read_glossary, write_glossary
@@ -144,3 +147,67 @@ def test_an_acronym_is_expanded_in_an_abbr_the_first_time_only():
     page = build_page(b"<p>CECOT is big. CECOT is far.</p>", source="en", target="es", engine=UpperEngine(), glossary=TERMS)
     assert page.html.count('<abbr title="Centro de Confinamiento del Terrorismo">CECOT</abbr>') == 1
     assert page.html.count("CECOT") == 2
+
+
+# --- one matcher for the whole glossary ------------------------------------------------------
+
+FORM_WORDS = ["Tim", "Miller", "tim", "ICE", "ice", "U.S.", "Act", "Straße", "STRASSE", "İstanbul", "ıce", "Ley",
+              "de", "Enemigos", "Hernández", "-", "AT&T", "e-mail", "Σοφία", "σοφια"]
+TEXT_WORDS = FORM_WORDS + ["and", "Timothy", "ICEBERG", "NICE", "miller", "act", ",", ".", "  ", "\n", "istanbul",
+                           "ΣΟΦΙΑ", "MILLER", "e", "mail", "at&t"]
+
+
+def one_alternation(glossary: Glossary):
+    """The specification: all forms in one regex alternation, longest first, each with its case rule."""
+    entries = sorted(
+        ((form, term, lang) for term in glossary.terms for lang in ("en", "es") for form in term.forms[lang]),
+        key=lambda e: (-len(e[0]), e[0]),
+    )
+    parts = []
+    for i, (form, term, _lang) in enumerate(entries):
+        body = re.escape(form).replace(r"\ ", r"\s+")
+        parts.append(f"(?P<t{i}>{body if term.case_sensitive else '(?i:' + body + ')'})")
+    regex = re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")(?![\w])")
+
+    def find(text: str) -> list[tuple[int, int, str, str]]:
+        return [(m.start(), m.end(), entries[int(m.lastgroup[1:])][1].key, entries[int(m.lastgroup[1:])][2])
+                for m in regex.finditer(text)]
+
+    return find
+
+
+@st.composite
+def glossaries_and_texts(draw):
+    rows, used, forms_used = [], set(), []
+    for _ in range(draw(st.integers(1, 6))):
+        case = draw(st.sampled_from(["exact", "ignore"]))
+        forms = draw(st.lists(st.lists(st.sampled_from(FORM_WORDS), min_size=1, max_size=3).map(" ".join),
+                              min_size=1, max_size=2, unique=True))
+        folded = {f if case == "exact" else f.casefold() for f in forms}
+        if folded & used or len(folded) < len(forms):
+            continue
+        used |= folded
+        forms_used += forms
+        rows.append(f'keep,{"|".join(forms)},,{case},,,,,,\n')
+    # Texts made of the forms themselves (also in other cases and spacing) and of near misses.
+    pieces = forms_used + [f.upper() for f in forms_used] + [f.lower().replace(" ", "\n  ") for f in forms_used]
+    text = draw(st.lists(st.sampled_from(pieces + TEXT_WORDS), max_size=12).map(" ".join))
+    return (glossary("".join(rows)) if rows else TERMS), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(glossaries_and_texts())
+def test_the_matcher_finds_what_one_alternation_of_all_forms_finds(case):
+    terms, text = case
+    found = [(m.start, m.end, m.term.key, m.lang) for m in TermMatcher(terms).finditer(text)]
+    assert found == one_alternation(terms)(text)
+
+
+def test_only_the_forms_that_may_start_at_a_place_are_tried(monkeypatch):
+    many = glossary("".join(f"map,Ministry of Place{i} Affairs,Ministerio de Place{i},ignore,,,,,,\n" for i in range(2000)))
+    matcher = TermMatcher(many)
+    tried = []
+    real = matcher._pattern
+    monkeypatch.setattr(matcher, "_pattern", lambda rank: tried.append(rank) or real(rank))
+    (match,) = matcher.finditer("The Ministry of Place7 Affairs and the ministry of nothing said so.")
+    assert match.form == "Ministry of Place7 Affairs" and len(tried) == 1

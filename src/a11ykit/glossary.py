@@ -166,8 +166,40 @@ class Match:
     lang: str  # which language's forms it matched
 
 
+_Node = dict  # token key → child node; _ENDS → ranks of the forms that end here
+_ENDS = ""  # no token has an empty key
+_TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+
+
+class _CaseFold(dict):  # type: ignore[type-arg]
+    """``str.translate`` table: a character → one representative of the characters that
+    ``re.IGNORECASE`` treats as equal to it (lower(upper(lower(c))), first character)."""
+
+    def __missing__(self, code: int) -> str:
+        folded = chr(code).lower().upper().lower()[0]
+        self[code] = folded
+        return folded
+
+
+_FOLD = _CaseFold()
+
+
+def _token_key(token: str) -> str:
+    if token[0].isspace():
+        return " "
+    return token.lower() if token.isascii() else token.translate(_FOLD)
+
+
 class TermMatcher:
-    """Finds glossary terms in text: longest match first, word boundaries, each term's case rule."""
+    """Finds glossary terms in text: longest match first, word boundaries, each term's case rule.
+
+    One compiled structure for the whole glossary, so the cost grows with the text, not with
+    the number of terms: a trie of the forms' tokens (word runs, whitespace, single other
+    characters; case-folded the way ``re`` folds them). At each place a term may start, the
+    trie gives the few forms that may match there; each is then checked with its own pattern,
+    in the order one big alternation would try them (longest form first), so the results are
+    those of ``(?<!\\w)(?:form1|form2|…)(?!\\w)``.
+    """
 
     def __init__(self, glossary: Glossary, langs: tuple[str, ...] = LANGUAGES) -> None:
         self.glossary = glossary
@@ -175,27 +207,73 @@ class TermMatcher:
         for term in glossary.terms:
             for lang in langs:
                 for form in term.forms.get(lang, ()):
-                    entries.append((form, term, lang))
+                    if form:
+                        entries.append((form, term, lang))
         # Longest first, so "Tim Miller" wins over "Miller" and the alternation never stops short.
         entries.sort(key=lambda e: (-len(e[0]), e[0]))
         self._entries = entries
-        if entries:
-            parts = []
-            for i, (form, term, _lang) in enumerate(entries):
-                body = re.escape(form).replace(r"\ ", r"\s+")
-                flags = "" if term.case_sensitive else "(?i)"
-                parts.append(f"(?P<t{i}>{'(?i:' + body + ')' if flags else body})")
-            self._regex: re.Pattern[str] | None = re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")(?![\w])")
-        else:
-            self._regex = None
+        self._patterns: dict[int, re.Pattern[str]] = {}  # compiled on first use
+        self._trie: _Node = {}
+        starts: set[str] = set()
+        for rank, (form, _term, _lang) in enumerate(entries):
+            node = self._trie
+            for token in _TOKEN.findall(form):
+                node = node.setdefault(_token_key(token), {})  # type: ignore[assignment]
+            node.setdefault(_ENDS, []).append(rank)  # type: ignore[union-attr]
+            if form[0].isspace():
+                starts.add(r"\s")
+            elif not form[0].isalnum() and form[0] != "_":
+                starts.add(re.escape(form[0]))
+        # Where a term may start: after no word character, at a word or at a first character
+        # of a form that starts with punctuation or space.
+        other = f"|[{''.join(sorted(starts))}]" if starts else ""
+        self._starts = re.compile(rf"(?<![\w])(?:\w+{other})", re.IGNORECASE)
 
     def finditer(self, text: str) -> Iterator[Match]:
-        if self._regex is None:
+        if not self._entries:
             return
-        for m in self._regex.finditer(text):
-            index = int(m.lastgroup[1:])  # type: ignore[index]
-            form, term, lang = self._entries[index]
-            yield Match(m.start(), m.end(), term, m.group(0), lang)
+        root = self._trie
+        pos = 0  # where the last match ended
+        for start in self._starts.finditer(text):
+            p = start.start()
+            if p < pos:
+                continue
+            first = start.group(0)
+            if (root.get(first.lower() if first.isascii() else _token_key(first))) is None:
+                continue
+            found = self._match_at(text, p)
+            if found is not None:
+                rank, m = found
+                form, term, lang = self._entries[rank]
+                yield Match(m.start(), m.end(), term, m.group(0), lang)
+                pos = m.end()
+
+    def _match_at(self, text: str, p: int) -> tuple[int, re.Match[str]] | None:
+        """The first form, in alternation order, that matches at ``p``."""
+        ranks: list[int] = []
+        node = self._trie
+        pos = p
+        while (token := _TOKEN.match(text, pos)) is not None:
+            child = node.get(_token_key(token.group(0)))
+            if child is None:
+                break
+            node = child  # type: ignore[assignment]
+            ranks.extend(node.get(_ENDS, ()))  # type: ignore[arg-type]
+            pos = token.end()
+        for rank in sorted(ranks):
+            m = self._pattern(rank).match(text, p)
+            if m is not None:
+                return rank, m
+        return None
+
+    def _pattern(self, rank: int) -> re.Pattern[str]:
+        pattern = self._patterns.get(rank)
+        if pattern is None:
+            form, term, _lang = self._entries[rank]
+            body = re.escape(form).replace(r"\ ", r"\s+")
+            pattern = re.compile(body + r"(?![\w])", 0 if term.case_sensitive else re.IGNORECASE)
+            self._patterns[rank] = pattern
+        return pattern
 
     def count(self, text: str) -> dict[Term, int]:
         counts: dict[Term, int] = {}

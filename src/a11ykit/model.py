@@ -12,6 +12,7 @@ dates) as ``<2/>``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 LANGUAGES = ("en", "es")
@@ -52,15 +53,26 @@ class Document:
     lang: str
     segments: list[Segment] = field(default_factory=list)
     title: str = ""
+    _positions: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _indexed: tuple[int, int] | None = field(default=None, init=False, repr=False, compare=False)
 
     def sentences(self) -> list[Segment]:
         return [s for s in self.segments if s.kind == "sentence"]
 
     def segment(self, segment_id: str) -> Segment | None:
-        for s in self.segments:
-            if s.id == segment_id:
-                return s
-        return None
+        """The segment with this id, in constant time (an index kept in step with ``segments``)."""
+        position = self._positions.get(segment_id)
+        if position is None or position >= len(self.segments) or self.segments[position].id != segment_id:
+            if self._indexed == (id(self.segments), len(self.segments)) and position is None:
+                return None
+            self._positions = {}
+            for i, s in enumerate(self.segments):
+                self._positions.setdefault(s.id, i)
+            self._indexed = (id(self.segments), len(self.segments))
+            position = self._positions.get(segment_id)
+            if position is None:
+                return None
+        return self.segments[position]
 
 
 TermKind = Literal["keep", "map"]
@@ -111,11 +123,22 @@ class Glossary:
     def __len__(self) -> int:
         return len(self.terms)
 
-    def find(self, key: str) -> Term | None:
+    def __hash__(self) -> int:  # computed once: a glossary may hold 20,000 terms
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.terms, self.source))
+
+    @cached_property
+    def _by_key(self) -> dict[str, Term]:
+        by_key: dict[str, Term] = {}
         for term in self.terms:
-            if term.key == key:
-                return term
-        return None
+            by_key.setdefault(term.key, term)
+        return by_key
+
+    def find(self, key: str) -> Term | None:
+        return self._by_key.get(key)
 
 
 @dataclass(frozen=True)
