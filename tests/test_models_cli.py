@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import zipfile
 from pathlib import Path
 
@@ -199,3 +200,20 @@ def test_removing_from_a_read_only_folder_exits_2_and_leaves_the_package_whole(
         f"a11ykit: error: cannot remove the en→es package from {folder} (Permission denied) [A11Y411]"
     ]
     assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == files
+
+
+def test_installing_from_the_index_into_a_read_only_folder_exits_2_with_one_line(
+    package_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = tmp_path / "index.json"
+    index.write_text(json.dumps([{"from_code": "en", "to_code": "es", "links": [package_file.as_uri()]}]))
+    monkeypatch.setenv("ARGOS_PACKAGE_INDEX", index.as_uri())  # the child process inherits it
+    folder = tmp_path / "packages"
+    folder.mkdir()
+    with read_only(folder):
+        done = a11ykit("models", "install", "en", "es", "--dir", folder)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"a11ykit: error: {folder}: cannot install packages there (Permission denied) [A11Y411]"
+    ]
+    assert list(folder.iterdir()) == []

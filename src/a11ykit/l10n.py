@@ -8,7 +8,8 @@ which replaces ``{name}`` for the names the caller passes and nothing else (no
 ``str.format``, so no ``{language.__class__}`` lookups or format specs). A catalog is
 checked when it is loaded: it must be UTF-8 and valid PO (:func:`a11ykit.po_check.check_po`),
 and a translation may use only the placeholders of its msgid; otherwise it is refused with
-one line naming the line.
+one line naming the line (InputError A11Y140 not UTF-8 or unreadable, A11Y141 unknown
+placeholder, A11Y142 malformed; A11Y160/161 from the PO syntax check).
 """
 
 from __future__ import annotations

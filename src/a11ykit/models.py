@@ -13,6 +13,12 @@ hidden temporary folder inside the package folder while the bytes written are co
 against the same limits, validated, loaded once (tokenizer and CTranslate2 model, as
 translating would), and only then renamed into place. A refused archive leaves nothing
 behind.
+
+Refusals are :class:`~a11ykit.errors.ModelPackageError` (one line, exit 2): A11Y401 no such
+file, A11Y402 not a zip or corrupt, A11Y403 unsafe member, A11Y404 not a package's layout,
+A11Y405 wrong type or pair, A11Y406 model or tokenizer missing, A11Y407 nothing to remove,
+A11Y408 two members on one path, A11Y409 over the unpack limits, A11Y410 does not load;
+A11Y411 (an InputError) is a package folder that cannot be written.
 """
 
 from __future__ import annotations
@@ -195,8 +201,11 @@ def install_from_index(
     url = index_url()
     entry = _pick_entry(_fetch_index(url), source, target, url)
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    downloads = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX + "download-", dir=directory))
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        downloads = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX + "download-", dir=directory))
+    except OSError as exc:
+        raise InputError(f"{directory}: cannot install packages there ({exc.strerror or exc})", code="A11Y411") from None
     try:
         download = _download(entry, downloads, show)
         return install_file(download, directory, expect=(source, target))
