@@ -5,7 +5,8 @@
 (code, an image, a comment, a date). Numbers restart at 1 in every segment.
 The same format is the ``msgid``/``msgstr`` of the translators' PO catalogs.
 
-A literal ``<`` that would read as a tag is written ``&lt;``; nothing else is escaped.
+A literal ``<`` that would read as a tag is written ``&lt;`` (and a literal ``&lt;`` there
+``&amp;lt;``, and so on); nothing else is escaped: ``&lt;b&gt;`` anywhere else is just text.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 TAG_RE = re.compile(r"<(/?)(\d+)(/?)>")
-_LITERAL_TAG_RE = re.compile(r"<(?=/?\d+/?>)")
+_TAG_SHAPE = r"(?=/?\d+/?>)"
+_LITERAL_TAG_RE = re.compile(r"<" + _TAG_SHAPE)
+_ESCAPED_RE = re.compile(r"&((?:amp;)*)lt;" + _TAG_SHAPE)
 
 
 @dataclass(frozen=True)
@@ -29,12 +32,14 @@ class Token:
 
 
 def escape(text: str) -> str:
-    """Make plain text safe to put into tagged text."""
-    return _LITERAL_TAG_RE.sub("&lt;", text.replace("&lt;", "&amp;lt;"))
+    """Make plain text safe to put into tagged text (the inverse of :func:`unescape`)."""
+    return _LITERAL_TAG_RE.sub("&lt;", _ESCAPED_RE.sub(lambda m: f"&amp;{m.group(1)}lt;", text))
 
 
 def unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&amp;lt;", "&lt;")
+    """The plain text of tagged text without tags: one level of escaping taken off, only
+    where it stands before something that would read as a tag."""
+    return _ESCAPED_RE.sub(lambda m: "<" if not m.group(1) else f"&{m.group(1)[4:]}lt;", text)
 
 
 def tokenize(text: str) -> list[Token]:
