@@ -8,7 +8,7 @@ and the source's elements are placed again, one level of the source tree at a ti
   translation of the element's own words (or its source words, for names);
 * an element never takes words of a sibling (so it is never nested in an element it
   was not in), always holds the atoms it held in the source and no other, and an
-  element that had words gets words.
+  element that had words gets words (one that had none gets none).
 
 What cannot be placed that way is reported as unplaced; :func:`place_inline` then still
 returns a guess (the free words between its placed neighbours), which callers should
@@ -125,9 +125,8 @@ class _Placer:
                 return False
             if atom not in mine and inside and lo <= s and e <= hi:
                 return False
-        if tagged.has_words(self.tree.source_words.get(n, "")):
-            return self._words_in(start, end) > 0  # an element that had words gets words
-        return True
+        # An element that had words gets words; one that had none (an icon link) gets none.
+        return (self._words_in(start, end) > 0) == tagged.has_words(self.tree.source_words.get(n, ""))
 
     def _words_in(self, start: int, end: int) -> int:
         return sum(1 for s, e, _ in self.tokens if start <= s and e <= end)
@@ -167,12 +166,16 @@ class _Placer:
             size = sum(wanted.values())
             longest = 2 * size + 2
             for i in range(len(tokens)):
+                if not wanted[tokens[i][2]]:
+                    continue  # a best stretch starts and ends with a wanted word
                 found: Counter[str] = Counter()
+                matched = 0
                 for j in range(i, min(len(tokens), i + longest)):
-                    found[tokens[j][2]] += 1
-                    matched = sum((found & wanted).values())
-                    if matched == 0 or wanted[tokens[j][2]] == 0 or wanted[tokens[i][2]] == 0:
+                    word = tokens[j][2]
+                    found[word] += 1
+                    if found[word] > wanted[word]:
                         continue
+                    matched += 1
                     share = matched / size
                     if share < MIN_SHARE:
                         continue

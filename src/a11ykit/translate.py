@@ -318,12 +318,13 @@ class Translator:
 
 def acceptable(translation: str, source: str) -> bool:
     """Same placeholders in the same shape as the source, and words wherever the source had
-    words: in the sentence and in each element."""
-    return (
-        tagged.is_well_formed(translation, expected=source)
-        and not tagged.emptied(translation, source)
-        and (tagged.has_words(translation) or not tagged.has_words(source))
-    )
+    words (in the sentence and in each element) and only there (an icon link stays an icon)."""
+    if not tagged.is_well_formed(translation, expected=source):
+        return False
+    inner = tagged.inner_texts(translation)
+    return all(
+        tagged.has_words(inner.get(n, "")) == tagged.has_words(content) for n, content in tagged.inner_texts(source).items()
+    ) and (tagged.has_words(translation) or not tagged.has_words(source))
 
 
 def _as_text(output: object) -> str:
