@@ -102,3 +102,27 @@ def test_pages_nested_as_deep_as_browsers_allow_build(tag):
     depth = MAX_DEPTH - 2  # inside <html> and <body>
     html = identity_build(f"<html><body>{f'<{tag}>' * depth}The vote was held.{f'</{tag}>' * depth}</body></html>")
     assert "The vote was held." in html
+
+
+def test_a_repeated_attribute_keeps_its_first_value_as_in_a_browser():
+    html = identity_build('<div data-view="" data-view="desktop" class="a" class="b"><p>The vote was held.</p></div>')
+    div = BeautifulSoup(html, "html.parser").find("div", attrs={"data-view": True})
+    assert div["data-view"] == "" and div["class"] == ["a"]
+
+
+def test_self_closing_p_in_html_opens_a_paragraph_as_in_a_browser():
+    html = identity_build('<div><p class="x" /><span>By Lynne</span> of the Associated Press.</div>')
+    assert BeautifulSoup(html, "html.parser").find("p", class_="x").find("span") is not None
+
+
+@pytest.mark.parametrize(
+    "page",
+    ['<html xmlns="http://www.w3.org/1999/xhtml"><body><h1><a id="up"/>Chapter 9</h1></body></html>',
+     '<html><body><p>The chart <svg><path d="M0 0"/><circle r="1"/></svg> shows the vote.</p></body></html>'],
+    ids=["xhtml", "svg"],
+)
+def test_self_closing_element_stays_empty_in_xhtml_and_svg(page):
+    soup = BeautifulSoup(identity_build(page), "html.parser")
+    for tag in soup.find_all(["a", "path", "circle"]):
+        if tag.get("id") == "up" or tag.name != "a":
+            assert tag.contents == []

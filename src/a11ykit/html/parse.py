@@ -126,6 +126,15 @@ class _BrowserEndTags(BeautifulSoupHTMLParser):
             return
         super().handle_endtag(tag, check_already_closed)
 
+    def handle_startendtag(self, tag: str, attrs: list) -> None:  # type: ignore[override]
+        # "<p/>" in an HTML page opens a paragraph, as in a browser (the slash means nothing
+        # there); in XHTML and inside <svg> or <math> the element is empty.
+        foreign = any(t.name in ("svg", "math") for t in self.soup.tagStack)
+        if tag not in VOID_TAGS and not foreign and not getattr(self.soup.builder, "xhtml", False):
+            self.handle_starttag(tag, attrs)
+            return
+        super().handle_startendtag(tag, attrs)
+
     def close(self) -> None:
         # A <script> or <style> left open at the end of the file: html.parser would drop its
         # text; a browser keeps it as the element's content.
@@ -160,9 +169,16 @@ def nesting_depth(soup: BeautifulSoup) -> int:
     return deepest
 
 
+VOID_TAGS = frozenset("area base br col embed hr img input link meta source track wbr param keygen frame basefont".split())
+_XHTML = re.compile(r"<html[^>]*xmlns=[\"']http://www\.w3\.org/1999/xhtml", re.IGNORECASE)
+
+
 def read_html(text: str) -> BeautifulSoup:
     """The page's tree: html.parser, keeping every string as written."""
-    return BeautifulSoup(text, builder=_PageBuilder(preserve_whitespace_tags=_KEEP_WHITESPACE))
+    # A repeated attribute: the first one counts, as in a browser.
+    builder = _PageBuilder(preserve_whitespace_tags=_KEEP_WHITESPACE, on_duplicate_attribute="ignore")
+    builder.xhtml = bool(_XHTML.search(text[:4096]))
+    return BeautifulSoup(text, builder=builder)
 
 
 def declared_language(soup: BeautifulSoup) -> str | None:
