@@ -20,7 +20,7 @@ INLINE = st.sampled_from(["a", "em", "strong", "b", "i", "span", "abbr", "q", "c
 def inline_content(draw, depth=0):
     parts = []
     for _ in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(["text", "text", "inline", "code", "comment"] if depth < 2 else ["text"]))
+        kind = draw(st.sampled_from(["text", "text", "inline", "code", "comment", "img"] if depth < 2 else ["text", "img"]))
         if kind == "text":
             parts.append(draw(TEXT).replace("&", "&amp;").replace("<", "&lt;"))
         elif kind == "inline":
@@ -29,9 +29,11 @@ def inline_content(draw, depth=0):
             parts.append(f"<{tag}{attrs}>{draw(inline_content(depth + 1))}</{tag}>")
         elif kind == "code":
             parts.append("<code>x &lt; y</code>")
+        elif kind == "img":
+            parts.append('<img src="i.png" alt="">')
         else:
             parts.append("<!-- note -->")
-    return " ".join(parts)
+    return "".join(p + draw(st.sampled_from(["", " "])) for p in parts)
 
 
 @st.composite
@@ -72,3 +74,13 @@ def test_identity_translation_rebuilds_the_same_tree_and_text(html):
         meta.decompose()
     assert [s for s in shape(rebuilt) if s[0] != "text"] == [s for s in shape(original) if s[0] != "text"]
     assert words(rebuilt).replace(" ", "") == words(original).replace(" ", "")
+    assert glue_around_images(rebuilt) == glue_around_images(original)
+
+
+def glue_around_images(soup: BeautifulSoup) -> list[tuple[bool, bool]]:
+    """For each image: whether a letter or digit touches it on the left and on the right."""
+    def touches(node, first: bool) -> bool:
+        text = str(node) if isinstance(node, NavigableString) and not isinstance(node, Comment) else ""
+        return bool(text) and (text[0] if first else text[-1]).isalnum()
+
+    return [(touches(img.previous_sibling, False), touches(img.next_sibling, True)) for img in soup.find_all("img")]
