@@ -392,3 +392,11 @@ def test_same_element_tree_apart_from_additions(page, corpus_builds):
     assert strangers(output, source) == []
     moved = element_paths(output) - element_paths(source)
     assert not moved, f"{len(moved)} element(s) not where the source has them, e.g. {next(iter(moved))}"
+
+
+@pytest.mark.parametrize("ci, outcome", [("true", pytest.fail.Exception), ("", pytest.skip.Exception)])
+def test_a_missing_corpus_fails_in_ci_and_is_skipped_elsewhere(monkeypatch, tmp_path, ci, outcome):
+    monkeypatch.setattr(sys.modules[__name__], "PAGES_DIR", tmp_path)
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="make corpus"):
+        _require_corpus()
