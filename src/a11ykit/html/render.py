@@ -56,8 +56,9 @@ def _render_run(
     for node in run.nodes:
         node.extract()
     for slot in run.sentences:
-        for node in slot.placeholders.values():
-            if isinstance(node, Tag) and node.name in INLINE_TAGS and slot_is_inline(slot, node):
+        kinds = dict((n, k) for k, n in tagged.numbers(slot.text))  # once per slot, not per tag
+        for n, node in slot.placeholders.items():
+            if isinstance(node, Tag) and node.name in INLINE_TAGS and kinds.get(n) == "open":
                 node.clear()
     new_nodes: list[PageElement] = []
     if run.lead:
