@@ -11,12 +11,14 @@ chromium) are skipped when missing, except under CI (``CI`` set), where they mus
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
 import os
 import re
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -359,6 +361,30 @@ def test_a_missing_image_is_given_as_its_description(books: dict[str, Built]) ->
     assert " ".join(page_img["alt"].split()) in shown.get_text()
     assert "visual" not in built.book.metadata("schema:accessMode")
     assert "images/cecot.jpg" in built.printed
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_glossarys_pronunciations_of_words_in_the_book_come_as_a_pls_lexicon(
+    books: dict[str, Built], lang: str
+) -> None:
+    book = books[lang].book
+    (item,) = [i for i in book.manifest.values() if i["media-type"] == "application/pls+xml"]
+    pls = ET.fromstring(book.files[item["path"]])
+    assert pls.get("{http://www.w3.org/XML/1998/namespace}lang") == lang
+    ns = {"p": "http://www.w3.org/2005/01/pronunciation-lexicon"}
+    lexemes = {x.findtext("p:grapheme", namespaces=ns): x.findtext("p:alias", namespaces=ns)
+               for x in pls.iterfind("p:lexeme", ns)}
+    text = " ".join(d.body.get_text() for d in _book_soup(book))
+    with (ROOT / "glossary" / "terms.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
+    said = {form: row[f"say_{lang}"] for row in rows if row[f"say_{lang}"] and "[[" not in row[f"say_{lang}"]
+            for form in row["en"].split("|") + row["es"].split("|") if form and re.search(rf"\b{re.escape(form)}\b", text)}
+    assert said and lexemes == {form: respelling.lower() for form, respelling in said.items()}
+    for doc in _book_soup(book):
+        link = doc.find("link", rel="pronunciation")
+        assert link["type"] == "application/pls+xml" and link["hreflang"] == lang
+        assert link["href"].endswith(item["href"])
+    assert "ttsMarkup" in book.metadata("schema:accessibilityFeature")
 
 
 # --- errors ---------------------------------------------------------------------------------

@@ -75,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
         from a11ykit.commands.epub import describe
         from a11ykit.epub import build_epub
 
-        print(describe(build_epub(outcome.page_path, lang=outcome.build.target, image_dirs=[args.input.parent])))
+        print(describe(build_epub(outcome.page_path, lang=outcome.build.target, image_dirs=[args.input.parent],
+                                  glossary_path=args.glossary)))
     for v in outcome.build.violations:
         print(f"  violation {v.segment_id}: {v.term!r} expected as {v.expected!r} "
               f"{v.expected_count}×, found {v.found_count}×", file=sys.stderr)

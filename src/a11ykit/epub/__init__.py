@@ -15,7 +15,7 @@ audio give the same bytes.
 
 InputError codes: A11Y801 a file the book needs is missing or unreadable, A11Y802 no
 article text, A11Y803 duplicate ids, A11Y804 the sync map or audio is not this page's,
-A11Y805 the book cannot be written.
+A11Y805 the book cannot be written, A11Y806 ``build --epub`` without audio.
 """
 
 from __future__ import annotations
@@ -121,16 +121,29 @@ def _source_folders(soup: BeautifulSoup, page_path: Path, report_path: Path) -> 
     return folders
 
 
+def _lexicon(lang: str, glossary_path: Path | None) -> dict[str, str]:
+    from a11ykit.glossary import default_glossary_path, load_glossary
+    from a11ykit.speech.lexicon import lexicon_for
+
+    path = Path(glossary_path) if glossary_path is not None else default_glossary_path()
+    if glossary_path is None and not path.is_file():
+        return lexicon_for(lang)
+    return lexicon_for(lang, load_glossary(path))
+
+
 def build_epub(
     page_path: Path,
     *,
     lang: str | None = None,
     out_dir: Path | None = None,
     image_dirs: Sequence[Path] = (),
+    glossary_path: Path | None = None,
 ) -> EpubResult:
     """Write ``out_dir/<stem>.<lang>.epub`` (default: beside the page) from a built page,
     its sync map and MP3. Images are looked for beside the page, then in ``image_dirs``,
-    then beside the page it was translated from (as its build report or its links say)."""
+    then beside the page it was translated from (as its build report or its links say).
+    The book's pronunciation lexicon is the narration's: the built-in one and the
+    ``say_*`` column of the glossary (``glossary_path``, default: as ``build`` finds it)."""
     from a11ykit.html.decode import decode_html
     from a11ykit.html.parse import declared_language
     from a11ykit.l10n import check_language
@@ -154,7 +167,8 @@ def build_epub(
     modified = source_date_epoch()
     if modified is None and content.modified is None:
         modified = datetime.fromtimestamp(page_path.stat().st_mtime, tz=UTC)
-    book = make_book(content, cues, audio, stem=stem, duration=audio_duration(mp3_path), modified=modified)
+    book = make_book(content, cues, audio, stem=stem, duration=audio_duration(mp3_path), modified=modified,
+                     lexicon=_lexicon(lang, glossary_path))
     out = Path(out_dir) if out_dir is not None else folder
     path = out / f"{stem}.{lang}.epub"
     _write_atomic(path, book)

@@ -11,6 +11,8 @@ Layout of the container (the zip)::
     EPUB/smil/part-N.smil        each part's media overlay: one <par> per spoken element
     EPUB/audio/STEM.LANG.mp3     the narration (MP3: an EPUB core media type)
     EPUB/images/…                embedded images
+    EPUB/lexicon.pls             the glossary's pronunciations of words in the book, for a
+                                 reading system's own text-to-speech (when there are any)
 
 Overlay clips are contiguous: each spoken element's clip runs from its start in the
 sync map to the next one's start (so the pause after a sentence belongs to it), the
@@ -21,11 +23,12 @@ clock or the machine.
 
 from __future__ import annotations
 
+import re
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import PurePosixPath
@@ -41,6 +44,8 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 EPUB_NS = "http://www.idpf.org/2007/ops"
 SMIL_NS = "http://www.w3.org/ns/SMIL"
 CONTAINER_NS = "urn:oasis:names:tc:opendocument:xmlns:container"
+PLS_NS = "http://www.w3.org/2005/01/pronunciation-lexicon"
+LEXICON = "lexicon.pls"
 
 ROOT = "EPUB"
 PACKAGE = f"{ROOT}/package.opf"
@@ -98,6 +103,7 @@ class Book:
     audio_name: str  # in the book, e.g. "audio/cecot.es.mp3"
     audio: bytes
     clips: list[list[Clip]]  # per part, in reading order
+    lexicon: dict[str, str] = field(default_factory=dict)  # written form → what to say (a respelling)
 
     @property
     def duration_ms(self) -> int:
@@ -143,9 +149,13 @@ def make_book(
     stem: str,
     duration: float,
     modified: datetime | None = None,
+    lexicon: Mapping[str, str] | None = None,
 ) -> Book:
     """Pair the content with the narration. ``duration`` is the audio's, in seconds;
-    ``modified`` overrides the article's own date (the book's ``dcterms:modified``)."""
+    ``modified`` overrides the article's own date (the book's ``dcterms:modified``);
+    ``lexicon`` (written form → respelling, as the narration used it) gives the book's
+    PLS lexicon its entries: those whose form is in the book's text, respellings only
+    (espeak's own ``[[…]]`` phoneme codes are not IPA, so they are left out)."""
     clips = contiguous_clips(cues, round(duration * 1000))
     by_id = {clip.id: clip for clip in clips}
     per_part = [[by_id[i] for i in part.spoken] for part in content.parts]
@@ -153,7 +163,18 @@ def make_book(
     when = max(when.astimezone(UTC), ZIP_EPOCH).replace(microsecond=0)
     key = content.canonical or f"a11ykit:{stem}:{content.author or ''}:{content.date or ''}"
     identifier = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{key}#{content.lang}')}"
-    return Book(content, identifier, when, f"audio/{stem}.{content.lang}.mp3", audio, per_part)
+    return Book(content, identifier, when, f"audio/{stem}.{content.lang}.mp3", audio, per_part,
+                _lexicon_in(content, lexicon or {}))
+
+
+def _lexicon_in(content: Content, lexicon: Mapping[str, str]) -> dict[str, str]:
+    text = " ".join("".join(e.itertext()) for part in content.parts for e in part.body)
+    entries = {}
+    for written, said in sorted(lexicon.items()):
+        said = " ".join(said.split())
+        if written.strip() and said and "[[" not in said and re.search(rf"(?<!\w){re.escape(written)}(?!\w)", text):
+            entries[written] = said.lower()  # "SEE-cot": capitals would be spelled out
+    return entries
 
 
 # --- the documents -------------------------------------------------------------------------
@@ -177,18 +198,21 @@ def _h(tag: str, attrs: dict[str, str] | None = None, text: str | None = None) -
     return element
 
 
-def _html(lang: str, title: str, css: str) -> tuple[ET.Element, ET.Element]:
+def _html(lang: str, title: str, css: str, lexicon: str | None = None) -> tuple[ET.Element, ET.Element]:
     html = _h("html", {"lang": lang, XML_LANG: lang})
     head = ET.SubElement(html, "head")
     head.append(_h("meta", {"charset": "utf-8"}))
     head.append(_h("title", text=title))
     head.append(_h("link", {"rel": "stylesheet", "type": "text/css", "href": css}))
+    if lexicon:
+        head.append(_h("link", {"rel": "pronunciation", "type": "application/pls+xml", "hreflang": lang,
+                                "href": lexicon}))
     body = ET.SubElement(html, "body")
     return html, body
 
 
 def content_document(book: Book, part: Part) -> bytes:
-    html, body = _html(book.content.lang, part.title, "../css/book.css")
+    html, body = _html(book.content.lang, part.title, "../css/book.css", f"../{LEXICON}" if book.lexicon else None)
     body.extend(part.body)
     return _xml(html, {"": XHTML_NS}, doctype=True, indent=False)
 
@@ -299,6 +323,8 @@ def package_document(book: Book) -> bytes:
                 "displayTransformability"]
     if visual:
         features.append("alternativeText")
+    if book.lexicon:
+        features.append("ttsMarkup")
     for feature in features:
         meta("schema:accessibilityFeature", feature)
     meta("schema:accessibilityHazard", "none")
@@ -319,6 +345,8 @@ def package_document(book: Book) -> bytes:
         item(f"part-{index}", part.name, "application/xhtml+xml", media_overlay=f"mo-{index}")
         item(f"mo-{index}", overlay_name(part), "application/smil+xml")
     item("audio", book.audio_name, "audio/mpeg")
+    if book.lexicon:
+        item("lexicon", LEXICON, "application/pls+xml")
     for index, image in enumerate(content.images, start=1):
         item(f"image-{index}", image.name, image.media_type)
     spine = ET.SubElement(package, "spine")
@@ -333,6 +361,16 @@ def container_document() -> bytes:
     ET.SubElement(rootfiles, "rootfile",
                   {"full-path": PACKAGE, "media-type": "application/oebps-package+xml"})
     return _xml(container, {"": CONTAINER_NS})
+
+
+def lexicon_document(book: Book) -> bytes:
+    """The PLS lexicon: one ``<lexeme>`` per word, its respelling as an ``<alias>``."""
+    lexicon = ET.Element("lexicon", {"version": "1.0", "alphabet": "ipa", XML_LANG: book.content.lang})
+    for written, said in book.lexicon.items():
+        lexeme = ET.SubElement(lexicon, "lexeme")
+        ET.SubElement(lexeme, "grapheme").text = written
+        ET.SubElement(lexeme, "alias").text = said
+    return _xml(lexicon, {"": PLS_NS})
 
 
 def stylesheet() -> bytes:
@@ -353,6 +391,8 @@ def book_files(book: Book) -> dict[str, bytes]:
         files[f"{ROOT}/{part.name}"] = content_document(book, part)
     for image in book.content.images:
         files[f"{ROOT}/{image.name}"] = image.data
+    if book.lexicon:
+        files[f"{ROOT}/{LEXICON}"] = lexicon_document(book)
     return files
 
 

@@ -189,7 +189,7 @@ class _Converter:
         if name not in KEPT:  # unknown or presentational (font, center, picture…): keep the words
             self.children(node, parent)
             return
-        attrs = self._attributes(node, name)
+        attrs = self.attributes(node, name)
         if name == "a":
             href = str(node.get("href") or "").strip()
             scheme = urlsplit(href).scheme.lower()
@@ -214,7 +214,7 @@ class _Converter:
             elif _is_text(child):
                 _append_text(parent, str(child))
 
-    def _attributes(self, node: Tag, name: str) -> dict[str, str]:
+    def attributes(self, node: Tag, name: str) -> dict[str, str]:
         allowed = ELEMENT_ATTRIBUTES.get(name, frozenset())
         attrs: dict[str, str] = {}
         for key, value in node.attrs.items():
@@ -231,7 +231,7 @@ class _Converter:
         return attrs
 
     def _image(self, node: Tag, parent: ET.Element) -> None:
-        attrs = self._attributes(node, "img")
+        attrs = self.attributes(node, "img")
         src = str(node.get("src") or "").strip()
         image = self._embed(src)
         if image is not None:
@@ -297,7 +297,7 @@ def _notice(soup: BeautifulSoup, converter: _Converter) -> ET.Element | None:
     if not isinstance(notice, Tag):
         return None
     message = notice.find("div") or notice
-    attrs = {k: v for k, v in converter._attributes(notice, "aside").items()}
+    attrs = converter.attributes(notice, "aside")
     attrs.setdefault("id", "a11y-notice")
     aside = converter.element("aside", attrs)
     paragraph = converter.element("p")
@@ -446,8 +446,9 @@ def _resolve_links(parts: list[Part], links: list[tuple[ET.Element, str]]) -> No
         for element in _walk(part):
             if element.get("id"):
                 where.setdefault(element.get("id"), part)
+    owners = {id(e): part for part in parts for e in _walk(part)}
     for element, target in links:
-        owner = next(p for p in parts if any(e is element for e in _walk(p)))
+        owner = owners[id(element)]
         part = where.get(target)
         if part is None:  # a link to nothing in the book: keep the words
             element.tag = "span"
