@@ -14,8 +14,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: demo test setup apt venv node corpus clean
 
 demo: setup
-	$(A11YKIT) build examples/cecot.html --to es --out out
-	$(A11YKIT) build examples/cecot.es.html --to en --out out
+	$(A11YKIT) build examples/cecot.html --to es --out out --epub
+	$(A11YKIT) build examples/cecot.es.html --to en --out out --epub
 
 test: setup corpus
 	$(PY) -m pytest -q
