@@ -17,6 +17,7 @@ import pytest
 
 from a11ykit import layout, pipeline
 from a11ykit.cli import main
+from a11ykit.errors import OutputError
 from a11ykit.review import catalog_path, read_catalog, write_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -317,6 +318,7 @@ def write_then_die(*args):
     os.kill(os.getpid(), signal.{signal})
 encode.write_mp3 = write_then_die
 from a11ykit.cli import main
+from a11ykit.errors import OutputError
 sys.exit(main(sys.argv[1:]))
 """
 
@@ -375,3 +377,24 @@ def test_temporaries_of_earlier_versions_are_removed_once_an_hour_old(ws, capsys
         os.utime(path, (two_hours_ago, two_hours_ago))
     assert build(capsys, audio=True)[0] == 0
     assert sorted(temporaries(out)) == sorted([recent, unrelated])
+
+
+def test_a_file_changed_after_it_was_staged_is_not_replaced(tmp_path):
+    target = tmp_path / "story.po"
+    target.write_text("as read\n")
+    with layout.Staging() as staging:
+        staging.stage(target, "merged\n", expect=layout.fingerprint(target))
+        target.write_text("saved by a translator meanwhile\n")
+        with pytest.raises(OutputError, match="changed while a11ykit was working") as caught:
+            staging.commit()
+    assert caught.value.code == "A11Y703"
+    assert target.read_text() == "saved by a translator meanwhile\n"
+    assert temporaries(tmp_path) == []
+
+
+def test_a_lock_held_too_long_is_one_clear_error(tmp_path):
+    target = tmp_path / "story.po"
+    with layout.locked(target), pytest.raises(OutputError, match="holds its lock") as caught:
+        with layout.locked(target, timeout=0.2):
+            pass
+    assert caught.value.code == "A11Y704"
