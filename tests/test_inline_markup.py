@@ -150,3 +150,21 @@ class EmptyInsideLinksEngine(UpperEngine):
         if "<" in text:
             return "Lea todo ahora."
         return "" if text.strip().lower() in {"the first report", "and the second", "the big", "vote"} else super().one(text)
+
+
+@pytest.mark.parametrize(
+    ("source", "words", "inner", "placed"),
+    [
+        ("See <1>“Source”</1>, now.", "Ve “Fuente”, ahora.", {1: "“Fuente”"}, "Ve <1>“Fuente”</1>, ahora."),
+        ("<1>He left New York.</1> <2/>", "Dejó Nueva York. <2/>", {1: "Dejó Nueva York."}, "<1>Dejó Nueva York.</1> <2/>"),
+        ("See <1>the report</1>. Now.", "Ve el informe. Ahora.", {1: "el informe"}, "Ve <1>el informe</1>. Ahora."),
+    ],
+)
+def test_punctuation_at_an_elements_edge_stays_inside_it_as_in_the_source(source, words, inner, placed):
+    assert place_inline(source, words, inner) == (placed, [])
+
+
+def test_an_element_without_words_gets_none_of_the_sentences_words():
+    tagged_text, unplaced = place_inline('Read <1><2/></1> now.', "Lee ahora <2/>.", {1: ""})
+    assert tagged_text == "Lee ahora <1><2/></1>."
+    assert unplaced == []

@@ -102,6 +102,7 @@ class _Placer:
             if span is None:
                 later.append(n)
             else:
+                span = self._with_punctuation(n, span, lo, hi, taken)
                 self.ranges[n] = span
                 taken.append(span)
         for n in later:
@@ -127,6 +128,25 @@ class _Placer:
                 return False
         # An element that had words gets words; one that had none (an icon link) gets none.
         return (self._words_in(start, end) > 0) == tagged.has_words(self.tree.source_words.get(n, ""))
+
+    def _with_punctuation(
+        self, n: int, span: tuple[int, int], lo: int, hi: int, taken: list[tuple[int, int]]
+    ) -> tuple[int, int]:
+        """Take in the punctuation right next to the words when the source element began or
+        ended with punctuation ("<1>… New York.</1>", "<2>“Source”</2>")."""
+        source = self.tree.source_words.get(n, "")
+        start, end = span
+        trailing = re.search(r"[^\w\s<>]*$", source).group(0)  # type: ignore[union-attr]
+        leading = re.match(r"[^\w\s<>]*", source).group(0)  # type: ignore[union-attr]
+        while end < hi and end - span[1] < len(trailing) and self.words[end] in trailing:
+            if any(s <= end < e for s, e in taken):
+                break
+            end += 1
+        while start > lo and span[0] - start < len(leading) and self.words[start - 1] in leading:
+            if any(s < start <= e for s, e in taken):
+                break
+            start -= 1
+        return start, end
 
     def _words_in(self, start: int, end: int) -> int:
         return sum(1 for s, e, _ in self.tokens if start <= s and e <= end)
