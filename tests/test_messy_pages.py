@@ -126,3 +126,9 @@ def test_self_closing_element_stays_empty_in_xhtml_and_svg(page):
     for tag in soup.find_all(["a", "path", "circle"]):
         if tag.get("id") == "up" or tag.name != "a":
             assert tag.contents == []
+
+
+def test_apertium_private_use_marks_never_reach_the_page():
+    html = build_page(b'<p><img src="a.png" alt=""> <label><i class="icon"></i>MORE STORIES LIKE THIS ONE</label></p>',
+                      source="en", target="es", engine=ApertiumEngine(), glossary=Glossary()).html
+    assert not re.search("[\ue000-\uf8ff]", html)

@@ -140,4 +140,9 @@ def _words(chunk: str, original: str) -> str:
     text = html.unescape(chunk)
     if not any(c in original for c in "*#@~"):
         text = _MARKS_RE.sub("", text)
+    # Apertium's HTML mode can leak its own private-use marks (U+E013 after an empty span).
+    text = _PRIVATE_USE_RE.sub(lambda m: m.group(0) if m.group(0) in original else "", text)
     return text.replace("\n", " ").replace("\t", " ")
+
+
+_PRIVATE_USE_RE = re.compile("[\ue000-\uf8ff]")
