@@ -9,7 +9,8 @@ and the output are then read with html5lib (a browser's parsing algorithm), and:
 * the build exits 0 with no traceback;
 * every ``href``, ``src`` and ``id`` of the source is still in the output;
 * every script, style and comment is byte-identical, in the same order;
-* the output's visible text is at least half as long as the source's;
+* the output's visible text is at least half as long as the source's, with no private-use or lock
+  character the source did not have;
 * ``<html lang>`` (and ``xml:lang``) say the target language;
 * apart from what a11ykit adds (sentence spans, notice, alternates, charset, term marks),
   the output parses to the same element tree as the source.
@@ -363,6 +364,17 @@ def test_scripts_styles_and_comments_are_byte_identical(page, corpus_builds):
 def test_visible_text_is_at_least_half_the_source(page, corpus_builds):
     built = _output(page, corpus_builds)
     assert visible_length(without_additions(built.output, built.source)) >= 0.5 * visible_length(built.source)
+
+
+def texts(root: ET.Element) -> str:
+    return " ".join(t for n in root.iter() for t in (n.text, n.tail) if t)
+
+
+@by_page
+def test_no_private_use_or_lock_characters_leak_into_the_output(page, corpus_builds):
+    built = _output(page, corpus_builds)
+    leaked = set(re.findall(r"[\ue000-\uf8ff\U000f0000-\U0010fffd]|QZX", texts(built.output)))
+    assert leaked <= set(re.findall(r"[\ue000-\uf8ff\U000f0000-\U0010fffd]|QZX", texts(built.source)))
 
 
 @by_page
