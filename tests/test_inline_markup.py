@@ -168,3 +168,17 @@ def test_an_element_without_words_gets_none_of_the_sentences_words():
     tagged_text, unplaced = place_inline('Read <1><2/></1> now.', "Lee ahora <2/>.", {1: ""})
     assert tagged_text == "Lee ahora <1><2/></1>."
     assert unplaced == []
+
+
+class SpaceInsideTagsEngine(UpperEngine):
+    """Puts a space just inside every element, as Apertium sometimes does."""
+
+    def one(self, text: str) -> str:
+        return re.sub(r"<(\d+)>", r"<\1> ", re.sub(r"</(\d+)>", r" </\1>", super().one(text)))
+
+
+def test_spaces_an_engine_puts_inside_an_element_go_outside_it():
+    built = build_page(b'<p>Read <a href="/x">the report</a> now.</p>', source="en", target="es",
+                       engine=SpaceInsideTagsEngine(), glossary=Glossary())
+    assert built.results[0].text == "READ <1>THE REPORT</1> NOW."
+    assert not [p for p in built.problems if p.code == "whitespace"]

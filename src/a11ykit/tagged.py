@@ -213,6 +213,20 @@ def restore_spacing(text: str, sites: list[Site]) -> str:
     return text
 
 
+def move_edge_spaces(text: str, source: str) -> str:
+    """Spaces an engine put just inside an element ("<1> Queremos</1>") go just outside it,
+    unless the source had them inside too."""
+    inner = inner_texts(source)
+    keep_lead = {n for n, content in inner.items() if content[:1].isspace()}
+    keep_trail = {n for n, content in inner.items() if content[-1:].isspace()}
+    previous = None
+    while previous != text:
+        previous = text
+        text = re.sub(r"<(\d+)>(\s+)", lambda m: m.group(0) if int(m.group(1)) in keep_lead else f" <{m.group(1)}>", text)
+        text = re.sub(r"(\s+)</(\d+)>", lambda m: m.group(0) if int(m.group(2)) in keep_trail else f"</{m.group(2)}> ", text)
+    return " ".join(text.split())
+
+
 def strip_inline(text: str) -> tuple[str, dict[int, tuple[int, int]]]:
     """Inline tags removed, atoms kept, whitespace collapsed; words that only a tag kept apart
     get a space. Also returns where each element that is there exactly once (one opening tag

@@ -228,7 +228,7 @@ class Translator:
         repairs: list[_Repair] = []
         for (text, spaced, sites, lk), output, count_flags in zip(prepared, outputs, odd):
             unlocked, tokens_ok = self.unlock(output, lk)
-            unlocked = tagged.restore_spacing(unlocked, sites)
+            unlocked = tagged.move_edge_spaces(tagged.restore_spacing(unlocked, sites), text)
             if tokens_ok and acceptable(unlocked, text):
                 done[text] = (unlocked, count_flags, lk.hits)
             else:
@@ -302,7 +302,7 @@ class Translator:
                     flags.append(FLAG_ENGINE_EMPTY)
                 if any(inside for _, inside in empty):
                     flags.append(FLAG_MARKUP_UNPLACED)
-            done[repair.text] = (text, flags, repair.locked.hits)
+            done[repair.text] = (tagged.move_edge_spaces(text, repair.text), flags, repair.locked.hits)
 
     # --- verification -----------------------------------------------------------------
 
