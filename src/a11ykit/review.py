@@ -43,6 +43,7 @@ import copy
 import datetime
 import difflib
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -384,23 +385,66 @@ def _match(segments: Sequence[Segment], pool: Sequence[_Old]) -> dict[str, _Old]
             if id(old) not in taken:
                 claim(segment, old)
                 break
+    candidates = [old for old in pool if old.obsolete_key is None and old.message.string]
+    plains = {id(old): tagged.plain(old.message.id) for old in candidates}
+    shortlist = _Shortlist(candidates, plains) if len(candidates) > SHORTLIST_SIZE else None
     for segment in segments:
         if segment.id in matches:
             continue
         text = tagged.plain(segment.text)
         best: tuple[float, bool, _Old] | None = None
-        for old in pool:
-            if id(old) in taken or old.obsolete_key is not None or not old.message.string:
+        for old in candidates if shortlist is None else shortlist.similar(text, segment.id, taken):
+            if id(old) in taken:
                 continue
-            matcher = difflib.SequenceMatcher(None, text, tagged.plain(old.message.id), autojunk=False)
-            if matcher.real_quick_ratio() < SIMILARITY_CUTOFF or matcher.quick_ratio() < SIMILARITY_CUTOFF:
+            matcher = difflib.SequenceMatcher(None, text, plains[id(old)], autojunk=False)
+            if matcher.real_quick_ratio() < SIMILARITY_CUTOFF or (quick := matcher.quick_ratio()) < SIMILARITY_CUTOFF:
                 continue
+            if best is not None and (quick, old.message.context == segment.id) <= best[:2]:
+                continue  # ratio() <= quick_ratio(): it cannot beat the best one
             score = (matcher.ratio(), old.message.context == segment.id, old)
             if score[0] >= SIMILARITY_CUTOFF and (best is None or score[:2] > best[:2]):
                 best = score
         if best is not None:
             claim(segment, best[2])
     return matches
+
+
+#: A catalog with more entries than this compares an edited sentence only with this many entries:
+#: those sharing the most of its rarest words (and the entry of the same id), so pairing stays
+#: linear in the size of the page instead of comparing every sentence with every entry.
+SHORTLIST_SIZE = 50
+_SHORTLIST_VISITS = 1000  # posting-list entries read per sentence, rarest words first
+_WORD = re.compile(r"\w+")
+
+
+class _Shortlist:
+    """Catalog entries indexed by the words of their source text."""
+
+    def __init__(self, candidates: Sequence[_Old], plains: dict[int, str]) -> None:
+        self.order = {id(old): i for i, old in enumerate(candidates)}
+        self.by_id = {id(old): old for old in candidates}
+        self.by_word: dict[str, list[int]] = {}
+        self.by_context: dict[object, list[int]] = {}
+        for old in candidates:
+            for word in set(_WORD.findall(plains[id(old)].lower())):
+                self.by_word.setdefault(word, []).append(id(old))
+            self.by_context.setdefault(old.message.context, []).append(id(old))
+
+    def similar(self, text: str, context: str, taken: set[int]) -> list[_Old]:
+        shared: dict[int, int] = {}
+        budget = _SHORTLIST_VISITS
+        words = sorted(set(_WORD.findall(text.lower())), key=lambda w: len(self.by_word.get(w, ())))
+        for word in words:
+            posting = self.by_word.get(word, [])
+            if len(posting) > budget:
+                break
+            budget -= len(posting)
+            for key in posting:
+                if key not in taken:
+                    shared[key] = shared.get(key, 0) + 1
+        chosen = sorted(shared, key=lambda k: (-shared[k], self.order[k]))[:SHORTLIST_SIZE]
+        chosen += [k for k in self.by_context.get(context, ()) if k not in taken]
+        return [self.by_id[k] for k in sorted(set(chosen), key=self.order.__getitem__)]
 
 
 def _merged(

@@ -1,0 +1,53 @@
+"""Work that must grow linearly with the page: checked by counting the work done, never by timing.
+
+(The glossary matcher's check is in test_glossary.py; benchmarks/scale.py prints the figures.)
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from a11ykit import review, tagged
+from a11ykit.html.parse import parse_page
+from a11ykit.html.render import apply_translations
+from a11ykit.model import Document, Segment, SegmentResult
+
+
+def test_rendering_a_sentence_reads_its_tags_once_not_once_per_tag(monkeypatch):
+    page = parse_page(("<p>Start " + " ".join(f"<b>w{i}</b>" for i in range(500)) + " end.</p>").encode())
+    (segment,) = page.document.segments
+    read = []
+    real = tagged.tokenize
+    monkeypatch.setattr(tagged, "tokenize", lambda text: read.append(text) or real(text))
+    apply_translations(page, {segment.id: segment.text})
+    assert 0 < sum(text.count("<") for text in read) < 10 * segment.text.count("<")
+
+
+def catalog_of(document: Document, *, approved: bool):
+    results = [SegmentResult(s.id, s.text, s.text.upper(), s.text.upper()) for s in document.segments]
+    catalog = review.update_catalog(None, document, results, target_lang="es", engine="upper", source_name="p.html")
+    if approved:
+        for message in catalog:
+            if message.id:
+                message.flags.discard("fuzzy")
+    return catalog, results
+
+
+def test_an_edited_sentence_is_compared_with_a_short_list_of_entries_not_all(monkeypatch):
+    size = 400
+    before = Document("en", [Segment(f"s{i}", f"Item w{i}q and w{i + 1}q are here.", "sentence", f"b{i}") for i in range(size)])
+    after = Document("en", [Segment(s.id, "Also, " + s.text, "sentence", s.block) for s in before.segments])
+    catalog, _ = catalog_of(before, approved=True)
+    compared = []
+
+    class Counting(difflib.SequenceMatcher):
+        def __init__(self, *args, **kwargs):
+            compared.append(args)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(difflib, "SequenceMatcher", Counting)
+    _, results = catalog_of(after, approved=False)
+    updated = review.update_catalog(catalog, after, results, target_lang="es", engine="upper", source_name="p.html")
+    assert len(compared) <= size * (review.SHORTLIST_SIZE + 1)
+    # …and each edited sentence still found its own approved entry: it is offered as the suggestion.
+    assert all(m.previous_id == [b.text] for m, b in zip(list(updated)[1:], before.segments))
