@@ -457,6 +457,19 @@ def test_links_point_inside_the_book_or_to_the_web_or_become_text() -> None:
     assert [e.text for e in first.iter("span") if not e.get("id")] == ["site"]
 
 
+def test_a_remote_image_is_given_as_its_description_and_a_decorative_one_is_left_out() -> None:
+    soup = _page('<p><span class="a11y-s" id="s1">One.</span></p>'
+                 '<img id="i1" src="https://example.org/photo.jpg" alt="A photo of the prison.">'
+                 '<img src="https://example.org/rule.png" alt="">')
+    cues = [Cue("s1", 0.0, 1.0, "One."), Cue("i1", 1.5, 3.0, "Image: A photo of the prison.")]
+    content = extract(soup, cues, lang="en", find_image=lambda src: IMAGE.read_bytes())
+    section = content.parts[0].body[0]
+    assert not list(section.iter("img")) and not content.images
+    shown = [e.text for e in section.iter("span") if e.get("id") == "i1"]
+    assert shown == ["Image: A photo of the prison."]  # what the narration says for it
+    assert content.replaced_images == ["https://example.org/photo.jpg", "https://example.org/rule.png"]
+
+
 def test_clips_run_end_to_end_across_the_pauses() -> None:
     cues = [Cue("a", 0.2, 1.0, "A."), Cue("b", 1.35, 2.0, "B."), Cue("c", 2.8, 3.5, "C.")]
     clips = contiguous_clips(cues, duration_ms=4000)
