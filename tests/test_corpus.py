@@ -385,18 +385,7 @@ def test_lang_is_the_target(page, corpus_builds):
     assert html.get("xml:lang") in (None, built.target)
 
 
-#: Pages whose tree a11ykit does not yet rebuild as a browser does, and why (strict: fixed, it fails).
-KNOWN_TREE_DIFFERENCES = {
-    "newspaper4k-ap-meta-refresh.html": "html.parser does not rebuild its malformed nested tables as an HTML5 parser does",
-}
-
-
-@pytest.mark.parametrize(
-    "page",
-    [pytest.param(p, marks=pytest.mark.xfail(reason=KNOWN_TREE_DIFFERENCES[p["name"]], strict=True))
-     if p["name"] in KNOWN_TREE_DIFFERENCES else p for p in PAGES],
-    ids=[p["name"] for p in PAGES],
-)
+@by_page
 def test_same_element_tree_apart_from_additions(page, corpus_builds):
     built = _output(page, corpus_builds)
     output = unwrap_term_marks(without_additions(built.output, built.source))

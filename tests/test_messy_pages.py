@@ -132,3 +132,16 @@ def test_apertium_private_use_marks_never_reach_the_page():
     html = build_page(b'<p><img src="a.png" alt=""> <label><i class="icon"></i>MORE STORIES LIKE THIS ONE</label></p>',
                       source="en", target="es", engine=ApertiumEngine(), glossary=Glossary()).html
     assert not re.search("[\ue000-\uf8ff]", html)
+
+
+def test_an_end_tag_across_a_table_cell_is_ignored_as_in_a_browser():
+    soup = BeautifulSoup(identity_build(
+        "<div><table><tr><td>The vote</div> was held.</td></tr></table><p>It passed.</p></div>"), "html.parser")
+    assert " ".join(soup.find("td").get_text().split()) == "The vote was held."
+    assert soup.find("p").find_parent("div") is not None
+
+
+def test_an_end_tag_inside_a_table_does_not_close_it():
+    soup = BeautifulSoup(identity_build(
+        "<div><table><tr><td>The vote was held.</td></tr></div><tr><td>It passed.</td></tr></table></div>"), "html.parser")
+    assert len(soup.find("table").find_all("tr")) == 2

@@ -116,6 +116,12 @@ def parse_page(data: bytes, *, lang: str | None = None, name: str = "input") -> 
     return ParsedPage(soup, document, runs, attributes, decoded.encoding, decoded.warnings)
 
 
+#: What limits an end tag's reach in the HTML5 parsing algorithm ("has an element in scope").
+_SCOPE = frozenset("applet caption html table td th marquee object template svg math".split())
+_TABLE_SCOPE = frozenset("html table template".split())
+_TABLE_PARTS = frozenset("table caption tbody thead tfoot tr td th".split())
+
+
 class _BrowserEndTags(BeautifulSoupHTMLParser):
     """html.parser as bs4 drives it, but end tags that a browser turns into elements do so:
     ``</br>`` is a line break, and ``</p>`` with no paragraph open is an empty paragraph."""
@@ -124,7 +130,18 @@ class _BrowserEndTags(BeautifulSoupHTMLParser):
         if check_already_closed and (tag == "br" or (tag == "p" and not any(t.name == "p" for t in self.soup.tagStack))):
             self.handle_startendtag(tag, [])
             return
+        if check_already_closed and tag not in ("p", "body", "html") and not self._in_scope(tag):
+            return  # a browser ignores an end tag whose element is not open in scope (e.g. across a table)
         super().handle_endtag(tag, check_already_closed)
+
+    def _in_scope(self, tag: str) -> bool:
+        boundaries = _TABLE_SCOPE if tag in _TABLE_PARTS else _SCOPE
+        for open_tag in reversed(self.soup.tagStack):
+            if open_tag.name == tag:
+                return True
+            if open_tag.name in boundaries:
+                return False
+        return False
 
     def handle_startendtag(self, tag: str, attrs: list) -> None:  # type: ignore[override]
         # "<p/>" in an HTML page opens a paragraph, as in a browser (the slash means nothing
