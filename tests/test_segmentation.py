@@ -1,5 +1,8 @@
 """How a page is cut into segments."""
 
+import pytest
+
+from a11ykit import tagged
 from a11ykit.html.parse import parse_page
 
 
@@ -116,3 +119,8 @@ def test_an_icon_in_a_menu_goes_with_the_item_after_it():
 
 def test_links_with_words_between_them_are_a_sentence_not_a_menu():
     assert texts('<p><a href="/a">Read</a> and <a href="/b">share</a></p>') == ["<1>Read</1> and <2>share</2>"]
+
+
+@pytest.mark.parametrize("lead", ["252", "»", "1."])
+def test_text_before_the_first_menu_item_is_kept(lead):
+    assert tagged.plain(texts(f'<p>{lead} <a href="/a">News</a> | <a href="/b">About</a></p>')[0]).startswith(lead)

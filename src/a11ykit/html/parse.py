@@ -360,6 +360,8 @@ def _menu_items(text: str) -> list[tuple[str, str]] | None:
                 return None
             if start is None:
                 gap, start = between, m.start()
+                if not items and between.strip():  # text before the first item ("252", "»") goes with it
+                    gap, start = " ", pos
             if atom:
                 pos = m.end()
                 continue
