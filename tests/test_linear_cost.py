@@ -6,11 +6,16 @@
 from __future__ import annotations
 
 import difflib
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from a11ykit import review, tagged
 from a11ykit.html.parse import parse_page
 from a11ykit.html.render import apply_translations
 from a11ykit.model import Document, Segment, SegmentResult
+from a11ykit.speech import lexicon as lexicon_module
 
 
 def test_rendering_a_sentence_reads_its_tags_once_not_once_per_tag(monkeypatch):
@@ -51,3 +56,19 @@ def test_an_edited_sentence_is_compared_with_a_short_list_of_entries_not_all(mon
     assert len(compared) <= size * (review.SHORTLIST_SIZE + 1)
     # …and each edited sentence still found its own approved entry: it is offered as the suggestion.
     assert all(m.previous_id == [b.text] for m, b in zip(list(updated)[1:], before.segments))
+
+
+LEXICON_WORDS = ["ICE", "ice", "U.S.", "U.S. ICE", "CECOT", "Cecot", "-", "A&B", "Hernández", " ICE", "é"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(LEXICON_WORDS), st.sampled_from(["ais", "SEE-cot", "[[aIs]]"]), max_size=6),
+    st.lists(st.sampled_from(LEXICON_WORDS + ["ICED", "NICE", " ", ",", "x", "\n"]), max_size=12).map("".join),
+)
+def test_the_lexicon_substitutes_what_one_alternation_of_its_entries_would(lexicon, text):
+    """The lexicon is compiled once per lexicon, not once per sentence, and finds entries by their first
+    word; the result is the one big longest-first alternation's."""
+    alternation = "|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in sorted(lexicon, key=len, reverse=True))
+    expected = re.sub(alternation, lambda m: lexicon_module._as_words(lexicon[m.group(0)]), text) if lexicon else text
+    assert lexicon_module.apply_lexicon(text, lexicon) == expected

@@ -131,7 +131,7 @@ def synthesize_items(
 ) -> Synthesis:
     """One verified chunk per item, from the cache or from ``workers`` worker processes."""
     from a11ykit.speech.cache import ChunkCache, cache_key
-    from a11ykit.speech.lexicon import apply_lexicon, lexicon_for
+    from a11ykit.speech.lexicon import lexicon_for, lexicon_substitution
     from a11ykit.speech.synth import CALL_TIMEOUT, DEFAULT_RATE, DEFAULT_VOLUME, Synthesizer, check_rate
     from a11ykit.speech.voices import choose_voice
 
@@ -140,7 +140,8 @@ def synthesize_items(
     timeout = CALL_TIMEOUT if timeout is None else timeout
     progress = progress or no_progress
     words = lexicon_for(lang) if lexicon is None else dict(lexicon)
-    spoken = {item.id: apply_lexicon(item.text, words) for item in items}
+    say = lexicon_substitution(words)  # compiled once for all the items
+    spoken = {item.id: say(item.text) for item in items}
     cache = ChunkCache(cache_dir) if cache_dir is not None else None
 
     chunks: dict[str, Chunk] = {}

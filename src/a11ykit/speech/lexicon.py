@@ -14,7 +14,8 @@ sensitively, so "ICE" the agency changes and "ice" the frozen water does not.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import lru_cache
 
 from a11ykit.model import Glossary
 
@@ -71,18 +72,54 @@ def apply_lexicon(text: str, lexicon: Mapping[str, str]) -> str:
     Double brackets already in the page text are removed first, so only lexicon
     entries can reach espeak as phonemes.
     """
-    text = re.sub(r"\]{2,}", "]", re.sub(r"\[{2,}", "[", text))
-    if not lexicon:
-        return text
-    for written, said in lexicon.items():
+    return lexicon_substitution(lexicon)(text)
+
+
+def lexicon_substitution(lexicon: Mapping[str, str]) -> Callable[[str], str]:
+    """:func:`apply_lexicon` with the lexicon compiled once, for reading many texts."""
+    substitute = _compiled(tuple(lexicon.items())) if lexicon else None
+
+    def apply(text: str) -> str:
+        text = re.sub(r"\]{2,}", "]", re.sub(r"\[{2,}", "[", text))
+        return substitute(text) if substitute is not None else text
+
+    return apply
+
+
+@lru_cache(maxsize=8)
+def _compiled(entries: tuple[tuple[str, str], ...]) -> Callable[[str], str]:
+    """The substitution for a lexicon, built once however many sentences it reads: the entries
+    grouped by their first word (or character), so each place in a text tries only the entries
+    that start like it, longest first: what ``(?<!\\w)(?:longest|…|shortest)(?!\\w)`` would do,
+    at a cost that does not grow with the size of the lexicon."""
+    for written, said in entries:
         check_entry(written, said)
-    pattern = re.compile(
-        "|".join(
-            rf"(?<!\w){re.escape(w)}(?!\w)" for w in sorted(lexicon, key=len, reverse=True)
-        )
-    )
-    said = {written: _as_words(replacement) for written, replacement in lexicon.items()}
-    return pattern.sub(lambda m: said[m.group(0)], text)
+    said = {written: _as_words(replacement) for written, replacement in entries}
+    by_first: dict[str, list[str]] = {}
+    for written in sorted(said, key=len, reverse=True):
+        by_first.setdefault(_FIRST.match(written).group(0), []).append(written)  # type: ignore[union-attr]
+    starts = re.compile(r"(?<!\w)(?:\w+|\s|[^\w\s])")
+
+    def substitute(text: str) -> str:
+        parts: list[str] = []
+        done = 0  # text[:done] is in parts
+        for start in starts.finditer(text):
+            p = start.start()
+            if p < done:
+                continue
+            for written in by_first.get(start.group(0), ()):
+                end = p + len(written)
+                if text.startswith(written, p) and not _WORD_AT.match(text, end):
+                    parts += [text[done:p], said[written]]
+                    done = end
+                    break
+        return "".join(parts) + text[done:]
+
+    return substitute
+
+
+_FIRST = re.compile(r"\w+|\s|[^\w\s]")
+_WORD_AT = re.compile(r"\w")
 
 
 def _as_words(said: str) -> str:
