@@ -23,6 +23,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
 
@@ -190,6 +191,37 @@ def _token_key(token: str) -> str:
     return token.lower() if token.isascii() else token.translate(_FOLD)
 
 
+@lru_cache(maxsize=4)
+def _compile(
+    glossary: Glossary, langs: tuple[str, ...]
+) -> tuple[list[tuple[str, Term, str]], _Node, re.Pattern[str], dict[int, re.Pattern[str]]]:
+    """A glossary's forms in alternation order, their token trie, the pattern of the places a
+    term may start, and the forms' own patterns (compiled on first use)."""
+    entries: list[tuple[str, Term, str]] = []
+    for term in glossary.terms:
+        for lang in langs:
+            for form in term.forms.get(lang, ()):
+                if form:
+                    entries.append((form, term, lang))
+    # Longest first, so "Tim Miller" wins over "Miller" and the alternation never stops short.
+    entries.sort(key=lambda e: (-len(e[0]), e[0]))
+    trie: _Node = {}
+    starts: set[str] = set()
+    for rank, (form, _term, _lang) in enumerate(entries):
+        node = trie
+        for token in _TOKEN.findall(form):
+            node = node.setdefault(_token_key(token), {})  # type: ignore[assignment]
+        node.setdefault(_ENDS, []).append(rank)  # type: ignore[union-attr]
+        if form[0].isspace():
+            starts.add(r"\s")
+        elif not form[0].isalnum() and form[0] != "_":
+            starts.add(re.escape(form[0]))
+    # Where a term may start: after no word character, at a word or at a first character
+    # of a form that starts with punctuation or space.
+    other = f"|[{''.join(sorted(starts))}]" if starts else ""
+    return entries, trie, re.compile(rf"(?<![\w])(?:\w+{other})", re.IGNORECASE), {}
+
+
 class TermMatcher:
     """Finds glossary terms in text: longest match first, word boundaries, each term's case rule.
 
@@ -203,31 +235,8 @@ class TermMatcher:
 
     def __init__(self, glossary: Glossary, langs: tuple[str, ...] = LANGUAGES) -> None:
         self.glossary = glossary
-        entries: list[tuple[str, Term, str]] = []
-        for term in glossary.terms:
-            for lang in langs:
-                for form in term.forms.get(lang, ()):
-                    if form:
-                        entries.append((form, term, lang))
-        # Longest first, so "Tim Miller" wins over "Miller" and the alternation never stops short.
-        entries.sort(key=lambda e: (-len(e[0]), e[0]))
-        self._entries = entries
-        self._patterns: dict[int, re.Pattern[str]] = {}  # compiled on first use
-        self._trie: _Node = {}
-        starts: set[str] = set()
-        for rank, (form, _term, _lang) in enumerate(entries):
-            node = self._trie
-            for token in _TOKEN.findall(form):
-                node = node.setdefault(_token_key(token), {})  # type: ignore[assignment]
-            node.setdefault(_ENDS, []).append(rank)  # type: ignore[union-attr]
-            if form[0].isspace():
-                starts.add(r"\s")
-            elif not form[0].isalnum() and form[0] != "_":
-                starts.add(re.escape(form[0]))
-        # Where a term may start: after no word character, at a word or at a first character
-        # of a form that starts with punctuation or space.
-        other = f"|[{''.join(sorted(starts))}]" if starts else ""
-        self._starts = re.compile(rf"(?<![\w])(?:\w+{other})", re.IGNORECASE)
+        # Built once per glossary: a build makes a matcher for locking, marking and checking.
+        self._entries, self._trie, self._starts, self._patterns = _compile(glossary, tuple(langs))
 
     def finditer(self, text: str) -> Iterator[Match]:
         if not self._entries:
