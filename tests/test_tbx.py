@@ -16,7 +16,7 @@ from a11ykit.cli import main
 from a11ykit.errors import GlossaryError
 from a11ykit.glossary import load_glossary
 from a11ykit.model import Glossary, Term
-from a11ykit.tbx import TBX_NAMESPACE, read_tbx, write_tbx
+from a11ykit.terms.tbx import TBX_NAMESPACE, read_tbx, write_tbx
 
 NS = {"t": TBX_NAMESPACE}
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

@@ -23,7 +23,7 @@ from a11ykit.overrides import Override, apply_overrides
 from a11ykit.pipeline import PageBuild, build_page
 from a11ykit.review import catalog_bytes, read_catalog
 from a11ykit.review_page import render_review_page
-from a11ykit.tbx import read_tbx
+from a11ykit.terms.tbx import read_tbx
 
 from fakes import IdentityEngine
 

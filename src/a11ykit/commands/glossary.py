@@ -17,7 +17,7 @@ from a11ykit.l10n import check_language
 from a11ykit.model import Glossary
 from a11ykit.overrides import Override, load_overrides, sort_key, write_overrides
 from a11ykit.pipeline import write_atomic
-from a11ykit.tbx import read_tbx, write_tbx
+from a11ykit.terms.tbx import read_tbx, write_tbx
 
 DEFAULT_OVERRIDES = Path("glossary") / "overrides.csv"
 

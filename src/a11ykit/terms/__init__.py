@@ -1,0 +1,1 @@
+"""Terminology: the glossary's exchange formats."""
