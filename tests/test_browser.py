@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from a11ykit.captions import Cue, read_syncmap, read_vtt
+from a11ykit.speech.captions import Cue, read_syncmap, read_vtt
 from a11ykit.pipeline import BuildOptions, build_file
 from conftest import EXAMPLES, ROOT, _guarded, _real_connect, _real_connect_ex
 from range_server import RangeServer

@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from hypothesis import given
 from hypothesis import strategies as st
 
-from a11ykit.captions import (
+from a11ykit.speech.captions import (
     Cue,
     chapter_cues,
     format_timestamp,

@@ -27,7 +27,7 @@ import pytest
 import soundfile
 from bs4 import BeautifulSoup
 
-from a11ykit.captions import Cue, read_syncmap
+from a11ykit.speech.captions import Cue, read_syncmap
 from a11ykit.cli import main
 from a11ykit.epub import contiguous_clips, extract
 from conftest import EXAMPLES, ROOT

@@ -9,19 +9,13 @@ import numpy as np
 import pytest
 import soundfile
 
-from a11ykit.captions import Cue, read_vtt
+from a11ykit.speech.captions import Cue, read_vtt
 from a11ykit.cli import main
 from a11ykit.errors import InputError, SpeechError
-from a11ykit.model import Glossary, Term
-from a11ykit.speech import (
-    PAUSE_AFTER,
-    PAUSE_BEFORE_HEADING,
-    SpeechItem,
-    encode,
-    gaps_for,
-    heading_cues,
-    synthesize_article,
-)
+from a11ykit.terms.base import Glossary, Term
+from a11ykit.speech import SpeechItem, encode, synthesize_article
+from a11ykit.speech.captions import heading_cues
+from a11ykit.speech.items import PAUSE_AFTER, PAUSE_BEFORE_HEADING, gaps_for
 from a11ykit.speech.lexicon import DEFAULT_LEXICON, apply_lexicon, lexicon_for, uses_phonemes
 from a11ykit.speech.synth import Synthesizer
 

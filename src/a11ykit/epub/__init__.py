@@ -31,7 +31,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from a11ykit.captions import read_syncmap
+from a11ykit.speech.captions import read_syncmap
 from a11ykit.epub.book import ACTIVE_CLASS, Book, Clip, book_files, contiguous_clips, make_book, write_epub
 from a11ykit.epub.content import Content, extract
 from a11ykit.errors import InputError
@@ -122,7 +122,7 @@ def _source_folders(soup: BeautifulSoup, page_path: Path, report_path: Path) -> 
 
 
 def _lexicon(lang: str, glossary_path: Path | None) -> dict[str, str]:
-    from a11ykit.glossary import default_glossary_path, load_glossary
+    from a11ykit.terms.glossary import default_glossary_path, load_glossary
     from a11ykit.speech.lexicon import lexicon_for
 
     path = Path(glossary_path) if glossary_path is not None else default_glossary_path()

@@ -35,7 +35,7 @@ from pathlib import PurePosixPath
 from typing import BinaryIO
 from urllib.parse import quote
 
-from a11ykit.captions import Cue
+from a11ykit.speech.captions import Cue
 from a11ykit.epub.content import XHTML_NS, XML_LANG, Content, Part
 from a11ykit.errors import InputError
 

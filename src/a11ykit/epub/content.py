@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 
-from a11ykit.captions import Cue
+from a11ykit.speech.captions import Cue
 from a11ykit.errors import InputError
 from a11ykit.html.localize import NOTICE_CLASS
 from a11ykit.html.reading import PLAYER_CLASS

@@ -1,8 +1,10 @@
-"""Cues → WebVTT captions, WebVTT chapters and a JSON sync map.
+"""Cues → WebVTT captions, WebVTT chapters and a JSON sync map, and reading them back.
 
-Text and audio meet only through ids: a cue's id is the id of the spoken
-sentence's element on the page, so the read-along player can find it. Writers
-take open text files; only the command layer opens paths.
+This module owns the :class:`Cue` (an id spoken from a start to an end time) and the
+text formats made of cues. Text and audio meet only through ids: a cue's id is the id
+of the spoken sentence's element on the page, so the read-along player can find it.
+Writers and readers take open text files; only the command layer opens paths. It must
+not touch audio samples, HTML or the file layout.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
+
+from a11ykit.speech.items import SpeechItem
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,20 @@ def chapter_cues(headings: Sequence[Cue], end: float) -> list[Cue]:
         until = headings[index + 1].start if index + 1 < len(headings) else end
         chapters.append(Cue(heading.id, heading.start, until, heading.text))
     return chapters
+
+
+def heading_cues(cues: Sequence[Cue], items: Sequence[SpeechItem]) -> list[Cue]:
+    """One cue per heading: consecutive heading items (sentences of one heading) are merged."""
+    merged: list[Cue] = []
+    previous = None
+    for cue, item in zip(cues, items, strict=True):
+        if item.kind == "heading" and previous is not None and previous.kind == "heading":
+            last = merged[-1]
+            merged[-1] = Cue(last.id, last.start, cue.end, f"{last.text} {cue.text}")
+        elif item.kind == "heading":
+            merged.append(cue)
+        previous = item
+    return merged
 
 
 def write_syncmap(fileobj: TextIO, cues: Iterable[Cue]) -> None:

@@ -1,0 +1,308 @@
+"""Narrating an article: one verified chunk per item, joined, encoded, aligned, written.
+
+This module owns the order of the work — it takes the spoken items of a page in
+reading order, synthesizes each in parallel worker processes (one espeak engine each,
+:mod:`a11ykit.speech.synth`), reuses cached chunks (:mod:`a11ykit.speech.cache`),
+joins them with the pauses of :mod:`a11ykit.speech.items`, encodes them
+(:mod:`a11ykit.speech.encode`) and writes, next to each other::
+
+    <stem>.<lang>.opus  <stem>.<lang>.mp3            the narration
+    <stem>.<lang>.vtt   <stem>.<lang>.chapters.vtt   captions (one cue per item), chapters
+    <stem>.<lang>.syncmap.json                       [{id, start, end, text}]
+
+Every output is staged (:class:`a11ykit.layout.Staging`): written to a temporary
+file and renamed once all of them, and the caller's other outputs, are complete,
+so a failed build never leaves half an output behind. With a cache, a rebuild
+whose chunks and layout did not change leaves the files untouched. It must not read
+or write HTML, decide file names (:mod:`a11ykit.speech.outputs` does) or talk to
+espeak other than through :class:`a11ykit.speech.synth.Synthesizer`.
+
+SpeechError codes: A11Y501 voice unknown or refused, A11Y502 voice of another
+language, A11Y503 worker timed out (and was killed), A11Y504 worker died or closed,
+A11Y505 an utterance gave no usable audio, A11Y506 an encoded file failed its check,
+A11Y507 rate or volume out of range; A11Y500 anything else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+import numpy as np
+
+from a11ykit.layout import Staging
+from a11ykit.progress import Progress, no_progress
+from a11ykit.speech import encode
+from a11ykit.speech.cache import ChunkCache, OutputRecord, cache_key, outputs_key
+from a11ykit.speech.captions import Cue, chapter_cues, heading_cues, write_syncmap, write_vtt
+from a11ykit.speech.items import SpeechItem, check_items, gaps_for
+from a11ykit.speech.lexicon import lexicon_for, lexicon_substitution
+from a11ykit.speech.outputs import AudioResult, output_names
+from a11ykit.speech.synth import CALL_TIMEOUT, DEFAULT_RATE, DEFAULT_VOLUME, Chunk, Synthesizer, check_rate
+from a11ykit.speech.voices import Voice, choose_voice
+
+Writer = Callable[[BinaryIO], None]
+
+
+@dataclass
+class Synthesis:
+    """Verified chunks for every item, in item order, and where each came from."""
+
+    chunks: list[Chunk]
+    voice: Voice  # as read back from espeak
+    synthesized: list[str] = field(default_factory=list)  # ids spoken now
+    cached: list[str] = field(default_factory=list)  # ids taken from the cache
+    keys: list[str] = field(default_factory=list)  # cache key of each chunk, in item order
+
+
+def synthesize_items(
+    items: Sequence[SpeechItem],
+    *,
+    lang: str,
+    voice: str | None = None,
+    rate: int | None = None,
+    lexicon: Mapping[str, str] | None = None,
+    cache_dir: Path | None = None,
+    workers: int = 2,
+    timeout: float | None = None,
+    progress: Progress | None = None,
+) -> Synthesis:
+    """One verified chunk per item, from the cache or from ``workers`` worker processes."""
+    check_items(items)
+    rate = check_rate(DEFAULT_RATE if rate is None else rate)
+    timeout = CALL_TIMEOUT if timeout is None else timeout
+    progress = progress or no_progress
+    words = lexicon_for(lang) if lexicon is None else dict(lexicon)
+    say = lexicon_substitution(words)  # compiled once for all the items
+    spoken = {item.id: say(item.text) for item in items}
+    cache = ChunkCache(cache_dir) if cache_dir is not None else None
+
+    chunks: dict[str, Chunk] = {}
+    cached: list[str] = []
+    with Synthesizer(timeout=timeout) as first:
+        used = first.set_voice(choose_voice(lang, first.voices(), voice).identifier)
+        keys = {
+            item.id: cache_key(
+                text=spoken[item.id],
+                voice=used.identifier,
+                espeak=first.espeak_version,
+                rate=rate,
+                volume=DEFAULT_VOLUME,
+            )
+            for item in items
+        }
+        if cache is not None:
+            for item in items:
+                chunk = cache.get(keys[item.id], item.id)
+                if chunk is not None:
+                    chunks[item.id] = chunk
+                    cached.append(item.id)
+        todo = [item for item in items if item.id not in chunks]
+        progress("speech", len(chunks), len(items))
+        lock = threading.Lock()
+
+        def done(item: SpeechItem, chunk: Chunk) -> None:
+            if cache is not None:
+                cache.put(keys[item.id], chunk)
+            with lock:
+                chunks[item.id] = chunk
+                progress("speech", len(chunks), len(items))
+
+        if todo:
+            _run_workers(
+                todo,
+                spoken,
+                first=first,
+                voice=used.identifier,
+                rate=rate,
+                timeout=timeout,
+                workers=workers,
+                done=done,
+            )
+    return Synthesis(
+        chunks=[chunks[item.id] for item in items],
+        voice=used,
+        synthesized=[item.id for item in todo],
+        cached=cached,
+        keys=[keys[item.id] for item in items],
+    )
+
+
+def _run_workers(
+    todo: list[SpeechItem],
+    spoken: Mapping[str, str],
+    *,
+    first: Synthesizer,
+    voice: str,
+    rate: int,
+    timeout: float,
+    workers: int,
+    done: Callable[[SpeechItem, Chunk], None],
+) -> None:
+    """Share the items among ``workers`` synthesizers (``first`` plus new ones), one thread each."""
+    jobs = list(reversed(todo))
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def run(index: int) -> None:
+        synth = None
+        try:
+            synth = first if index == 0 else Synthesizer(voice, timeout=timeout)
+            while not stop.is_set():
+                with lock:
+                    if not jobs:
+                        return
+                    item = jobs.pop()
+                done(item, synth.synthesize(item.id, spoken[item.id], rate=rate))
+        except BaseException:
+            stop.set()
+            raise
+        finally:
+            if synth is not None and synth is not first:
+                synth.close()
+
+    count = max(1, min(workers, len(todo)))
+    with ThreadPoolExecutor(max_workers=count, thread_name_prefix="a11ykit-speech") as pool:
+        futures = [pool.submit(run, index) for index in range(count)]
+        try:
+            errors = [f.exception() for f in futures]
+        except BaseException:  # Ctrl-C: let the threads finish their sentence and stop
+            stop.set()
+            raise
+    for error in errors:
+        if error is not None:
+            raise error
+
+
+def synthesize_article(
+    items: Iterable[SpeechItem],
+    *,
+    lang: str,
+    out_dir: Path,
+    stem: str,
+    voice: str | None = None,
+    rate: int | None = None,
+    lexicon: Mapping[str, str] | None = None,
+    cache_dir: Path | None = None,
+    workers: int = 2,
+    timeout: float | None = None,
+    progress: Progress | None = None,
+    staging: Staging | None = None,
+) -> AudioResult:
+    """Narrate the items and write the audio, captions, chapters and sync map into ``out_dir``.
+
+    ``voice`` overrides the language's default voice; ``rate`` is in words per minute
+    (80–450); ``lexicon`` maps written forms to what to say (None: the built-in
+    lexicon for ``lang``); ``cache_dir`` keeps per-sentence audio between builds.
+    With ``staging``, the files are only staged there and the caller commits them
+    together with its own; without, they are committed here.
+    """
+    items = list(items)
+    progress = progress or no_progress
+    synthesis = synthesize_items(
+        items,
+        lang=lang,
+        voice=voice,
+        rate=rate,
+        lexicon=lexicon,
+        cache_dir=cache_dir,
+        workers=workers,
+        timeout=timeout,
+        progress=progress,
+    )
+    timeline = encode.join_chunks(synthesis.chunks, gaps_for(items))
+    cues = [
+        Cue(item.id, start, end, item.text)
+        for item, (start, end) in zip(items, timeline.spans, strict=True)
+    ]
+    chapters = chapter_cues(heading_cues(cues, items), timeline.duration)
+    names = output_names(stem, lang)
+    out_dir = Path(out_dir)
+    targets = [out_dir / name for name in names.values()]
+    duration = encode.resampled_length(len(timeline.samples), timeline.sample_rate) / encode.OUTPUT_RATE
+    record = None
+    if cache_dir is not None:
+        record = OutputRecord(cache_dir, f"{stem}.{lang}")
+        key = outputs_key(synthesis.keys, _layout(items))
+    written = record is None or not record.current(key, targets)
+    if written:
+        with contextlib.nullcontext(staging) if staging is not None else Staging() as stage:
+            _encode_outputs(timeline, cues, chapters, out_dir, names, progress, stage)
+            if record is not None:  # a cache: if it cannot be saved, the next build writes again
+                stage.after_commit(lambda: record.save(key, targets, quiet=True))
+            if staging is None:
+                stage.commit()
+    paths = dict(zip(names.values(), targets, strict=True))
+    return AudioResult(
+        opus=paths[names["opus"]],
+        mp3=paths[names["mp3"]],
+        captions=paths[names["captions"]],
+        chapters=paths[names["chapters"]],
+        syncmap=paths[names["syncmap"]],
+        voice=synthesis.voice,
+        cues=cues,
+        synthesized=synthesis.synthesized,
+        cached=synthesis.cached,
+        duration=duration,
+        written=written,
+    )
+
+
+def _layout(items: Sequence[SpeechItem]) -> dict[str, object]:
+    """Everything besides the chunks that decides the output files' bytes."""
+    return {
+        "items": [[item.id, item.text, item.kind] for item in items],
+        "gaps": gaps_for(items),
+        "rate": encode.OUTPUT_RATE,
+        "encoders": encode.encoder_settings(),
+    }
+
+
+def _encode_outputs(
+    timeline: encode.Timeline,
+    cues: list[Cue],
+    chapters: list[Cue],
+    out_dir: Path,
+    names: Mapping[str, str],
+    progress: Progress,
+    staging: Staging,
+) -> None:
+    progress("encoding", 0, 2)
+    audio = encode.resample(timeline.samples, timeline.sample_rate, encode.OUTPUT_RATE)
+    duration = len(audio) / encode.OUTPUT_RATE
+
+    def encoded(write: Callable[[BinaryIO, np.ndarray, int], None], name: str, step: int) -> Writer:
+        def run(f: BinaryIO) -> None:
+            write(f, audio, encode.OUTPUT_RATE)
+            f.flush()
+            f.seek(0)
+            encode.verify_audio(f, duration=duration, what=name)
+            progress("encoding", step, 2)
+
+        return run
+
+    writers = {
+        names["opus"]: encoded(encode.write_opus, names["opus"], 1),
+        names["mp3"]: encoded(encode.write_mp3, names["mp3"], 2),
+        names["captions"]: _text(lambda f: write_vtt(f, cues)),
+        names["chapters"]: _text(lambda f: write_vtt(f, chapters)),
+        names["syncmap"]: _text(lambda f: write_syncmap(f, cues)),
+    }
+    for name, write in writers.items():
+        staging.stage(out_dir / name, write)
+
+
+def _text(write: Callable[[TextIO], None]) -> Writer:
+    def run(f: BinaryIO) -> None:
+        wrapper = io.TextIOWrapper(f, encoding="utf-8", newline="\n")
+        write(wrapper)
+        wrapper.flush()
+        wrapper.detach()
+
+    return run

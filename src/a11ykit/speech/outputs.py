@@ -1,0 +1,44 @@
+"""The files a narration writes and what it reports back.
+
+This module owns the names of the narration's outputs (``output_names``: the page's
+player links to them) and :class:`AudioResult`, the account of one narration. It holds
+no audio code, so the page side can name the files without the ``audio`` extra; it
+must not build paths of other outputs or write anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from a11ykit.speech.captions import Cue
+from a11ykit.speech.voices import Voice
+
+
+@dataclass
+class AudioResult:
+    """What :func:`a11ykit.speech.synthesize_article` wrote and how it went."""
+
+    opus: Path
+    mp3: Path
+    captions: Path
+    chapters: Path
+    syncmap: Path
+    voice: Voice  # the voice actually used, read back from espeak
+    cues: list[Cue]
+    synthesized: list[str]
+    cached: list[str]
+    duration: float  # seconds
+    written: bool = True  # False: the files on disk were already these (unchanged rebuild)
+
+
+def output_names(stem: str, lang: str) -> dict[str, str]:
+    """The file names :func:`a11ykit.speech.synthesize_article` writes (the page links to these)."""
+    base = f"{stem}.{lang}"
+    return {
+        "opus": f"{base}.opus",
+        "mp3": f"{base}.mp3",
+        "captions": f"{base}.vtt",
+        "chapters": f"{base}.chapters.vtt",
+        "syncmap": f"{base}.syncmap.json",
+    }
