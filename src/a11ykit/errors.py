@@ -64,3 +64,10 @@ class OutputError(A11yKitError):
     file changed or locked meanwhile); nothing of the build was written."""
 
     code = "A11Y700"
+
+
+class MemoryStoreError(A11yKitError):
+    """The translation memory cannot be used: A11Y901 not a memory (or a newer one),
+    A11Y902 another process holds it too long, A11Y903 a TMX file that is refused."""
+
+    code = "A11Y900"

@@ -1,0 +1,376 @@
+"""The translation memory: one SQLite file (WAL), shared safely by several processes.
+
+Two kinds of entry, both keyed by the *tagged source sentence* (:mod:`a11ykit.text.tagged`):
+
+* machine output, keyed also by engine name and version, language pair and glossary
+  version (a hash): a change to any of them is a miss, never a stale hit;
+* approved translations (from the translators' catalogs), keyed by language pair and
+  source only, with their origin (catalog, translator, date). They win over machine output.
+
+Texts are kept in canonical tagged form (:func:`canonical`), which is what a11ykit's own
+tagging writes; that is also what makes a TMX export import back exactly. Every write is
+one ``BEGIN IMMEDIATE`` transaction; a writer that cannot get the lock within ``timeout``
+seconds gets :class:`~a11ykit.errors.MemoryStoreError` ``A11Y902``.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from a11ykit.errors import MemoryStoreError
+from a11ykit.text import tagged
+
+SCHEMA_VERSION = 1
+_APPLICATION_ID = 0x61313179  # "a11y", so a foreign SQLite file is told apart
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS machine (
+    engine TEXT NOT NULL, engine_version TEXT NOT NULL,
+    source_lang TEXT NOT NULL, target_lang TEXT NOT NULL,
+    glossary TEXT NOT NULL, source TEXT NOT NULL,
+    target TEXT NOT NULL, flags TEXT NOT NULL, date TEXT NOT NULL,
+    PRIMARY KEY (source_lang, target_lang, source, engine, engine_version, glossary)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS approved (
+    source_lang TEXT NOT NULL, target_lang TEXT NOT NULL, source TEXT NOT NULL,
+    target TEXT NOT NULL, catalog TEXT NOT NULL, translator TEXT, date TEXT NOT NULL,
+    PRIMARY KEY (source_lang, target_lang, source)
+) WITHOUT ROWID;
+"""
+
+#: Characters XML 1.0 cannot carry (so TMX cannot either); texts holding them are not stored.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+#: How many keys go into one SQL statement (SQLite's default limit is 32,766 variables).
+_CHUNK = 500
+
+
+def canonical(text: str) -> str:
+    """The text with its literal parts escaped the way :func:`a11ykit.text.tagged.escape` does;
+    tags unchanged. Idempotent, and the identity on text a11ykit tagged itself."""
+    return "".join(
+        tagged.escape(tagged.unescape(raw)) if kind == "text" else raw for kind, raw in tagged.raw_parts(text)
+    )
+
+
+def storable(text: str) -> bool:
+    """Whether the memory (and TMX) can keep this text exactly."""
+    return not _NOT_XML.search(text)
+
+
+def timestamp(seconds: float | None = None) -> str:
+    """UTC time in the form TMX uses: ``YYYYMMDDThhmmssZ``."""
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(seconds))
+
+
+@dataclass(frozen=True)
+class MemoryKey:
+    """What machine output depends on besides the sentence."""
+
+    engine: str
+    engine_version: str
+    source_lang: str
+    target_lang: str
+    glossary: str  # a hash of the glossary (and overrides) the sentence was locked with
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A translation the memory holds for one sentence."""
+
+    target: str
+    origin: Literal["approved", "machine"]
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Approved:
+    """A translation a translator approved, and where it came from."""
+
+    source: str
+    target: str
+    catalog: str  # the catalog's path as the build names it
+    translator: str | None = None
+    date: str = field(default_factory=timestamp)
+
+
+@dataclass(frozen=True)
+class MachineEntry:
+    key: MemoryKey
+    source: str
+    target: str
+    flags: tuple[str, ...]
+    date: str
+
+
+@dataclass(frozen=True)
+class ApprovedEntry:
+    source_lang: str
+    target_lang: str
+    approved: Approved
+
+
+@dataclass(frozen=True)
+class MemoryStats:
+    machine: int
+    approved: int
+    pairs: dict[str, dict[str, int]]  # "en-es" → {"machine": n, "approved": m}
+    engines: dict[str, int]  # "apertium 3.8.3" → entries
+
+
+class TranslationMemory:
+    """Open with :meth:`open`; use as a context manager or call :meth:`close`."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path, timeout: float) -> None:
+        self._db = connection
+        self.path = path
+        self.timeout = timeout
+
+    @classmethod
+    def open(cls, path: str | Path, *, timeout: float = 30.0) -> TranslationMemory:
+        """Open the memory at ``path``, creating it when missing (its folder must exist)."""
+        path = Path(path)
+        try:
+            db = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise MemoryStoreError(f"{path}: cannot open the translation memory: {exc}", code="A11Y901") from None
+        memory = cls(db, path, timeout)
+        try:
+            memory._prepare()
+        except BaseException:
+            db.close()
+            raise
+        return memory
+
+    def _prepare(self) -> None:
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            if self._check():  # a new file: create the tables (once, whoever gets there first)
+                with self._write():
+                    if self._check():
+                        for statement in _SCHEMA.split(";"):
+                            if statement.strip():
+                                self._db.execute(statement)
+                        self._db.execute(f"PRAGMA application_id={_APPLICATION_ID}")
+                        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as exc:
+            if _is_busy(exc):
+                raise self._busy() from None
+            raise MemoryStoreError(f"{self.path} is not an a11ykit translation memory: {exc}", code="A11Y901") from None
+
+    def _check(self) -> bool:
+        """Whether the file is still empty; raise A11Y901 unless it is empty or a memory."""
+        application = self._db.execute("PRAGMA application_id").fetchone()[0]
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if application == 0 and version == 0 and tables == 0:
+            return True
+        if application != _APPLICATION_ID:
+            raise MemoryStoreError(f"{self.path} is not an a11ykit translation memory", code="A11Y901")
+        if version > SCHEMA_VERSION:
+            raise MemoryStoreError(
+                f"{self.path} was written by a newer a11ykit (memory version {version})", code="A11Y901"
+            )
+        return False
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> TranslationMemory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- transactions -----------------------------------------------------------------
+
+    def _busy(self) -> MemoryStoreError:
+        return MemoryStoreError(
+            f"{self.path}: the translation memory is held by another process for more than {self.timeout:g} s",
+            code="A11Y902",
+        )
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One immediate (writer-locked) transaction; a lock not had in time is A11Y902."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                raise self._busy() from None
+            raise
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            self._db.execute("ROLLBACK")
+            if _is_busy(exc):
+                raise self._busy() from None
+            raise
+
+    def _read(self, sql: str, parameters: Sequence[object] = ()) -> list[tuple]:
+        try:
+            return self._db.execute(sql, parameters).fetchall()
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                raise self._busy() from None
+            raise
+
+    # --- lookups ----------------------------------------------------------------------
+
+    def lookup(self, key: MemoryKey, sentences: Iterable[str]) -> dict[str, Hit]:
+        """The memory's translation of each sentence it knows, approved before machine.
+
+        One batch: a few queries for any number of sentences. Sentences it does not know
+        are absent from the result; keys are the sentences as given."""
+        wanted: dict[str, list[str]] = {}
+        for sentence in sentences:
+            wanted.setdefault(canonical(sentence), []).append(sentence)
+        found: dict[str, Hit] = {}
+        keys = list(wanted)
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            pair = [key.source_lang, key.target_lang]
+            for source, target in self._read(
+                f"SELECT source, target FROM approved WHERE source_lang=? AND target_lang=? AND source IN ({marks})",
+                pair + chunk,
+            ):
+                for sentence in wanted[source]:
+                    found[sentence] = Hit(target, "approved")
+            rest = [s for s in chunk if wanted[s][0] not in found]
+            if not rest:
+                continue
+            marks = ",".join("?" * len(rest))
+            for source, target, flags in self._read(
+                "SELECT source, target, flags FROM machine WHERE source_lang=? AND target_lang=? AND engine=?"
+                f" AND engine_version=? AND glossary=? AND source IN ({marks})",
+                pair + [key.engine, key.engine_version, key.glossary] + rest,
+            ):
+                for sentence in wanted[source]:
+                    found[sentence] = Hit(target, "machine", _flags_from(flags))
+        return found
+
+    # --- writes -----------------------------------------------------------------------
+
+    def store_machine(
+        self,
+        key: MemoryKey,
+        translations: Mapping[str, str],
+        *,
+        flags: Mapping[str, Sequence[str]] | None = None,
+        date: str | None = None,
+    ) -> int:
+        """Keep the engine's translations (source → target) under ``key``, replacing what
+        was there. Empty targets and text XML cannot carry are not kept. Returns how many were."""
+        flags = flags or {}
+        date = date or timestamp()
+        return self.add(
+            MachineEntry(key, source, target, tuple(flags.get(source, ())), date)
+            for source, target in translations.items()
+        )
+
+    def store_approved(self, source_lang: str, target_lang: str, entries: Iterable[Approved]) -> int:
+        """Keep translators' approved translations (the latest for a sentence wins)."""
+        return self.add(ApprovedEntry(source_lang, target_lang, e) for e in entries)
+
+    # --- reading everything -------------------------------------------------------------
+
+    def machine_entries(self) -> Iterator[MachineEntry]:
+        rows = self._read(
+            "SELECT engine, engine_version, source_lang, target_lang, glossary, source, target, flags, date"
+            " FROM machine ORDER BY source_lang, target_lang, source, engine, engine_version, glossary"
+        )
+        for engine, version, src, tgt, glossary, source, target, flags, date in rows:
+            yield MachineEntry(MemoryKey(engine, version, src, tgt, glossary), source, target, _flags_from(flags), date)
+
+    def approved_entries(self) -> Iterator[ApprovedEntry]:
+        rows = self._read(
+            "SELECT source_lang, target_lang, source, target, catalog, translator, date"
+            " FROM approved ORDER BY source_lang, target_lang, source"
+        )
+        for src, tgt, source, target, catalog, translator, date in rows:
+            yield ApprovedEntry(src, tgt, Approved(source, target, catalog, translator, date))
+
+    def stats(self) -> MemoryStats:
+        pairs: dict[str, dict[str, int]] = {}
+        for table in ("machine", "approved"):
+            for src, tgt, count in self._read(
+                f"SELECT source_lang, target_lang, count(*) FROM {table} GROUP BY source_lang, target_lang"
+            ):
+                pairs.setdefault(f"{src}-{tgt}", {"machine": 0, "approved": 0})[table] = count
+        engines = {
+            f"{engine} {version}": count
+            for engine, version, count in self._read(
+                "SELECT engine, engine_version, count(*) FROM machine GROUP BY engine, engine_version"
+            )
+        }
+        return MemoryStats(
+            machine=sum(p["machine"] for p in pairs.values()),
+            approved=sum(p["approved"] for p in pairs.values()),
+            pairs=dict(sorted(pairs.items())),
+            engines=engines,
+        )
+
+    # --- TMX ------------------------------------------------------------------------------
+
+    def export_tmx(self, path: str | Path) -> int:
+        """Write every entry to a TMX 1.4b file; returns the number of translation units."""
+        from a11ykit.memory import tmx
+
+        with open(path, "wb") as out:
+            return tmx.write_tmx(out, self.machine_entries(), self.approved_entries())
+
+    def import_tmx(self, path: str | Path) -> int:
+        """Add the entries of a TMX file (one transaction: all or nothing); returns how many."""
+        from a11ykit.memory import tmx
+
+        with open(path, "rb") as source:
+            return self.add(tmx.read_tmx(source, name=str(path)))
+
+    def add(self, entries: Iterable[MachineEntry | ApprovedEntry]) -> int:
+        """Keep whole entries (with their own keys and dates), in one transaction."""
+        machine, approved = [], []
+        for e in entries:
+            if isinstance(e, MachineEntry):
+                if e.target.strip() and storable(e.source) and storable(e.target):
+                    k = e.key
+                    machine.append((
+                        k.engine, k.engine_version, k.source_lang, k.target_lang, k.glossary,
+                        canonical(e.source), canonical(e.target), _flags_to(e.flags), e.date,
+                    ))
+            else:
+                a = e.approved
+                if a.target.strip() and storable(a.source) and storable(a.target):
+                    approved.append((
+                        e.source_lang, e.target_lang, canonical(a.source), canonical(a.target),
+                        a.catalog, a.translator, a.date,
+                    ))
+        with self._write() as db:
+            db.executemany("INSERT OR REPLACE INTO machine VALUES (?,?,?,?,?,?,?,?,?)", machine)
+            db.executemany("INSERT OR REPLACE INTO approved VALUES (?,?,?,?,?,?,?)", approved)
+        return len(machine) + len(approved)
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _flags_to(flags: Sequence[str]) -> str:
+    return " ".join(flags)
+
+
+def _flags_from(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
