@@ -25,7 +25,7 @@ from a11ykit.speech.captions import (
     write_syncmap,
     write_vtt,
 )
-from a11ykit.speech.player import LABELS, player_assets, player_fragment, player_tags
+from a11ykit.html.player import LABELS, player_assets, player_fragment, player_tags
 
 ASSETS = Path(__file__).resolve().parent.parent / "src" / "a11ykit" / "assets"
 

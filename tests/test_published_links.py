@@ -19,7 +19,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from a11ykit.cli import main
-from a11ykit.speech.player import player_fragment
+from a11ykit.html.player import player_fragment
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

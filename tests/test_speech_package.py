@@ -66,3 +66,23 @@ def test_unknown_names_are_attribute_errors():
 
     with pytest.raises(AttributeError, match="no attribute 'synthesise_article'"):
         a11ykit.speech.synthesise_article  # noqa: B018
+
+
+def test_speech_never_loads_the_html_layer(tmp_path):
+    modules = sorted(p.stem for p in (ROOT / "src" / "a11ykit" / "speech").glob("*.py") if p.stem != "__init__")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import importlib, sys\n"
+            f"for name in {modules!r}:\n"
+            "    importlib.import_module('a11ykit.speech.' + name)\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('a11ykit.html', 'bs4', 'html5lib'))))",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -1,5 +1,9 @@
 """The listening player on the page: an HTML fragment, and the read-along script and styles.
 
+The player is HTML, so it lives on the page side: it is built here from what the
+speech side gives (the narration's file names, :func:`a11ykit.speech.output_names`);
+speech never writes HTML, and this module never synthesizes or reads audio.
+
 The fragment works with no script at all: a native ``<audio controls>`` with Opus
 and MP3 sources, captions and chapters tracks, and plain download links. The
 script (``assets/player.js``) only adds the read-along highlight; the styles
