@@ -87,11 +87,11 @@ def isolate(root: Path) -> Path:
 
 
 def run_a11ykit(package: Path, directory: Path, page: bytes, runs: int) -> dict:
-    from a11ykit import models
-    from a11ykit.engines.argos import ArgosEngine
-    from a11ykit.glossary import DEFAULT_GLOSSARY, load_glossary
+    from a11ykit.translate import packages as models
+    from a11ykit.translate.engines.argos import ArgosEngine
+    from a11ykit.terms.glossary import DEFAULT_GLOSSARY, load_glossary
     from a11ykit.html.parse import parse_page
-    from a11ykit.model import Glossary
+    from a11ykit.terms.base import Glossary
     from a11ykit.pipeline import build_page
 
     models.install_file(package, directory)

@@ -152,7 +152,7 @@ def prepare(case: str, folder: Path) -> list[str]:
 
 def child(case: str, engine: str, folder: Path) -> int:
     from a11ykit.cli import main
-    from a11ykit.engines.base import ENGINES
+    from a11ykit.translate.engines.base import ENGINES
 
     ENGINES["upper"] = UpperEngine
     return main([*prepare(case, folder), "--engine", engine])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from a11ykit.engines.base import Engine
+from a11ykit.translate.engines.base import Engine
 
 
 class EngineContract:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from a11ykit.engines.base import LOCK_TOKEN_RE
+from a11ykit.translate.engines.base import LOCK_TOKEN_RE
 
 
 class IdentityEngine:

@@ -10,9 +10,9 @@ from bs4 import BeautifulSoup, Comment
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from a11ykit.glossary import read_glossary
+from a11ykit.terms.glossary import read_glossary
 from a11ykit.pipeline import build_page
-from a11ykit.translate import FLAG_ENGINE_COUNT
+from a11ykit.translate.translator import FLAG_ENGINE_COUNT
 
 from fakes import AdversarialEngine
 

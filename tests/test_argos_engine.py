@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 from argos_package import cached_package
 from engine_contract import EngineContract
 
-from a11ykit import models, tagged
-from a11ykit.engines import create_engine, select_engine
-from a11ykit.engines.argos import ArgosEngine, available_cores
-from a11ykit.engines.base import Engine, lock_token
+from a11ykit.text import tagged
+from a11ykit.translate import packages as models
+from a11ykit.translate.engines import create_engine, select_engine
+from a11ykit.translate.engines.argos import ArgosEngine, available_cores
+from a11ykit.translate.engines.base import Engine, lock_token
 from a11ykit.errors import EngineError
 
 pytestmark = pytest.mark.usefixtures("packages")  # every test gets its own HOME, XDG folders, package folder

@@ -18,7 +18,7 @@ import pytest
 from a11ykit import layout, pipeline
 from a11ykit.cli import main
 from a11ykit.errors import OutputError
-from a11ykit.review import catalog_path, read_catalog, write_catalog
+from a11ykit.review.catalog import catalog_path, read_catalog, write_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = (

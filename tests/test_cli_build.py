@@ -105,7 +105,7 @@ def test_a_usage_error_is_one_line_and_exit_2(capsys, page):
 
 
 def test_strict_makes_glossary_violations_exit_1(capsys, page, tmp_path, monkeypatch):
-    from a11ykit import translate
+    from a11ykit.translate import translator as translate
 
     monkeypatch.setattr(translate.Translator, "violations",
                         lambda self, sid, src, out, where="translation": [translate.Violation(sid, "ICE", "ICE", 1, 0)])

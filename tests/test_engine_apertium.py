@@ -1,7 +1,7 @@
 import pytest
 
-from a11ykit.engines.apertium import ApertiumEngine
-from a11ykit.engines.base import select_engine
+from a11ykit.translate.engines.apertium import ApertiumEngine
+from a11ykit.translate.engines.base import select_engine
 from a11ykit.errors import EngineError
 
 from engine_contract import EngineContract

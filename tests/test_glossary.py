@@ -8,10 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from a11ykit.errors import GlossaryError
-from a11ykit.glossary import TermMatcher, load_glossary, read_glossary, write_glossary
-from a11ykit.model import Glossary
+from a11ykit.terms.glossary import TermMatcher, load_glossary, read_glossary, write_glossary
+from a11ykit.terms.base import Glossary
 from a11ykit.pipeline import build_page
-from a11ykit.translate import FLAG_GLOSSARY_FALLBACK, Translator
+from a11ykit.translate.translator import FLAG_GLOSSARY_FALLBACK, Translator
 
 from fakes import IdentityEngine, TokenDroppingEngine, UpperEngine
 

@@ -10,7 +10,7 @@ import pytest
 
 from a11ykit.cli import main
 from a11ykit.errors import GlossaryError
-from a11ykit.glossary import read_glossary
+from a11ykit.terms.glossary import read_glossary
 
 HEADER = "kind,en,es,case,lang,abbr_en,abbr_es,say_en,say_es,note\n"
 PAGE = b"<!DOCTYPE html><html lang='es'><body><p>La NASA dijo hola.</p></body></html>"

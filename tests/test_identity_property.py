@@ -4,7 +4,7 @@ from bs4 import BeautifulSoup, Comment, NavigableString
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from a11ykit.model import Glossary
+from a11ykit.terms.base import Glossary
 from a11ykit.pipeline import build_page
 
 from fakes import IdentityEngine

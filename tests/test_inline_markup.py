@@ -5,10 +5,10 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from a11ykit.model import Glossary
+from a11ykit.terms.base import Glossary
 from a11ykit.pipeline import build_page
 from a11ykit.review_page import render_review_page
-from a11ykit.translate import FLAG_MARKUP_REALIGNED, FLAG_MARKUP_UNPLACED, place_inline
+from a11ykit.translate.translator import FLAG_MARKUP_REALIGNED, FLAG_MARKUP_UNPLACED, place_inline
 
 from fakes import AdversarialEngine, ReorderingEngine, TagDroppingEngine, UpperEngine
 
@@ -87,7 +87,7 @@ LINKS = ('<p>Read <a href=/a>the first report</a><a href=/b>and the second</a> b
 
 
 def link_engines():
-    from a11ykit.engines.apertium import ApertiumEngine
+    from a11ykit.translate.engines.apertium import ApertiumEngine
 
     return [ApertiumEngine(), UpperEngine(), TagDroppingEngine(), ReorderingEngine(), AdversarialEngine(4, moves=["move-tag", "repeat-tag"])]
 
@@ -123,7 +123,7 @@ def test_the_words_of_adjacent_links_do_not_run_together(links_page):
 
 
 def test_apertium_translates_each_link_around_its_own_words():
-    from a11ykit.engines.apertium import ApertiumEngine
+    from a11ykit.translate.engines.apertium import ApertiumEngine
 
     built = build_page(LINKS.encode(), source="en", target="es", engine=ApertiumEngine(), glossary=Glossary())
     p = BeautifulSoup(built.html, "html.parser").find("p")

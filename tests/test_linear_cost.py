@@ -11,10 +11,11 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a11ykit import review, tagged
+from a11ykit.review import catalog as review
+from a11ykit.text import tagged
 from a11ykit.html.parse import parse_page
 from a11ykit.html.render import apply_translations
-from a11ykit.model import Document, Segment, SegmentResult
+from a11ykit.article import Document, Segment, SegmentResult
 from a11ykit.speech import lexicon as lexicon_module
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from a11ykit.cli import main
-from a11ykit.engines.base import lock_tokens, token_pattern
-from a11ykit.model import Glossary
+from a11ykit.translate.engines.base import lock_tokens, token_pattern
+from a11ykit.terms.base import Glossary
 from a11ykit.pipeline import build_page
-from a11ykit.translate import FLAG_GLOSSARY_FALLBACK, Translator
+from a11ykit.translate.translator import FLAG_GLOSSARY_FALLBACK, Translator
 
 from fakes import AdversarialEngine, IdentityEngine, UpperEngine
 

@@ -8,10 +8,10 @@ import pytest
 from babel import Locale
 from bs4 import BeautifulSoup
 
-from a11ykit.engines.apertium import ApertiumEngine
+from a11ykit.translate.engines.apertium import ApertiumEngine
 from a11ykit.cli import main
 from a11ykit.html.parse import MAX_DEPTH, parse_page
-from a11ykit.model import Glossary
+from a11ykit.terms.base import Glossary
 from a11ykit.pipeline import build_page
 
 from fakes import IdentityEngine

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from argos_package import repack
 
-from a11ykit import models
+from a11ykit.translate import packages as models
 from a11ykit.errors import EngineError, ModelPackageError
 
 pytestmark = pytest.mark.usefixtures("packages")  # every test gets its own HOME, XDG folders, package folder

@@ -8,9 +8,9 @@ import io
 import pytest
 
 from a11ykit.errors import InputError
-from a11ykit.glossary import read_glossary
-from a11ykit.model import Document, Segment, SegmentResult
-from a11ykit.qa import (
+from a11ykit.terms.glossary import read_glossary
+from a11ykit.article import Document, Segment, SegmentResult
+from a11ykit.review.checks import (
     CODES,
     Problem,
     check_consistency,

@@ -11,8 +11,9 @@ import pytest
 from babel.messages.catalog import Catalog
 
 from a11ykit.errors import InputError
-from a11ykit.model import Document, Segment, SegmentResult, TermHit
-from a11ykit.review import (
+from a11ykit.article import Document, Segment, SegmentResult
+from a11ykit.terms.base import TermHit
+from a11ykit.review.catalog import (
     approved_translations,
     catalog_bytes,
     catalog_path,

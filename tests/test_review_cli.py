@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from a11ykit.cli import main, make_parser
-from a11ykit.commands.glossary import decide
-from a11ykit.overrides import Override
+from a11ykit.cli.glossary import decide
+from a11ykit.terms.overrides import Override
 
 GLOSSARY_CSV = (
     "kind,en,es,case,lang,abbr_en,abbr_es,say_en,say_es,note\n"
@@ -87,7 +87,7 @@ def test_check_refuses_an_unsupported_language(capsys, tmp_path):
 
 def test_check_shows_the_state_of_the_catalog(capsys, tmp_path):
     from test_review_catalog import approve, build, document, S1, S2
-    from a11ykit.review import catalog_bytes
+    from a11ykit.review.catalog import catalog_bytes
 
     write_report(tmp_path / "out", [])
     po = tmp_path / "locales" / "es" / "LC_MESSAGES" / "cecot.po"

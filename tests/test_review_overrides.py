@@ -9,9 +9,10 @@ import pytest
 from unwritable import a11ykit, read_only
 
 from a11ykit.errors import GlossaryError
-from a11ykit.glossary import read_glossary, write_glossary
-from a11ykit.model import Document, Glossary, Segment, Term
-from a11ykit.overrides import (
+from a11ykit.terms.glossary import read_glossary, write_glossary
+from a11ykit.article import Document, Segment
+from a11ykit.terms.base import Glossary, Term
+from a11ykit.terms.overrides import (
     FIELDS,
     Override,
     apply_overrides,
@@ -19,7 +20,7 @@ from a11ykit.overrides import (
     read_overrides,
     write_overrides,
 )
-from a11ykit.qa import conflict_problems
+from a11ykit.review.checks import conflict_problems
 
 DAY = datetime.date(2026, 3, 2)
 ACT = Term(

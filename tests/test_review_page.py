@@ -7,8 +7,8 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from a11ykit.model import Document, Segment, SegmentResult
-from a11ykit.qa import Problem
+from a11ykit.article import Document, Segment, SegmentResult
+from a11ykit.review.checks import Problem
 from a11ykit.review_page import render_review_page
 
 DOC = Document(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from a11ykit import tagged
+from a11ykit.text import tagged
 from a11ykit.html.parse import parse_page
 
 

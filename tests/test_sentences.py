@@ -1,6 +1,6 @@
 import pytest
 
-from a11ykit.sentences import split_sentences
+from a11ykit.text.sentences import split_sentences
 
 
 @pytest.mark.parametrize(

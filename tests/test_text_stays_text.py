@@ -15,13 +15,13 @@ import io
 import html5lib
 import pytest
 
-from a11ykit import tagged
-from a11ykit.captions import Cue, read_vtt, write_vtt
-from a11ykit.glossary import read_glossary
-from a11ykit.model import Glossary
-from a11ykit.overrides import Override, apply_overrides
+from a11ykit.text import tagged
+from a11ykit.speech.captions import Cue, read_vtt, write_vtt
+from a11ykit.terms.glossary import read_glossary
+from a11ykit.terms.base import Glossary
+from a11ykit.terms.overrides import Override, apply_overrides
 from a11ykit.pipeline import PageBuild, build_page
-from a11ykit.review import catalog_bytes, read_catalog
+from a11ykit.review.catalog import catalog_bytes, read_catalog
 from a11ykit.review_page import render_review_page
 from a11ykit.terms.tbx import read_tbx
 

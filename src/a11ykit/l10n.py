@@ -6,7 +6,7 @@ in memory at load time, so there is no ``.mo`` file to forget to rebuild.
 Catalog text is data, never code: a UI string is filled in with :func:`format_ui`,
 which replaces ``{name}`` for the names the caller passes and nothing else (no
 ``str.format``, so no ``{language.__class__}`` lookups or format specs). A catalog is
-checked when it is loaded: it must be UTF-8 and valid PO (:func:`a11ykit.po_check.check_po`),
+checked when it is loaded: it must be UTF-8 and valid PO (:func:`a11ykit.review.po_check.check_po`),
 and a translation may use only the placeholders of its msgid; otherwise it is refused with
 one line naming the line (InputError A11Y140 not UTF-8 or unreadable, A11Y141 unknown
 placeholder, A11Y142 malformed; A11Y160/161 from the PO syntax check).
@@ -29,8 +29,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
 
 from a11ykit.errors import InputError
-from a11ykit.model import LANGUAGES
-from a11ykit.po_check import check_po
+from a11ykit.article import LANGUAGES
+from a11ykit.review.po_check import check_po
 
 UI_DOMAIN = "a11ykit"
 _REPO_LOCALES = Path(__file__).resolve().parents[2] / "locales"

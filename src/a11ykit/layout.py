@@ -411,7 +411,7 @@ def _report_owner(report: Path) -> Path | None:
 
 def _catalog_owner(catalog: Path) -> Path | None:
     """The input a translators' catalog says it belongs to (resolved), if it says."""
-    from a11ykit.review import recorded_input
+    from a11ykit.review.catalog import recorded_input
 
     try:
         ref = recorded_input(catalog.read_text(encoding="utf-8", errors="replace"))
@@ -433,7 +433,7 @@ def build_paths(input_path: Path, target: str, out_dir: Path, locales_dir: Path)
     records another input (``b/index.html`` built after ``a/index.html``): then
     ``<stem>-<hash>``, the hash being :func:`input_hash`, so two inputs never share
     outputs or a catalog. A file that records no input (an older build) is not another's."""
-    from a11ykit.review import catalog_path
+    from a11ykit.review.catalog import catalog_path
 
     me = Path(input_path).resolve()
     plain = output_stem(input_path)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 
-from a11ykit import tagged
-from a11ykit.engines.base import Engine, select_engine
+from a11ykit.text import tagged
+from a11ykit.translate.engines.base import Engine, select_engine
 from a11ykit.errors import InputError, ViolationError
-from a11ykit.glossary import default_glossary_path, load_glossary
+from a11ykit.terms.glossary import default_glossary_path, load_glossary
 from a11ykit.html.localize import link_to_file, localize_page, make_decorator, original_address, retag_languages
 from a11ykit.html.parse import ParsedPage, declared_language, parse_page
 from a11ykit.html.render import apply_translations, serialize
@@ -34,12 +34,13 @@ from a11ykit.layout import (
     output_stem,  # noqa: F401  (a11ykit.pipeline.output_stem, as before)
     refuse_overwriting,
 )
-from a11ykit.model import Document, Glossary, SegmentResult, Violation
+from a11ykit.article import Document, SegmentResult
+from a11ykit.terms.base import Glossary, Violation
 from a11ykit.progress import Progress, no_progress
 from a11ykit.speech import SpeechItem
-from a11ykit.overrides import Override, apply_overrides, approved_conflicts, load_overrides, overrides_path
-from a11ykit.qa import Problem, conflict_problems, run_checks
-from a11ykit.review import (
+from a11ykit.terms.overrides import Override, apply_overrides, approved_conflicts, load_overrides, overrides_path
+from a11ykit.review.checks import Problem, conflict_problems, run_checks
+from a11ykit.review.catalog import (
     approved_translations,
     catalog_bytes,
     catalog_problems,
@@ -48,7 +49,7 @@ from a11ykit.review import (
     record_input,
 )
 from a11ykit.review_page import render_review_page
-from a11ykit.translate import Translator
+from a11ykit.translate.translator import Translator
 
 _STOPWORDS = {
     "en": set("the and of to in is was that for with on as he his by at from it this are were have which".split()),
@@ -184,7 +185,7 @@ def translate_page(
 def add_player(page: ParsedPage, lang: str, stem: str, ui: gettext.NullTranslations) -> list[SpeechItem]:
     """Put the accessible player on the page; return the items the narration reads."""
     from a11ykit.html.reading import insert_player, speech_items
-    from a11ykit.speech.player import LABELS, player_fragment, player_tags
+    from a11ykit.html.player import LABELS, player_fragment, player_tags
 
     labels = {key: ui.gettext(text) for key, text in LABELS.items()}
     head_html, body_html = player_tags(inline=True)

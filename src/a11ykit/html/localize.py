@@ -10,10 +10,10 @@ from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 from bs4.element import Doctype
 
 from a11ykit.errors import InputError
-from a11ykit.glossary import TermMatcher
+from a11ykit.terms.glossary import TermMatcher
 from a11ykit.html.parse import ParsedPage, element_translatable
 from a11ykit.l10n import format_time_element, format_ui, language_name
-from a11ykit.model import Glossary
+from a11ykit.terms.base import Glossary
 
 OG_LOCALES = {"en": "en_US", "es": "es_ES"}
 NOTICE_CLASS = "a11y-notice"
@@ -245,8 +245,4 @@ def original_address(soup: BeautifulSoup, *, given: str | None, sibling: str) ->
         f"the original's address is unknown (no canonical link or og:url in the page, no --original-url): "
         f"the notice and the language switcher link {sibling} in the output folder"
     )
-
-
-def is_notice(node: PageElement) -> bool:
-    return isinstance(node, Tag) and NOTICE_CLASS in (node.get("class") or [])
 

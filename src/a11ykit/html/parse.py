@@ -18,11 +18,11 @@ from bs4.builder import HTMLParserTreeBuilder
 from bs4.builder._htmlparser import BeautifulSoupHTMLParser
 from bs4.element import Doctype, PreformattedString
 
-from a11ykit import tagged
+from a11ykit.text import tagged
 from a11ykit.errors import InputError
 from a11ykit.html.decode import decode_html
-from a11ykit.model import Document, Role, Segment
-from a11ykit.sentences import boundaries
+from a11ykit.article import Document, Role, Segment
+from a11ykit.text.sentences import boundaries
 
 #: Elements that may sit inside a sentence and carry words.
 INLINE_TAGS = frozenset(

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 from bs4.formatter import HTMLFormatter
 
-from a11ykit import tagged
+from a11ykit.text import tagged
 from a11ykit.html.parse import INLINE_TAGS, ParsedPage, Run, SentenceSlot
 
 #: Text → nodes, for marking glossary terms (``<span lang>``, ``<abbr>``) inside page text.

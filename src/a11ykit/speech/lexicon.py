@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 
-from a11ykit.model import Glossary
+from a11ykit.terms.base import Glossary
 
 #: Built-in pronunciations, per page language. A glossary's ``pronunciations`` add to
 #: and override these (see :func:`lexicon_for`).

@@ -3,7 +3,7 @@
 Contract of :meth:`Engine.translate`:
 
 * input: one-line strings (no newline or tab, whitespace collapsed). They may hold
-  inline tags ``<1>…</1>`` (see :mod:`a11ykit.tagged`) and *lock tokens* — plain
+  inline tags ``<1>…</1>`` (see :mod:`a11ykit.text.tagged`) and *lock tokens* — plain
   words such as ``QZXA`` (:data:`LOCK_TOKEN_RE`) that stand for glossary terms,
   numbers and atomic markup and must come back unchanged.
 * output: one string per input, same order. An engine does its best to keep tags
@@ -79,13 +79,13 @@ EngineFactory = Callable[[], Engine]
 
 
 def _apertium() -> Engine:
-    from a11ykit.engines.apertium import ApertiumEngine
+    from a11ykit.translate.engines.apertium import ApertiumEngine
 
     return ApertiumEngine()
 
 
 def _argos() -> Engine:
-    from a11ykit.engines.argos import ArgosEngine
+    from a11ykit.translate.engines.argos import ArgosEngine
 
     return ArgosEngine()
 

@@ -6,6 +6,6 @@ Heavy imports happen inside the engine modules, only when an engine is used.
 
 from __future__ import annotations
 
-from a11ykit.engines.base import Engine, available_engines, create_engine, select_engine
+from a11ykit.translate.engines.base import Engine, available_engines, create_engine, select_engine
 
 __all__ = ["Engine", "available_engines", "create_engine", "select_engine"]

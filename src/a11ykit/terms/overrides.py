@@ -25,10 +25,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Literal
 
-from a11ykit import tagged
+from a11ykit.text import tagged
 from a11ykit.errors import GlossaryError
-from a11ykit.model import LANGUAGES, Document, Glossary, Term, Violation
-from a11ykit.qa import term_mismatches
+from a11ykit.article import LANGUAGES, Document
+from a11ykit.terms.base import Glossary, Term, Violation
+from a11ykit.review.checks import term_mismatches
 
 OverrideStatus = Literal["proposed", "approved", "rejected"]
 STATUSES: tuple[OverrideStatus, ...] = ("proposed", "approved", "rejected")

@@ -9,8 +9,8 @@ from pathlib import Path
 from a11ykit.errors import InputError
 from a11ykit.l10n import check_language
 from a11ykit.layout import build_paths
-from a11ykit.qa import Problem, has_errors, problem_from_dict
-from a11ykit.review import catalog_stats, read_catalog
+from a11ykit.review.checks import Problem, has_errors, problem_from_dict
+from a11ykit.review.catalog import catalog_stats, read_catalog
 
 DEFAULT_LOCALES = Path("locales")
 DEFAULT_OUT = Path("out")

@@ -16,7 +16,7 @@ element and sentence that had words must still have words. When not:
   (flag ``glossary-fallback``);
 * tags out of shape → the words are kept and each inline element is placed again
   around the words that best match the separate translation of its own words
-  (flag ``markup-realigned``, see :mod:`a11ykit.realign`);
+  (flag ``markup-realigned``, see :mod:`a11ykit.text.realign`);
 * when that cannot be done with confidence, the sentence is translated piece by
   piece between its tags, which keeps the source's structure exactly (also
   ``markup-realigned``); a piece the engine returns nothing for keeps its source
@@ -36,13 +36,14 @@ from dataclasses import dataclass, field
 
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 
-from a11ykit import tagged
-from a11ykit.engines.base import Engine, lock_tokens, token_pattern
-from a11ykit.glossary import TermMatcher, target_form
+from a11ykit.text import tagged
+from a11ykit.translate.engines.base import Engine, lock_tokens, token_pattern
+from a11ykit.terms.glossary import TermMatcher, target_form
 from a11ykit.l10n import find_dates
-from a11ykit.model import Document, Glossary, SegmentResult, TermHit, Violation
+from a11ykit.article import Document, SegmentResult
+from a11ykit.terms.base import Glossary, TermHit, Violation
 from a11ykit.progress import Progress, no_progress
-from a11ykit.realign import place_inline
+from a11ykit.text.realign import place_inline
 
 __all__ = ["Lock", "Locked", "Translator", "place_inline"]
 

@@ -418,7 +418,7 @@ def _check_complete(folder: Path, label: str) -> None:
 
 def _check_loads(package: InstalledPackage, label: str) -> None:
     """Load the unpacked package's tokenizer and CTranslate2 model once, as translating would."""
-    from a11ykit.engines.argos import check_loads
+    from a11ykit.translate.engines.argos import check_loads
 
     try:
         check_loads(package)

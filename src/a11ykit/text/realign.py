@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from a11ykit import tagged
+from a11ykit.text import tagged
 
 _WORD_RE = re.compile(r"\w+")
 _ATOM_RE = re.compile(r"<(\d+)/>")

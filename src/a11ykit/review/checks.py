@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from a11ykit import tagged
+from a11ykit.text import tagged
 from a11ykit.errors import InputError
-from a11ykit.glossary import TermMatcher
-from a11ykit.model import Document, Glossary, SegmentResult, Term, Violation
+from a11ykit.terms.glossary import TermMatcher
+from a11ykit.article import Document, SegmentResult
+from a11ykit.terms.base import Glossary, Term, Violation
 
 Severity = Literal["error", "warning"]
 
@@ -312,7 +313,7 @@ def run_checks(
 
 def conflict_problems(violations: Iterable[Violation]) -> list[Problem]:
     """Report approved translations that contradict a locked term (see
-    :func:`a11ykit.overrides.approved_conflicts`)."""
+    :func:`a11ykit.terms.overrides.approved_conflicts`)."""
     return [
         problem(
             "approved-conflict",

@@ -4,12 +4,12 @@ We load the package's CTranslate2 model and tokenizer ourselves rather than call
 ``argostranslate.translate``: that API re-splits text with its own sentence splitter
 (which may download a model) and translates one call at a time, while the pipeline
 hands us sentences already split and wants one batch. ``argostranslate.settings`` is
-never imported, so Argos's import-time folders and settings stay out of the way
-(only the standalone ``argostranslate.apply_bpe`` is used, for older BPE packages).
+never imported, so Argos's import-time folders and settings stay out of the way;
+argos-translate is not needed at all (older BPE packages use :mod:`a11ykit.translate.bpe`).
 
-Threads: on this 2-core machine one intra-op thread per batch, with the cores spent on
-parallel batches (``inter_threads``), measured fastest; ``intra_threads=0`` (all cores
-on one batch) was 3–4× slower for the small test model. See docs/argos.md.
+Threads: one intra-op thread per batch, with the cores spent on parallel batches
+(``inter_threads``); measured on two cores, ``intra_threads=0`` (all cores on one batch)
+was 3–4× slower for the small test model. See docs/argos.md.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
-from a11ykit import models, tagged
+from a11ykit.text import tagged
+from a11ykit.translate import packages as models
+from a11ykit.translate.bpe import BPE
 from a11ykit.errors import EngineError
 
 _DEPENDENCIES = ("ctranslate2", "sentencepiece")
@@ -66,14 +68,10 @@ class _SentencePiece:
 
 
 class _MosesBPE:
-    """The tokenizer of older packages (``bpe.model``): Moses, then subword-nmt BPE, as Argos does it.
-
-    ``argostranslate.apply_bpe`` is a standalone module: importing it does not run
-    ``argostranslate.settings``.
-    """
+    """The tokenizer of older packages (``bpe.model``): Moses, then subword-nmt BPE, as Argos does it
+    (the BPE is a11ykit's own, :mod:`a11ykit.translate.bpe`)."""
 
     def __init__(self, path: Path, source: str, target: str) -> None:
-        from argostranslate.apply_bpe import BPE
         from sacremoses import MosesDetokenizer, MosesPunctNormalizer, MosesTokenizer
 
         self.normalizer = MosesPunctNormalizer(source)
@@ -103,7 +101,7 @@ class _Loaded:
 class ArgosEngine:
     """Neural translation with an installed Argos package (see the module docstring).
 
-    ``package_dir``: where the packages are (default: :func:`a11ykit.models.package_dir`);
+    ``package_dir``: where the packages are (default: :func:`a11ykit.translate.packages.package_dir`);
     ``threads``: cores to use, at most (and by default) all of them; ``compute_type``:
     ``"auto"`` for int8 where the CPU has it, or any CTranslate2 compute type.
     """

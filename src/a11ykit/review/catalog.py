@@ -52,15 +52,15 @@ from typing import IO
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import PoFileError, generate_po, normalize, read_po, unescape
 
-from a11ykit import tagged
+from a11ykit.text import tagged
 from a11ykit.errors import InputError
-from a11ykit.model import Document, Segment, SegmentResult
-from a11ykit.po_check import check_po
-from a11ykit.qa import Problem, problem
+from a11ykit.article import Document, Segment, SegmentResult
+from a11ykit.l10n import language_name
+from a11ykit.review.po_check import check_po
+from a11ykit.review.checks import Problem, problem
 
 #: The gettext convention for both languages (what Poedit and msginit write).
 PLURAL_FORMS = {"en": "nplurals=2; plural=(n != 1);", "es": "nplurals=2; plural=(n != 1);"}
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 
 HEADER_COMMENT = """\
 # {language} translation of {source}, written by a11ykit.
@@ -114,7 +114,7 @@ def location(source_name: str, segment: Segment) -> tuple[str, None]:
 def read_catalog(fileobj: IO[bytes] | IO[str]) -> Catalog:
     """Read a PO file (UTF-8), keeping ``#| msgid`` as ``Message.previous_id``.
 
-    The file must first pass :func:`a11ykit.po_check.check_po` (what ``msgfmt``
+    The file must first pass :func:`a11ykit.review.po_check.check_po` (what ``msgfmt``
     accepts, no duplicate entries): Babel's reader would guess its way through
     a malformed file, and the build would write the guess back.
     """
@@ -254,7 +254,7 @@ def new_catalog(
         locale=target_lang,
         domain=stem,
         header_comment=HEADER_COMMENT.format(
-            language=LANGUAGE_NAMES.get(target_lang, target_lang), source=source_name
+            language=language_name(target_lang, "en"), source=source_name
         ),
         project=f"a11ykit-{stem}",
         version=target_lang,
@@ -262,7 +262,7 @@ def new_catalog(
         creation_date=when,
         revision_date=when,
         last_translator="a11ykit",
-        language_team=LANGUAGE_NAMES.get(target_lang, target_lang),
+        language_team=language_name(target_lang, "en"),
         charset="utf-8",
         fuzzy=False,
     )

@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from a11ykit.engines.base import available_engines
+from a11ykit.translate.engines.base import available_engines
 from a11ykit.errors import InputError
-from a11ykit.glossary import DEFAULT_GLOSSARY
+from a11ykit.terms.glossary import DEFAULT_GLOSSARY
 from a11ykit.layout import terminate_cleanly
 from a11ykit.pipeline import BuildOptions, build_file
 from a11ykit.progress import terminal_progress
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"audio: {audio['files']['opus']} ({audio['duration']:.1f} s, voice {voice['name']} [{voice['identifier']}]); "
               f"{len(audio['synthesized'])} sentence(s) synthesized, {len(audio['cached'])} from cache")
     if args.epub:
-        from a11ykit.commands.epub import describe
+        from a11ykit.cli.epub import describe
         from a11ykit.epub import build_epub
 
         print(describe(build_epub(outcome.page_path, lang=outcome.build.target, image_dirs=[args.input.parent],

@@ -1,6 +1,6 @@
 """The command line: parse options, call the library, turn errors into exit codes.
 
-Each sub-command lives in :mod:`a11ykit.commands` as a module with
+Each sub-command lives in :mod:`a11ykit.cli` as a module with
 ``register(subparsers)``, which adds its parser and sets ``func(args) -> int``.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from a11ykit import __version__
 from a11ykit.errors import A11yKitError
 
-#: Sub-command modules under a11ykit.commands, in the order ``--help`` lists them.
+#: Sub-command modules under a11ykit.cli, in the order ``--help`` lists them.
 COMMAND_MODULES = ("build", "speak", "epub", "models", "review", "glossary")
 
 
@@ -35,9 +35,9 @@ def make_parser() -> argparse.ArgumentParser:
     sub.required = True
     for name in COMMAND_MODULES:
         try:
-            module = importlib.import_module(f"a11ykit.commands.{name}")
+            module = importlib.import_module(f"a11ykit.cli.{name}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"a11ykit.commands.{name}":
+            if exc.name != f"a11ykit.cli.{name}":
                 raise
             continue  # a command not built yet
         module.register(sub)

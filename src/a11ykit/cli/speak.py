@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 
 from a11ykit.errors import InputError
-from a11ykit.glossary import DEFAULT_GLOSSARY, load_glossary
+from a11ykit.terms.glossary import DEFAULT_GLOSSARY, load_glossary
 from a11ykit.layout import terminate_cleanly
-from a11ykit.model import LANGUAGES
+from a11ykit.article import LANGUAGES
 from a11ykit.progress import terminal_progress
 
 #: The per-sentence audio cache, beside the outputs; ``a11ykit build`` uses the same one.

@@ -28,14 +28,15 @@ from pathlib import Path
 from typing import TextIO
 
 from a11ykit.errors import GlossaryError
-from a11ykit.model import LANGUAGES, Glossary, Term
+from a11ykit.article import LANGUAGES
+from a11ykit.terms.base import Glossary, Term
 from a11ykit.speech.lexicon import check_pronunciation
 
 COLUMNS = ("kind", "en", "es", "case", "lang", "abbr_en", "abbr_es", "say_en", "say_es", "note")
 REQUIRED_COLUMNS = ("kind", "en", "es")
 
 DEFAULT_GLOSSARY = Path("glossary") / "terms.csv"
-_PROJECT_GLOSSARY = Path(__file__).resolve().parents[2] / DEFAULT_GLOSSARY
+_PROJECT_GLOSSARY = Path(__file__).resolve().parents[3] / DEFAULT_GLOSSARY
 
 
 def default_glossary_path() -> Path:

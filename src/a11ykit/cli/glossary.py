@@ -12,10 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from a11ykit.errors import GlossaryError, InputError
-from a11ykit.glossary import DEFAULT_GLOSSARY, load_glossary, read_glossary, write_glossary
+from a11ykit.terms.glossary import DEFAULT_GLOSSARY, load_glossary, read_glossary, write_glossary
 from a11ykit.l10n import check_language
-from a11ykit.model import Glossary
-from a11ykit.overrides import Override, load_overrides, sort_key, write_overrides
+from a11ykit.terms.base import Glossary
+from a11ykit.terms.overrides import Override, load_overrides, sort_key, write_overrides
 from a11ykit.pipeline import write_atomic
 from a11ykit.terms.tbx import read_tbx, write_tbx
 

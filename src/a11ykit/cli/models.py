@@ -1,6 +1,6 @@
 """``a11ykit models``: list, install and remove Argos model packages.
 
-The work is done by :mod:`a11ykit.models`; this module parses options and prints.
+The work is done by :mod:`a11ykit.translate.packages`; this module parses options and prints.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from a11ykit import models
+from a11ykit.translate import packages as models
 from a11ykit.errors import InputError
 from a11ykit.progress import terminal_progress
 

@@ -4,7 +4,7 @@ Nothing here knows HTML bytes, PO files or audio files. A ``Segment`` points bac
 at its place in the page through ``id`` and ``block``; the HTML layer keeps the
 tree and the rendering details.
 
-Segment text is *tagged text* (see :mod:`a11ykit.tagged`): whitespace collapsed,
+Segment text is *tagged text* (see :mod:`a11ykit.text.tagged`): whitespace collapsed,
 inline elements as ``<1>…</1>``, atomic inline things (code, images, comments,
 dates) as ``<2/>``.
 """
@@ -12,8 +12,10 @@ dates) as ``<2/>``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from a11ykit.terms.base import TermHit, Violation
 
 LANGUAGES = ("en", "es")
 
@@ -56,9 +58,6 @@ class Document:
     _positions: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
     _indexed: tuple[int, int] | None = field(default=None, init=False, repr=False, compare=False)
 
-    def sentences(self) -> list[Segment]:
-        return [s for s in self.segments if s.kind == "sentence"]
-
     def segment(self, segment_id: str) -> Segment | None:
         """The segment with this id, in constant time (an index kept in step with ``segments``)."""
         position = self._positions.get(segment_id)
@@ -73,93 +72,6 @@ class Document:
             if position is None:
                 return None
         return self.segments[position]
-
-
-TermKind = Literal["keep", "map"]
-
-
-@dataclass(frozen=True)
-class Term:
-    """A glossary entry. ``forms[lang]`` lists the accepted spellings, canonical first.
-
-    A *keep* term has the same forms in every language; a *map* term has its own
-    forms per language.
-    """
-
-    kind: TermKind
-    forms: dict[str, tuple[str, ...]]
-    case_sensitive: bool = True
-    lang: str | None = None  # language the term itself belongs to, for lang="…" marking
-    expansions: dict[str, str] = field(default_factory=dict)  # acronym → expansion per page language
-    pronunciations: dict[str, str] = field(default_factory=dict)  # speech only, per language
-    note: str = ""
-    line: int = 0  # where it was defined, for messages
-
-    @property
-    def key(self) -> str:
-        """A stable name for reports: the canonical English form."""
-        return self.forms["en"][0]
-
-    def canonical(self, lang: str) -> str:
-        return self.forms[lang][0]
-
-    def all_forms(self) -> tuple[str, ...]:
-        seen: list[str] = []
-        for lang in LANGUAGES:
-            for form in self.forms.get(lang, ()):
-                if form not in seen:
-                    seen.append(form)
-        return tuple(seen)
-
-    def __hash__(self) -> int:
-        return hash((self.kind, self.key, self.line))
-
-
-@dataclass(frozen=True)
-class Glossary:
-    terms: tuple[Term, ...] = ()
-    source: str = ""  # where it was read from, for messages
-
-    def __len__(self) -> int:
-        return len(self.terms)
-
-    def __hash__(self) -> int:  # computed once: a glossary may hold 20,000 terms
-        return self._hash
-
-    @cached_property
-    def _hash(self) -> int:
-        return hash((self.terms, self.source))
-
-    @cached_property
-    def _by_key(self) -> dict[str, Term]:
-        by_key: dict[str, Term] = {}
-        for term in self.terms:
-            by_key.setdefault(term.key, term)
-        return by_key
-
-    def find(self, key: str) -> Term | None:
-        return self._by_key.get(key)
-
-
-@dataclass(frozen=True)
-class TermHit:
-    """A locked term found in a segment's source."""
-
-    term: str  # Term.key
-    source_form: str
-    target_form: str
-
-
-@dataclass(frozen=True)
-class Violation:
-    """A locked term that did not come out as the glossary says."""
-
-    segment_id: str
-    term: str
-    expected: str
-    expected_count: int
-    found_count: int
-    where: str = "translation"  # or "approved" for translator-approved text
 
 
 @dataclass
