@@ -1,0 +1,23 @@
+"""Honest quality (issue #10): per-sentence quality estimates, chrF, rule-based repairs and the
+speech text, engine-independent. Nothing here reads HTML; everything works on plain text.
+
+* :func:`estimate` → :class:`QualityEstimate` (``score``, ``reasons``: :class:`Reason` with a
+  stable ``code`` of :data:`REASON_CODES`, the ``words`` at fault, a ``detail``);
+* :func:`strip_unknown_marks` — Apertium's ``*word`` marks off, the words kept;
+* :class:`ApertiumLexicon` — one language's analyser (``lt-proc -z``, kept running);
+* :func:`sentence_chrf`, :func:`corpus_chrf` — chrF as sacrebleu computes it;
+* :data:`REPAIRS`, :func:`apply_repairs` — the switchable rule-based repairs, by name;
+* :func:`normalize_speech` — what the narration reads instead of what a voice misreads.
+"""
+
+from a11ykit.quality.chrf import corpus_chrf, sentence_chrf
+from a11ykit.quality.estimate import REASON_CODES, QualityEstimate, Reason, estimate, strip_unknown_marks
+from a11ykit.quality.lexicon import ApertiumLexicon, Lexicon, Token, analysers_installed
+from a11ykit.quality.repairs import REPAIRS, apply_repairs, repairs_for, sentence_case
+from a11ykit.quality.speech import normalize_speech
+
+__all__ = [
+    "REASON_CODES", "REPAIRS", "ApertiumLexicon", "Lexicon", "QualityEstimate", "Reason", "Token",
+    "analysers_installed", "apply_repairs", "corpus_chrf", "estimate", "normalize_speech", "repairs_for",
+    "sentence_case", "sentence_chrf", "strip_unknown_marks",
+]

@@ -1,0 +1,277 @@
+"""Quality estimation of one translated sentence: a score in [0, 1] and the reasons, with the
+words at fault. Pure functions over plain text (no HTML, no inline tags) and two lexicons.
+
+Reasons (stable codes, :data:`REASON_CODES`):
+
+``glued-word``
+    a word neither language knows that is two or three known words of the target language run
+    together ("trasladosdepista" = traslados + de + pista), or letters glued to a number
+    ("Calvariode125").
+``source-word``
+    a source-language word left in the output: copied from the source sentence and not a word of
+    the target language ("piecing", "filings"; a capitalised word counts when the source language
+    knows it as a common word and the target language only as a name), or not in the source but
+    known to the source language and not to the target one.
+``unknown-word``
+    any other word the target language does not know, and every word the engine itself marked
+    unknown (:func:`strip_unknown_marks`) that is not already a glued or source word.
+``round-trip``
+    the output translated back with the reverse engine scores below :data:`ROUND_TRIP_FLOOR`
+    chrF against the source (only when a back translation is given, for sources of at least
+    :data:`MIN_LENGTH_CHARS` characters: single words round-trip badly whatever their quality);
+    its words are the source words the back translation lost.
+``length-ratio``
+    the output is much shorter or longer than the source (:data:`LENGTH_RATIO`), for sources
+    of at least :data:`MIN_LENGTH_CHARS` characters.
+
+Never flagged: numbers, acronyms (all capitals), protected spans (glossary forms, names the
+caller knows), names (a capitalised word inside a sentence that the source language does not
+know or knows only as a proper noun, or that the target language knows as a proper noun).
+
+Score (documented formula, every factor in [0, 1])::
+
+    words  = 1 − min(1, WORD_WEIGHT × faulty words / words of the output)
+    trip   = 1 without a back translation (or a short source), else min(1, chrF / ROUND_TRIP_GOOD)
+    length = 1 if the length ratio is inside LENGTH_RATIO, else LENGTH_PENALTY
+    score  = words × trip × length
+
+With ``WORD_WEIGHT = 3``, one faulty word in a 12-word sentence costs a quarter of the score,
+and a sentence with a third of its words faulty scores 0. ``ROUND_TRIP_GOOD = 75`` and
+``ROUND_TRIP_FLOOR = 50`` are set from Apertium's round trips on the example article (en→es→en
+and es→en→es: a median about 75, the clearly broken sentences below 50).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from a11ykit.quality.chrf import sentence_chrf
+from a11ykit.quality.lexicon import Lexicon, Token
+
+REASON_CODES = ("glued-word", "source-word", "unknown-word", "round-trip", "length-ratio")
+
+WORD_WEIGHT = 3.0
+ROUND_TRIP_GOOD = 75.0
+ROUND_TRIP_FLOOR = 50.0
+#: Accepted output/source length ratios (characters), per direction: outside, ``length-ratio``.
+LENGTH_RATIO = {("en", "es"): (0.6, 2.0), ("es", "en"): (0.5, 1.6)}
+DEFAULT_LENGTH_RATIO = (0.5, 2.0)
+LENGTH_PENALTY = 0.7
+MIN_LENGTH_CHARS = 20
+#: A glued word's parts: at least this long, or a closed-class word (preposition, article…).
+MIN_PART_CHARS = 3
+CLOSED_CLASSES = frozenset({"pr", "det", "cnjcoo", "cnjsub", "prn", "cnjadv"})
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a sentence is suspect: a stable ``code`` (:data:`REASON_CODES`), the ``words`` at
+    fault (as they are written in the output; source words for ``round-trip``) and a ``detail``
+    for people."""
+
+    code: str
+    words: tuple[str, ...] = ()
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class QualityEstimate:
+    """A sentence's estimated quality: ``score`` in [0, 1] (1 = nothing found) and its reasons."""
+
+    score: float
+    reasons: tuple[Reason, ...] = field(default=())
+
+    def reason(self, code: str) -> Reason | None:
+        """The reason with this code, or ``None``."""
+        return next((r for r in self.reasons if r.code == code), None)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(r.code for r in self.reasons)
+
+
+_MARK_RE = re.compile(r"(?<![\w*#@])([*#@])(\w+(?:['’.-]\w+)*)")
+
+
+def strip_unknown_marks(output: str, source: str = "") -> tuple[str, list[str]]:
+    """Apertium's output without ``-u``: ``*word`` (unknown to the source analyser), ``@word``
+    (no bilingual entry), ``#word`` (not generated). Returns the text without the marks and the
+    marked words in order. A mark character the source itself had is left alone."""
+    words: list[str] = []
+
+    def strip(m: re.Match[str]) -> str:
+        if m.group(1) + m.group(2) in source:
+            return m.group(0)
+        words.append(m.group(2))
+        return m.group(2)
+
+    return _MARK_RE.sub(strip, output), words
+
+
+def estimate(
+    source: str,
+    output: str,
+    source_lexicon: Lexicon,
+    target_lexicon: Lexicon,
+    *,
+    protected: Iterable[str] = (),
+    engine_unknown: Iterable[str] = (),
+    back_translation: str | None = None,
+) -> QualityEstimate:
+    """Estimate one sentence. ``source_lexicon`` knows the source language, ``target_lexicon`` the
+    output's; ``protected`` are forms never flagged (glossary target forms, known names);
+    ``engine_unknown`` the words the engine marked unknown; ``back_translation`` the output
+    translated back into the source language, when the caller has it."""
+    reasons: list[Reason] = []
+    faulty = _faulty_words(source, output, source_lexicon, target_lexicon, protected, engine_unknown)
+    for code, detail in (
+        ("glued-word", "words run together"),
+        ("source-word", f"{source_lexicon.lang} words left in the {target_lexicon.lang} text"),
+        ("unknown-word", f"words {target_lexicon.lang} does not know"),
+    ):
+        words = tuple(w for w, c in faulty.items() if c == code)
+        if words:
+            reasons.append(Reason(code, words, detail))
+    total_words = len(_WORD_RE.findall(output))
+    words_term = 1 - min(1.0, WORD_WEIGHT * len(faulty) / max(total_words, 1))
+
+    trip_term = 1.0
+    if back_translation is not None and len(source.strip()) >= MIN_LENGTH_CHARS:
+        trip = sentence_chrf(back_translation, source)
+        trip_term = min(1.0, trip / ROUND_TRIP_GOOD)
+        if trip < ROUND_TRIP_FLOOR:
+            lost = _lost_words(source, back_translation)
+            reasons.append(Reason("round-trip", lost, f"back translation scores chrF {trip:.0f} against the source"))
+
+    length_term = 1.0
+    if len(source.strip()) >= MIN_LENGTH_CHARS:
+        ratio = len(output.strip()) / len(source.strip())
+        low, high = LENGTH_RATIO.get((source_lexicon.lang, target_lexicon.lang), DEFAULT_LENGTH_RATIO)
+        if not low <= ratio <= high:
+            length_term = LENGTH_PENALTY
+            reasons.append(Reason("length-ratio", (), f"output is {ratio:.2f}× the source's length"))
+
+    return QualityEstimate(round(words_term * trip_term * length_term, 4), tuple(reasons))
+
+
+_WORD_RE = re.compile(r"\w+(?:['’.-]\w+)*")
+_DIGIT_RE = re.compile(r"\d")
+_LETTER_DIGIT_RE = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+_SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;…]\s+)[\W_]*$")
+
+
+def _faulty_words(
+    source: str,
+    output: str,
+    source_lexicon: Lexicon,
+    target_lexicon: Lexicon,
+    protected: Iterable[str],
+    engine_unknown: Iterable[str],
+) -> dict[str, str]:
+    """Each faulty word of the output → its reason code (one code per word)."""
+    protected_spans = [p for p in protected if p.strip()]
+    masked = output
+    for form in sorted(protected_spans, key=len, reverse=True):
+        masked = masked.replace(form, " " * len(form))
+    source_tokens = source_lexicon.tokens(source)
+    source_words = {t.surface.casefold() for t in source_tokens}
+    source_case = {t.surface for t in source_tokens}
+    marked = set(engine_unknown)
+
+    words: list[tuple[Token, bool, bool]] = []  # token, sentence-initial, prefix before a hyphen
+    position = 0
+    for token in target_lexicon.tokens(masked):
+        at = masked.find(token.surface, position)
+        at = position if at < 0 else at
+        position = at + len(token.surface)
+        prefix = masked.startswith("-", position) and masked[position + 1 : position + 2].isalpha()
+        words.append((token, bool(_SENTENCE_START_RE.search(masked[:at])), prefix))
+
+    def capitalised(i: int) -> bool:
+        if not 0 <= i < len(words):
+            return False
+        token, initial, _ = words[i]
+        return token.surface[:1].isupper() and token.surface[:1].isalpha() and not initial
+
+    candidates: list[tuple[Token, bool, bool]] = []  # token, capitalised, in a run of capitalised words
+    for i, (token, initial, prefix) in enumerate(words):
+        surface = token.surface
+        if not any(c.isalpha() for c in surface) or _is_acronym(surface) or prefix:
+            continue  # a prefix or compound head ("mega-prisión") is judged with the whole, not alone
+        if token.known and surface not in marked and not (token.is_proper_noun and surface in source_case):
+            continue
+        candidates.append((token, capitalised(i), capitalised(i - 1) or capitalised(i + 1)))
+    if not candidates:
+        return {}
+
+    source_analyses = source_lexicon.lookup(t.surface for t, _, _ in candidates)
+    faulty: dict[str, str] = {}
+    for token, is_capitalised, in_name in candidates:
+        surface = token.surface
+        if surface in marked:
+            faulty[surface] = "glued-word" if _glued_to_number(surface) else "unknown-word"
+            continue
+        if _DIGIT_RE.search(surface):
+            if _glued_to_number(surface):
+                faulty[surface] = "glued-word"
+            continue
+        source_token = source_analyses.get(surface, Token(surface, ()))
+        common_in_source = source_token.known and not source_token.is_proper_noun
+        if is_capitalised and (in_name or not common_in_source or _name_in_source(surface, source_tokens)):
+            continue  # a name: in a run of capitalised words, unknown everywhere, or a proper noun of the source
+        copied = surface.casefold() in source_words
+        if copied and surface[:1].isupper() and not common_in_source:
+            continue  # a name at the start of a sentence, copied from the source
+        if token.known:
+            if is_capitalised:  # known to the target only as a name, but a common word of the source ("En March")
+                faulty[surface] = "source-word"
+            continue
+        if copied:
+            faulty[surface] = "source-word"
+        elif _is_glued(surface, target_lexicon):
+            faulty[surface] = "glued-word"
+        elif common_in_source:
+            faulty[surface] = "source-word"
+        else:
+            faulty[surface] = "unknown-word"
+    return faulty
+
+
+def _glued_to_number(word: str) -> bool:
+    return bool(_LETTER_DIGIT_RE.search(word))
+
+
+def _name_in_source(surface: str, source_tokens: Sequence[Token]) -> bool:
+    """The source analyser read this very occurrence as a proper noun only."""
+    return any(t.surface == surface and t.is_proper_noun for t in source_tokens)
+
+
+def _is_acronym(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+def _is_glued(word: str, lexicon: Lexicon) -> bool:
+    """Two or three known words run together."""
+    letters = word.replace("’", "'")
+    splits = [
+        [letters[i:j] for i, j in zip((0, *cuts), (*cuts, len(letters)))]
+        for parts in (1, 2)
+        for cuts in combinations(range(1, len(letters)), parts)
+    ]
+    analyses = lexicon.lookup({p for split in splits for p in split})
+    return any(all(_usable_part(p, analyses.get(p)) for p in split) for split in splits)
+
+
+def _usable_part(part: str, token: Token | None) -> bool:
+    if token is None or not token.known or token.is_proper_noun:
+        return False
+    return len(part) >= MIN_PART_CHARS or any(tags[:1] and tags[0] in CLOSED_CLASSES for tags in token.tags)
+
+
+def _lost_words(source: str, back_translation: str) -> tuple[str, ...]:
+    back = {w.casefold() for w in _WORD_RE.findall(back_translation)}
+    return tuple(dict.fromkeys(w for w in _WORD_RE.findall(source) if len(w) > 3 and w.casefold() not in back))

@@ -1,0 +1,169 @@
+"""Rule-based repairs that help every engine: pure functions over plain text, each with a
+stable name (the flag that switches it on or off once wired into the build, see :data:`REPAIRS`).
+
+* ``title-case-source`` — before the engine: an English Title Case headline becomes sentence case
+  (document-level truecasing, :func:`sentence_case`), so the engine reads common words as common
+  words ("On A 125-day Ordeal" → "on a 125-day ordeal") and names stay names.
+* ``sentence-case-es`` — after the engine: a Spanish headline in sentence case, as Spanish style
+  requires (the same truecasing, against the translated document).
+* ``opening-marks-es`` — after the engine: "¿" and "¡" open Spanish questions and exclamations.
+* ``doubled-punctuation`` — after the engine: "EE.UU.." → "EE.UU." (an abbreviation's full stop
+  doubled by the sentence's).
+
+Speech-only normalisation (abbreviations, separators, units) is :mod:`a11ykit.quality.speech`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+#: A word is sentence-initial when only this stands between it and the previous sentence's end.
+_OPENERS = "“\"'‘«¿¡([—–- "
+_SENTENCE_END_RE = re.compile(r"[.!?…:]$")
+#: Words written with a capital wherever they are (per language).
+ALWAYS_CAPITALISED = {"en": frozenset({"I"}), "es": frozenset()}
+
+
+def looks_title_case(text: str) -> bool:
+    """Most words (of at least four letters, after the first) begin with a capital: a Title Case
+    headline ("Andry Hernández Romero On A 125-day Ordeal After A Trump Deportation")."""
+    words = [w for w in _WORD_RE.findall(text)[1:] if len(w) >= 4 and not w.isupper()]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.75 * len(words)
+
+
+def sentence_case(headline: str, context: str, *, lang: str = "en", keep: Iterable[str] = ()) -> str:
+    """Document-level truecasing of a headline: a capitalised word is lowered unless the rest of
+    the document (``context``) shows it is a name — written with a capital inside a sentence
+    and never in lower case there. The headline's first word (and the first after a colon),
+    acronyms, words with inner capitals, ``keep`` forms (glossary terms, known names; they may
+    span several words) and :data:`ALWAYS_CAPITALISED` words are kept."""
+    lowered, capitalised = _casing(context.replace(headline, " ") if headline.strip() else context)
+    kept = _kept_spans(headline, keep)
+    always = ALWAYS_CAPITALISED.get(lang, frozenset())
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if any(a <= m.start() < b for a, b in kept) or _initial(headline, m.start()):
+            return word
+        if not (word[0].isupper() and word[1:] == word[1:].lower()) or word in always:
+            return word
+        folded = word.casefold()
+        if folded in capitalised and folded not in lowered:
+            return word  # a name in this document
+        return word[0].lower() + word[1:]
+
+    return _WORD_RE.sub(fix, headline)
+
+
+def _casing(context: str) -> tuple[set[str], set[str]]:
+    """Words the context writes in lower case, and words it capitalises inside a sentence."""
+    lowered: set[str] = set()
+    capitalised: set[str] = set()
+    for m in _WORD_RE.finditer(context):
+        word = m.group(0)
+        if word[0].islower():
+            lowered.add(word.casefold())
+        elif not _initial(context, m.start()):
+            capitalised.add(word.casefold())
+    return lowered, capitalised
+
+
+def _initial(text: str, start: int) -> bool:
+    before = text[:start].rstrip(_OPENERS)
+    return not before or bool(_SENTENCE_END_RE.search(before))
+
+
+def _kept_spans(text: str, keep: Iterable[str]) -> list[tuple[int, int]]:
+    spans = []
+    for form in keep:
+        if form.strip():
+            spans += [(m.start(), m.end()) for m in re.finditer(re.escape(form), text)]
+    return spans
+
+
+_SENTENCE_RE = re.compile(r"[^.!?…]*?(?:[.!?…]+[”»\"’)]*|$)\s*")
+
+
+def add_opening_marks(text: str) -> str:
+    """Spanish questions and exclamations get their opening mark: "Hizo los oficiales …?" →
+    "¿Hizo los oficiales …?". A sentence that already has its opening mark is left alone. The
+    mark goes after the opening quote when the question ends inside the closing one."""
+    out = []
+    for m in _SENTENCE_RE.finditer(text):
+        sentence = m.group(0)
+        body = sentence.rstrip()
+        trail = sentence[len(body) :]
+        stripped = body.rstrip("”»\"’)")
+        for close, opening in (("?", "¿"), ("!", "¡")):
+            if stripped.endswith(close) and opening not in stripped:
+                quote = max(body.rfind(q) for q in "“«\"‘")
+                if stripped != body and quote >= 0:  # the question is the quotation: mark inside it
+                    at = quote + 1
+                else:
+                    at = len(body) - len(body.lstrip())
+                body = body[:at] + opening + body[at:]
+                break
+        out.append(body + trail)
+    return "".join(out)
+
+
+_DOUBLED_RE = re.compile(r"(?<![.\w])((?:\w{1,4}\.)+)\.(?!\.)")
+
+
+def collapse_doubled_punctuation(text: str) -> str:
+    """An abbreviation's full stop followed by the sentence's: "de los EE.UU.." → "de los EE.UU.",
+    "U.S.." → "U.S.". An ellipsis ("...") is left alone."""
+    return _DOUBLED_RE.sub(r"\1", text)
+
+
+@dataclass(frozen=True)
+class Repair:
+    """A switchable repair: its flag ``name``, when it runs (``stage``: ``source`` = on the source
+    text before the engine, ``target`` = on the output), the language it applies to (``lang`` of
+    the text it changes; ``None`` = any), whether it applies to headlines only, and the function
+    (``text, context, keep`` → text)."""
+
+    name: str
+    stage: str
+    lang: str | None
+    headlines_only: bool
+    apply: Callable[[str, str, tuple[str, ...]], str]
+
+
+def _title_case_source(text: str, context: str, keep: tuple[str, ...]) -> str:
+    return sentence_case(text, context, lang="en", keep=keep) if looks_title_case(text) else text
+
+
+REPAIRS: dict[str, Repair] = {
+    r.name: r
+    for r in (
+        Repair("title-case-source", "source", "en", True, _title_case_source),
+        Repair("sentence-case-es", "target", "es", True, lambda t, c, k: sentence_case(t, c, lang="es", keep=k)),
+        Repair("opening-marks-es", "target", "es", False, lambda t, c, k: add_opening_marks(t)),
+        Repair("doubled-punctuation", "target", None, False, lambda t, c, k: collapse_doubled_punctuation(t)),
+    )
+}
+
+
+def repairs_for(stage: str, lang: str, *, headline: bool, enabled: Iterable[str] | None = None) -> list[Repair]:
+    """The repairs that apply to a text of ``lang`` at ``stage`` (in :data:`REPAIRS` order),
+    limited to ``enabled`` names when given."""
+    names = set(REPAIRS) if enabled is None else set(enabled)
+    return [
+        r for r in REPAIRS.values()
+        if r.name in names and r.stage == stage and r.lang in (None, lang) and (headline or not r.headlines_only)
+    ]
+
+
+def apply_repairs(
+    text: str, stage: str, lang: str, *, headline: bool = False, context: str = "",
+    keep: Iterable[str] = (), enabled: Iterable[str] | None = None,
+) -> str:
+    """Apply every matching repair in order."""
+    kept = tuple(keep)
+    for repair in repairs_for(stage, lang, headline=headline, enabled=enabled):
+        text = repair.apply(text, context, kept)
+    return text

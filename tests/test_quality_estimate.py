@@ -1,0 +1,152 @@
+"""The per-sentence quality estimate: reasons with stable codes, the words at fault, a score.
+
+The sentences are the example article's, as Apertium translated them; no rule names a word.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from a11ykit.quality import REASON_CODES, QualityEstimate, Reason, estimate, strip_unknown_marks
+from a11ykit.quality import ApertiumLexicon
+from a11ykit.quality.estimate import LENGTH_PENALTY, WORD_WEIGHT
+
+
+@pytest.fixture(scope="module")
+def lexicons():
+    with ApertiumLexicon("en") as en, ApertiumLexicon("es") as es:
+        yield {"en": en, "es": es}
+
+
+def estimate_en_es(lexicons, source, output, **kwargs):
+    return estimate(source, output, lexicons["en"], lexicons["es"], **kwargs)
+
+
+def test_a_faithful_sentence_has_no_reason_and_scores_1(lexicons):
+    result = estimate_en_es(lexicons, "Venezuela said 252 men were released.",
+                            "Venezuela dijo que 252 hombres fueron liberados.")
+    assert result == QualityEstimate(1.0, ())
+
+
+@pytest.mark.parametrize(
+    ("source", "output", "code", "word"),
+    [
+        ("His account tracks with what rights groups have been piecing together for months.",
+         "Su cuenta pistas con qué grupos de derechos han sido piecing juntos para meses.", "source-word", "piecing"),
+        ("Court filings and reporting suggest the latter.",
+         "Corte filings e informando sugiere el último.", "source-word", "filings"),
+        ("The transfer used a centuries-old law to fast-track removals.",
+         "El traslado utilizó una ley vieja a trasladosdepista rápida.", "glued-word", "trasladosdepista"),
+        ("On A 125-day Ordeal", "En Un Calvariode125 días", "glued-word", "Calvariode125"),
+        ("In March, officials labelled his tattoos.", "En March, oficiales etiquetaron sus tatuajes.",
+         "source-word", "March"),
+    ],
+)
+def test_the_word_at_fault_is_named_under_its_reason(lexicons, source, output, code, word):
+    reason = estimate_en_es(lexicons, source, output).reason(code)
+    assert reason is not None and word in reason.words
+
+
+def test_a_word_neither_language_knows_nor_made_of_known_words_is_unknown(lexicons):
+    reason = estimate_en_es(lexicons, "The house is blue.", "La casa es zorblax.").reason("unknown-word")
+    assert reason == Reason("unknown-word", ("zorblax",), "words es does not know")
+
+
+@pytest.mark.parametrize(
+    ("source", "output"),
+    [
+        ("His account to Tim Miller at The Bulwark.", "Su cuenta a Tim Miller en The Bulwark."),
+        ("Tecoluca, El Salvador.", "Tecoluca, El Salvador."),
+        ("CECOT was built for Nayib Bukele.", "CECOT fue construido para Nayib Bukele."),
+        ("It was 2026.", "Fue 2026."),
+    ],
+)
+def test_names_acronyms_and_numbers_are_never_flagged(lexicons, source, output):
+    assert estimate_en_es(lexicons, source, output, protected=["The Bulwark"]).reasons == ()
+
+
+def test_protected_forms_are_never_flagged(lexicons):
+    source, output = "He was deported after a Trump order.", "Fue deportado tras una orden de Trump."
+    assert estimate_en_es(lexicons, source, output, protected=["Trump"]).reasons == ()
+    assert estimate_en_es(lexicons, source, output).reason("source-word").words == ("Trump",)
+
+
+def test_a_prefix_before_a_hyphen_is_judged_with_its_word_not_alone(lexicons):
+    result = estimate_en_es(lexicons, "He was sent to the mega-prison.", "Fue enviado a la mega-prisión.")
+    assert result.reasons == ()
+
+
+def test_each_faulty_word_costs_its_weighted_share_of_the_sentence(lexicons):
+    output = "Corte filings e informando sugiere el último."  # 7 words, 1 faulty
+    result = estimate_en_es(lexicons, "Court filings and reporting suggest the latter.", output)
+    assert result.score == pytest.approx(1 - WORD_WEIGHT / 7, abs=1e-4)
+
+
+def test_words_the_engine_marked_unknown_are_flagged_even_when_the_target_knows_them(lexicons):
+    result = estimate_en_es(lexicons, "The pie is here.", "El pie está aquí.", engine_unknown=["pie"])
+    assert result.reason("unknown-word").words == ("pie",)
+
+
+def test_a_poor_round_trip_is_a_reason_naming_the_source_words_it_lost(lexicons):
+    source = "Did officials rely on sound evidence or quick assumptions?"
+    output = "Hizo los oficiales confían encima evidencia de sonido o suposiciones rápidas?"
+    back = "It did the officials trust on evidence of sound or fast suppositions?"
+    result = estimate_en_es(lexicons, source, output, back_translation=back)
+    reason = result.reason("round-trip")
+    assert reason is not None and {"rely", "quick", "assumptions"} <= set(reason.words)
+    assert result.score < 1
+
+
+def test_a_faithful_round_trip_is_no_reason(lexicons):
+    source = "Venezuela said 252 men were released."
+    result = estimate_en_es(lexicons, source, "Venezuela dijo que 252 hombres fueron liberados.", back_translation=source)
+    assert result.reasons == () and result.score == 1
+
+
+def test_short_sources_are_not_judged_by_round_trip_or_length(lexicons):
+    result = estimate_en_es(lexicons, "About", "Aproximadamente", back_translation="Approximately")
+    assert result.reasons == ()
+
+
+@pytest.mark.parametrize(
+    ("output", "flagged"),
+    [
+        ("Venezuela dijo.", True),
+        ("Venezuela dijo que 252 hombres fueron liberados.", False),
+        ("Venezuela dijo que 252 hombres fueron liberados, " * 4, True),
+    ],
+)
+def test_an_output_much_shorter_or_longer_than_its_source_is_a_length_reason(lexicons, output, flagged):
+    result = estimate_en_es(lexicons, "Venezuela said 252 men were released.", output)
+    assert (result.reason("length-ratio") is not None) is flagged
+    assert (result.score == LENGTH_PENALTY) is flagged
+
+
+def test_every_reason_code_is_one_of_the_documented_codes(lexicons):
+    result = estimate_en_es(
+        lexicons, "Court filings and reporting suggest the latter in a 125-day ordeal.",
+        "Corte filings zorblax Calvariode125.", back_translation="Nothing at all.",
+    )
+    assert set(result.codes) <= set(REASON_CODES) and len(result.codes) == 5
+
+
+def test_the_score_is_always_between_0_and_1(lexicons):
+    result = estimate_en_es(lexicons, "Court filings.", "filings filings filings zorblax", back_translation="x")
+    assert result.score == 0
+
+
+@pytest.mark.parametrize(
+    ("marked", "clean", "words"),
+    [
+        ("han sido *piecing juntos", "han sido piecing juntos", ["piecing"]),
+        ("Corte *filings e @informando #sugiere.", "Corte filings e informando sugiere.", ["filings", "informando", "sugiere"]),
+        ("sin marcas", "sin marcas", []),
+        ("3 * 4 = 12 y a*b", "3 * 4 = 12 y a*b", []),
+    ],
+)
+def test_apertiums_unknown_word_marks_are_stripped_and_the_words_kept(marked, clean, words):
+    assert strip_unknown_marks(marked) == (clean, words)
+
+
+def test_a_mark_the_source_had_is_not_an_unknown_word():
+    assert strip_unknown_marks("ver *nota", source="see *nota") == ("ver *nota", [])

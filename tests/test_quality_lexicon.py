@@ -1,0 +1,89 @@
+"""Apertium's analysers as the quality estimate's word lists: one lt-proc per language, kept running."""
+
+from __future__ import annotations
+
+import pytest
+
+from a11ykit.quality import ApertiumLexicon, Token
+from a11ykit.quality.lexicon import find_analyser, parse_stream
+
+
+@pytest.fixture(scope="module")
+def english():
+    with ApertiumLexicon("en") as lexicon:
+        yield lexicon
+
+
+@pytest.fixture(scope="module")
+def spanish():
+    with ApertiumLexicon("es") as lexicon:
+        yield lexicon
+
+
+@pytest.mark.parametrize(
+    ("lang", "word", "known"),
+    [
+        ("en", "officials", True),
+        ("en", "deportation", True),
+        ("en", "piecing", False),
+        ("es", "traslados", True),
+        ("es", "custodia", True),
+        ("es", "trasladosdepista", False),
+        ("es", "filings", False),
+    ],
+)
+def test_a_word_is_known_when_the_languages_analyser_has_it(english, spanish, lang, word, known):
+    lexicon = english if lang == "en" else spanish
+    assert (word in lexicon.known([word])) is known
+
+
+def test_a_capitalised_word_is_looked_up_like_its_lower_case_form(spanish):
+    assert spanish.known(["Deportación", "deportación"]) == {"Deportación", "deportación"}
+
+
+def test_tokens_carry_the_analysers_parts_of_speech(spanish):
+    tokens = {t.surface: t for t in spanish.tokens("Tim Miller habló de su caso.")}
+    assert tokens["Tim"].is_proper_noun
+    assert not tokens["caso"].is_proper_noun and tokens["caso"].known
+
+
+def test_tokens_skip_punctuation_and_keep_abbreviations_whole(spanish):
+    assert [t.surface for t in spanish.tokens("oficiales de EE.UU., «en» marzo")] == [
+        "oficiales", "de", "EE.UU.", "en", "marzo",
+    ]
+
+
+@pytest.mark.parametrize("text", ["a/b [x] ^c$ @d *e #f ~g <h> {i} \\j", "\0", "", "   "])
+def test_characters_of_the_stream_format_never_break_the_analyser(english, text):
+    english.tokens(text)
+    assert "dogs" in english.known(["dogs"])
+
+
+def test_a_word_the_analyser_cuts_in_two_is_unknown_as_a_whole(english):
+    assert english.lookup(["mega-prison"])["mega-prison"] == Token("mega-prison", ())
+
+
+def test_one_process_answers_every_query(english):
+    process = english._process
+    for word in ("one", "two", "three"):
+        english.known([word])
+    assert english._process is process and process.poll() is None
+
+
+def test_closing_the_lexicon_ends_its_process():
+    lexicon = ApertiumLexicon("en")
+    process = lexicon._process
+    lexicon.close()
+    assert process.poll() is not None
+
+
+def test_the_stream_format_is_read_with_escapes_and_unknown_marks():
+    tokens = parse_stream(r"^dogs/dog<n><pl>$ ^piecing/*piecing$ ^a\/b/*a\/b$")
+    assert tokens == [Token("dogs", (("n", "pl"),)), Token("piecing", ()), Token("a/b", ())]
+
+
+def test_a_language_without_an_analyser_is_an_engine_error():
+    from a11ykit.errors import EngineError
+
+    with pytest.raises(EngineError, match="no Apertium analyser"):
+        find_analyser("fr")
