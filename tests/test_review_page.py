@@ -7,23 +7,22 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from a11ykit.article import Document, Segment, SegmentResult
-from a11ykit.review.checks import Problem
+from a11ykit.article import Article, Problem, Unit
 from a11ykit.review_page import render_review_page
 
-DOC = Document(
-    "en",
-    [
-        Segment("a11y-1-1", "He spent <1>125 days</1> in CECOT.", "sentence", "b1", "paragraph"),
-        Segment("a11y-2-1", "Guards <script>alert(1)</script> & dogs", "sentence", "b2", "paragraph"),
-        Segment("a11y-a1-alt", "A guard", "attribute", "a11y-a1-alt", "image", "alt"),
+DOC = Article(
+    source="en",
+    target="es",
+    units=[
+        Unit("a11y-1-1", "He spent <1>125 days</1> in CECOT.", "sentence", "b1", "paragraph",
+             machine="Pasó <1>125 días</1> en CECOT.", text="Estuvo <1>125 días</1> en el CECOT.", origin="approved"),
+        Unit("a11y-2-1", "Guards <script>alert(1)</script> & dogs", "sentence", "b2", "paragraph",
+             machine="Guardias <b onclick=x>y</b>", text="Guardias <b onclick=x>y</b>", origin="machine"),
+        Unit("a11y-a1-alt", "A guard", "attribute", "a11y-a1-alt", "image", "alt",
+             machine="Un guardia", text="Un guardia", origin="machine"),
     ],
 )
-RESULTS = [
-    SegmentResult("a11y-1-1", DOC.segments[0].text, "Pasó <1>125 días</1> en CECOT.", "Estuvo <1>125 días</1> en el CECOT.", "approved"),
-    SegmentResult("a11y-2-1", DOC.segments[1].text, "Guardias <b onclick=x>y</b>", "Guardias <b onclick=x>y</b>"),
-    SegmentResult("a11y-a1-alt", "A guard", "Un guardia", "Un guardia"),
-]
+RESULTS = DOC.units
 PROBLEMS = [
     Problem("numbers", "a11y-2-1", "numbers differ: missing <7>", "error"),
     Problem("whitespace", "a11y-a1-alt", "trailing whitespace of the segment differs", "warning"),
@@ -104,8 +103,8 @@ def test_text_from_the_page_is_escaped():
 
 
 def test_a_hostile_segment_id_cannot_break_out_of_its_attribute():
-    doc = Document("en", [Segment('x" onmouseover="alert(1)', "Hi", "sentence", "b1")])
-    html = render_review_page(doc, [SegmentResult(doc.segments[0].id, "Hi", "Hola", "Hola")], [],
+    doc = Article(units=[Unit('x" onmouseover="alert(1)', "Hi", "sentence", "b1", machine="Hola", text="Hola")])
+    html = render_review_page(doc, doc.units, [],
                               source_lang="en", target_lang="es", stem="s", po_path="p.po")
     assert BeautifulSoup(html, "html.parser").find(attrs={"onmouseover": True}) is None
 

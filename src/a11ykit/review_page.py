@@ -17,13 +17,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from babel import Locale, UnknownLocaleError
 
+from a11ykit.html.template import Markup, escaped, join, render
 from a11ykit.text import tagged
-from a11ykit.article import Document, SegmentResult
-from a11ykit.review.checks import Problem
-from a11ykit.html.template import Markup, join, render, text
+
+if TYPE_CHECKING:
+    from a11ykit.article import Article, Problem, Unit
 
 ORIGIN_LABELS = {
     "machine": "machine translation",
@@ -46,7 +48,7 @@ def render_tagged(text: str) -> Markup:
     parts = []
     for token in tagged.tokenize(text):
         if token.kind == "text":
-            parts.append(text(token.value))
+            parts.append(escaped(token.value))
         else:
             parts.append(render("review-placeholder.html", shape=_SHAPES[token.kind].format(token.value)))
     return join(parts)
@@ -54,7 +56,7 @@ def render_tagged(text: str) -> Markup:
 
 def _problem_list(problems: Sequence[Problem]) -> Markup:
     if not problems:
-        return text("none")
+        return escaped("none")
     items = [
         render("review-problem.html", severity=p.severity, code=p.code, message=p.message) for p in problems
     ]
@@ -68,8 +70,8 @@ def _row_state(problems: Sequence[Problem]) -> str:
 
 
 def render_review_page(
-    document: Document,
-    results: Sequence[SegmentResult],
+    document: Article,
+    results: Sequence[Unit],
     problems: Sequence[Problem],
     *,
     source_lang: str,
@@ -77,7 +79,9 @@ def render_review_page(
     stem: str,
     po_path: str,
 ) -> str:
-    """The whole review page as an HTML5 string."""
+    """The whole review page as an HTML5 string: one row per unit of ``results`` (``segment_id``,
+    ``source``, ``machine``, ``text``, ``origin``), in the order of ``document.segments`` (whose
+    ``role`` and ``attribute`` name each row), with ``problems`` in their rows or above the table."""
     by_segment: dict[str, list[Problem]] = defaultdict(list)
     for p in problems:
         by_segment[p.segment_id].append(p)
