@@ -1,5 +1,9 @@
 """A talking book: a built page and its narration as an EPUB 3 with Media Overlays.
 
+This module owns making a book from the files of a build (page, sync map, MP3 found
+beside each other, images found beside the page) and the book's error codes. It must
+not build or change the page or the audio; it only reads them.
+
 :func:`build_epub` reads a page a11ykit built with audio (``<stem>.<lang>.html``),
 its sync map (``<stem>.<lang>.syncmap.json``) and MP3 (``<stem>.<lang>.mp3``) from
 one folder and writes ``<stem>.<lang>.epub``: the article as XHTML parts

@@ -1,5 +1,9 @@
 """The book: content, narration and metadata → an EPUB 3 package with Media Overlays.
 
+This module owns the EPUB container: package document, navigation, overlays, lexicon
+and the zip, written to an open file. It must not read the web page (that is
+:mod:`a11ykit.epub.content`) or synthesize audio; it packs the MP3 it is given.
+
 Layout of the container (the zip)::
 
     mimetype                     first, stored: application/epub+zip

@@ -1,5 +1,9 @@
 """A built page → the book's content: XHTML parts, headings, images and metadata.
 
+This module owns what of a built page goes into the book and how it becomes XHTML.
+It must not change the page, write files or know the container's layout (that is
+:mod:`a11ykit.epub.book`).
+
 What goes in: the translation notice (its message, without the language switcher),
 then what the narration reads — the ``<article>`` (else ``<main>``, else ``<body>``)
 — cut into one part per top-level section (a direct ``<h2>`` or ``<section>`` starts

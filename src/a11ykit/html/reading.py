@@ -1,5 +1,10 @@
 """What the narration reads, in reading order, and the player put on the page.
 
+This module owns the page side of narration: finding the spoken items of a rendered
+page (:func:`speech_items` gives :class:`a11ykit.speech.SpeechItem`\ s, the only thing
+speech receives from a page) and putting the player (:mod:`a11ykit.html.player`) into it.
+It must not synthesize or touch audio files, and must not change the page's text.
+
 Read: the notice (once), then within the article (``<article>``, else ``<main>``,
 else ``<body>``) every sentence span in order — headings as headings — and the
 description of every image, announced as an image. Scripts, styles and skipped

@@ -1,5 +1,9 @@
 """The per-sentence audio cache: rebuild only what changed.
 
+This module owns the cache folder's contents: chunk entries by key, and the record of
+the last outputs written, so an unchanged rebuild writes nothing. It must not
+synthesize, encode, or write anything outside the cache folder it is given.
+
 A chunk is stored under a key made of everything that decides its sound: the text
 as spoken (after the lexicon, so a lexicon change re-synthesizes only the sentences
 it touches), the voice read back from espeak, the espeak version, rate and volume.

@@ -1,5 +1,9 @@
 """Join chunks into one narration, resample, and write Opus-in-Ogg and MP3 with soundfile.
 
+This module owns the narration's samples after synthesis: joining with pauses,
+resampling, encoding and checking every encoded file by decoding it again. It must not
+synthesize, name or place files (writers take open binary files), or know about text.
+
 espeak speaks at 22050 Hz, which Opus refuses, so the narration is resampled
 (band-limited, by FFT) to 24 or 48 kHz. Writers take open binary files; every
 written file is decoded again and its duration checked, because an encoder that

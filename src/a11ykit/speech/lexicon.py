@@ -1,5 +1,9 @@
 """The pronunciation lexicon: rewrite words before espeak reads them.
 
+This module owns the built-in pronunciations, the lexicon of a page language (built-in
+entries, then the glossary's ``say_*``), the checks on an entry and the substitution
+itself. It reads a glossary but must not load one from a file, and never calls espeak.
+
 A lexicon maps a written form to what espeak should read instead: a respelling
 ("ais", "SEE-cot"; read as words, so lower-cased first) or espeak phonemes in
 double brackets ("[[sEk'oUt]]", espeak's own codes, as ``espeak-ng -x`` prints

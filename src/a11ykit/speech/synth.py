@@ -1,5 +1,9 @@
 """One espeak-ng engine per worker process, one utterance per call, every output checked.
 
+This module owns talking to the speech worker (starting, calling with timeouts, killing)
+and the checks on what comes back (:class:`Chunk`, :func:`verify_samples`, the rate
+range). It must not choose voices, cache, join or encode audio, or know about pages.
+
 pyttsx3's own loop fails in ways we cannot afford on Linux (several queued files
 keep only the last, ``runAndWait`` returns early or never, rate changes and unknown
 voices are ignored, a second engine hangs the first, ``say()`` runs ``aplay``).

@@ -1,5 +1,8 @@
 """Which espeak-ng voice reads which page language.
 
+This module owns the default voice of each page language and the choice among the
+voices espeak lists (:func:`choose_voice`). It must not talk to espeak itself.
+
 Choosing is a plain function over the voices a worker lists, so it can be tested
 without espeak; the worker then sets the voice and reads it back (see
 :class:`a11ykit.speech.synth.Synthesizer`), because espeak itself ignores names it

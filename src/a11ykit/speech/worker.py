@@ -1,5 +1,9 @@
 """The speech worker: one libespeak-ng engine, alone in its own process.
 
+This module owns the only calls into libespeak-ng (through pyttsx3's ctypes binding)
+and the line protocol it answers on. It must not import the rest of a11ykit, play
+audio, or write files.
+
 Run as ``python -m a11ykit.speech.worker`` by :class:`a11ykit.speech.synth.Synthesizer`;
 nothing else should import it. Why a process of its own: espeak has one global
 callback and one global state per process, so two engines in one process hang
