@@ -213,7 +213,7 @@ BPE_CODES = "#version: 0.2\n" + "".join(
 def bpe_vocabulary(text: str, source: str) -> list[str]:
     """Every token Moses + BPE makes of ``text``, letters with and without ``@@``; CTranslate2
     maps anything else to ``<unk>``, and ``replace_unknowns`` puts the source token back."""
-    from argostranslate.apply_bpe import BPE
+    from a11ykit.translate.bpe import BPE
     from sacremoses import MosesPunctNormalizer, MosesTokenizer
 
     bpe = BPE(io.StringIO(BPE_CODES))
