@@ -82,9 +82,22 @@ def test_each_faulty_word_costs_its_weighted_share_of_the_sentence(lexicons):
     assert result.score == pytest.approx(1 - WORD_WEIGHT / 7, abs=1e-4)
 
 
-def test_words_the_engine_marked_unknown_are_flagged_even_when_the_target_knows_them(lexicons):
-    result = estimate_en_es(lexicons, "The pie is here.", "El pie está aquí.", engine_unknown=["pie"])
-    assert result.reason("unknown-word").words == ("pie",)
+def test_a_word_the_engine_marked_unknown_is_judged_like_any_other(lexicons):
+    source = "They have been piecing it together."
+    result = estimate_en_es(lexicons, source, "Han sido piecing lo juntos.", engine_unknown=["piecing"])
+    assert result.reason("source-word").words == ("piecing",)
+
+
+def test_a_marked_word_the_target_language_knows_was_quoted_in_that_language(lexicons):
+    source = "CECOT is the acronym of Centro de Confinamiento del Terrorismo."
+    output = "CECOT es el acrónimo de Centro de Confinamiento del Terrorismo."
+    assert estimate_en_es(lexicons, source, output, engine_unknown=["de", "del", "Centro"]).reasons == ()
+
+
+def test_a_name_the_engine_marked_unknown_is_still_a_name(lexicons):
+    result = estimate_en_es(lexicons, "I survived CECOT, Andry said.", "Sobreviví CECOT, dijo Andry.",
+                            engine_unknown=["CECOT", "Andry"])
+    assert result.reasons == ()
 
 
 def test_a_poor_round_trip_is_a_reason_naming_the_source_words_it_lost(lexicons):

@@ -13,8 +13,12 @@ Reasons (stable codes, :data:`REASON_CODES`):
     knows it as a common word and the target language only as a name), or not in the source but
     known to the source language and not to the target one.
 ``unknown-word``
-    any other word the target language does not know, and every word the engine itself marked
-    unknown (:func:`strip_unknown_marks`) that is not already a glued or source word.
+    any other word the target language does not know (not a name either).
+
+A word the engine itself marked unknown (:func:`strip_unknown_marks`) is judged by the same rules,
+also when the target language knows it only as a proper noun; one the target language knows as a
+common word is the target language's own word quoted in the source ("Centro *de Confinamiento
+*del Terrorismo" in an English text) and is fine.
 ``round-trip``
     the output translated back with the reverse engine scores below :data:`ROUND_TRIP_FLOOR`
     chrF against the source (only when a back translation is given, for sources of at least
@@ -201,7 +205,9 @@ def _faulty_words(
         surface = token.surface
         if not any(c.isalpha() for c in surface) or _is_acronym(surface) or prefix:
             continue  # a prefix or compound head ("mega-prisión") is judged with the whole, not alone
-        if token.known and surface not in marked and not (token.is_proper_noun and surface in source_case):
+        if token.known and not token.is_proper_noun:
+            continue
+        if token.known and surface not in marked and surface not in source_case:
             continue
         candidates.append((token, capitalised(i), capitalised(i - 1) or capitalised(i + 1)))
     if not candidates:
@@ -211,9 +217,6 @@ def _faulty_words(
     faulty: dict[str, str] = {}
     for token, is_capitalised, in_name in candidates:
         surface = token.surface
-        if surface in marked:
-            faulty[surface] = "glued-word" if _glued_to_number(surface) else "unknown-word"
-            continue
         if _DIGIT_RE.search(surface):
             if _glued_to_number(surface):
                 faulty[surface] = "glued-word"

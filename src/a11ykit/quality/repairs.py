@@ -84,7 +84,11 @@ def _kept_spans(text: str, keep: Iterable[str]) -> list[tuple[int, int]]:
     return spans
 
 
-_SENTENCE_RE = re.compile(r"[^.!?…]*?(?:[.!?…]+[”»\"’)]*|$)\s*")
+#: A sentence ends with . ! ? or … (and closing quotes) before a capital or the end of the text,
+#: so "EE.UU." inside a sentence does not end it.
+_SENTENCE_RE = re.compile(
+    r".*?(?:[.!?…]+[”»\"’)]*(?=\s+[¿¡“«\"'(]*[A-ZÁÉÍÓÚÑÜ]|\s*$)|$)\s*", re.DOTALL
+)
 
 
 def add_opening_marks(text: str) -> str:
