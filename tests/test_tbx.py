@@ -1,5 +1,6 @@
-"""The glossary as TBX: every field round-trips, every TBX-Basic entry is read, hostile XML is refused,
-and an import never empties or half-writes the glossary."""
+"""The glossary as TBX-Basic: the export is valid TBX-Basic (checked against tests/schemas/tbx-basic.rng),
+every field round-trips, TBX-Basic from other tools is read, hostile XML is refused, and an import never
+empties or half-writes the glossary."""
 
 from __future__ import annotations
 
@@ -10,16 +11,18 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from unwritable import a11ykit, read_only
 
 from a11ykit.cli import main
 from a11ykit.errors import GlossaryError
-from a11ykit.glossary import load_glossary
-from a11ykit.model import Glossary, Term
+from a11ykit.terms.glossary import load_glossary
+from a11ykit.terms.base import Glossary, Term
 from a11ykit.terms.tbx import TBX_NAMESPACE, read_tbx, write_tbx
 
 NS = {"t": TBX_NAMESPACE}
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+SCHEMA = etree.RelaxNG(etree.parse(str(Path(__file__).parent / "schemas" / "tbx-basic.rng")))
 
 EVERYTHING = Glossary(
     (
@@ -41,7 +44,7 @@ EVERYTHING = Glossary(
             note="two\nlines",
             line=3,
         ),
-        Term("keep", {"en": ("ICE",)}, pronunciations={"es": "ais"}, line=4),
+        Term("keep", {"en": ("ICE",)}, expansions={"es": "Servicio de Inmigración"}, pronunciations={"es": "ais"}, line=4),
     ),
     source="terms.csv",
 )
@@ -75,20 +78,139 @@ def test_terms_are_numbered_in_file_order_and_named_after_the_file():
     assert ([t.line for t in glossary.terms], glossary.source) == ([1, 2, 3], "glossary.tbx")
 
 
-def test_the_document_is_tbx_v3_with_one_concept_entry_per_term():
+def test_the_document_is_tbx_basic_v3_dca_with_one_concept_entry_per_term():
     root = ET.fromstring(tbx_bytes(EVERYTHING))
-    assert (root.tag, root.get("type"), root.get(XML_LANG)) == (f"{{{TBX_NAMESPACE}}}tbx", "TBX-Basic", "en")
+    assert (root.tag, root.get("type"), root.get("style"), root.get(XML_LANG)) == (
+        f"{{{TBX_NAMESPACE}}}tbx", "TBX-Basic", "dca", "en"
+    )
+    assert TBX_NAMESPACE == "urn:iso:std:iso:30042:ed-2"
     assert len(root.findall(".//t:conceptEntry", NS)) == 3
 
 
-def test_the_canonical_form_is_the_preferred_term_and_variants_are_admitted():
-    root = ET.fromstring(tbx_bytes(EVERYTHING))
-    lang_sec = next(s for s in root.iterfind(".//t:conceptEntry/t:langSec", NS) if s.get(XML_LANG) == "es")
-    statuses = [
-        (sec.findtext("t:term", namespaces=NS), sec.findtext("t:termNote[@type='administrativeStatus']", namespaces=NS))
+def test_the_document_names_the_tbx_basic_rng_and_schematron_schemas():
+    root = etree.fromstring(tbx_bytes(EVERYTHING))
+    models = [pi for pi in root.itersiblings(preceding=True) if pi.tag is etree.PI and pi.target == "xml-model"]
+    assert sorted((pi.get("schematypens"), pi.get("href").rsplit("/", 1)[-1]) for pi in models) == [
+        ("http://purl.oclc.org/dsdl/schematron", "TBX-Basic_DCA.sch"),
+        ("http://relaxng.org/ns/structure/1.0", "TBXcoreStructV03_TBX-Basic_integrated.rng"),
+    ]
+
+
+# --- valid TBX-Basic -------------------------------------------------------------------------
+
+
+def schema_errors(data: bytes) -> list[str]:
+    SCHEMA.validate(etree.fromstring(data))
+    return [f"{e.line}: {e.message}" for e in SCHEMA.error_log]
+
+
+def test_the_export_of_the_project_glossary_is_valid_tbx_basic(examples_dir):
+    glossary = load_glossary(examples_dir.parent / "glossary" / "terms.csv")
+    assert schema_errors(tbx_bytes(glossary)) == []
+
+
+def test_the_export_of_every_field_is_valid_tbx_basic():
+    assert schema_errors(tbx_bytes(EVERYTHING)) == []
+
+
+OLD_EXPORT = b"""<tbx type="TBX-Basic" style="dca" xml:lang="en" xmlns="urn:iso:std:iso:30042:ed-2">
+  <tbxHeader><fileDesc><sourceDesc><p>a11ykit glossary</p></sourceDesc></fileDesc></tbxHeader>
+  <text><body>
+    <conceptEntry id="c1">
+      <descrip type="a11ykit-kind">keep</descrip>
+      <descrip type="a11ykit-case">ignore</descrip>
+      <descrip type="a11ykit-termLang">es</descrip>
+      <note>prison</note>
+      <langSec xml:lang="en">
+        <descrip type="a11ykit-expansion">Terrorism Confinement Center</descrip>
+        <termSec>
+          <term>CECOT</term>
+          <termNote type="administrativeStatus">preferredTerm-admn-sts</termNote>
+          <termNote type="pronunciation">SEE-cot</termNote>
+        </termSec>
+      </langSec>
+      <langSec xml:lang="es"><descrip type="a11ykit-pronunciation">se-kot</descrip></langSec>
+    </conceptEntry>
+  </body></text>
+</tbx>"""
+
+
+@pytest.mark.parametrize(
+    ("mutation", "old", "new"),
+    [
+        ("a private descrip type", b'<note>1798 law', b'<descrip type="a11ykit-kind">map</descrip><note>1798 law'),
+        ("a termNote outside TBX-Basic", b"</term>", b'</term><termNote type="pronunciation">ley</termNote>'),
+        ("a value outside the termType list", b">acronym<", b">initialism<"),
+        ("subjectField below the concept level", b"</termSec>", b'<descrip type="subjectField">law</descrip></termSec>'),
+        ("context above the term level", b"<note>1798 law", b'<descrip type="context">It is.</descrip><note>1798 law'),
+        ("another dialect", b'type="TBX-Basic"', b'type="TBX-Default"'),
+        ("an element of another namespace", b"<note>1798 law", b'<x:say xmlns:x="urn:x">ley</x:say><note>1798 law'),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_the_schema_refuses_what_tbx_basic_does_not_allow(mutation, old, new):
+    data = tbx_bytes(EVERYTHING)
+    assert old in data
+    assert schema_errors(data.replace(old, new, 1)) != []
+
+
+def test_the_schema_refuses_what_a11ykit_exported_before():
+    assert schema_errors(OLD_EXPORT) != []
+
+
+def entry(data: bytes, index: int) -> ET.Element:
+    return ET.fromstring(data).findall(".//t:conceptEntry", NS)[index]
+
+
+def test_a11ykit_only_fields_are_notes_named_after_the_glossary_columns_after_the_term_note():
+    notes = [n.text for n in entry(tbx_bytes(EVERYTHING), 1).iterfind("t:note", NS)]
+    assert notes == [
+        "two",
+        "lines",
+        "a11ykit kind: keep",
+        "a11ykit case: exact",
+        "a11ykit lang: es",
+        "a11ykit say_en: SEE-cot",
+        "a11ykit say_es: se-kot",
+    ]
+
+
+def term_secs(data: bytes, index: int, lang: str) -> list[tuple[str | None, str | None, str | None]]:
+    lang_sec = next(s for s in entry(data, index).iterfind("t:langSec", NS) if s.get(XML_LANG) == lang)
+    return [
+        (
+            sec.findtext("t:term", namespaces=NS),
+            sec.findtext("t:termNote[@type='termType']", namespaces=NS),
+            sec.findtext("t:termNote[@type='administrativeStatus']", namespaces=NS),
+        )
         for sec in lang_sec.iterfind("t:termSec", NS)
     ]
-    assert statuses == [("Ley de Enemigos Extranjeros", "preferredTerm-admn-sts"), ("Ley de Extranjeros Enemigos", "admittedTerm-admn-sts")]
+
+
+def test_an_acronym_is_a_term_of_type_acronym_and_its_expansion_a_second_term_of_type_full_form():
+    assert term_secs(tbx_bytes(EVERYTHING), 1, "es") == [
+        ("CECOT", "acronym", "preferredTerm-admn-sts"),
+        ("Centro de Confinamiento del Terrorismo", "fullForm", "admittedTerm-admn-sts"),
+    ]
+
+
+def test_an_expansion_or_pronunciation_for_a_language_without_forms_is_a_note():
+    ice = entry(tbx_bytes(EVERYTHING), 2)
+    assert [s.get(XML_LANG) for s in ice.iterfind("t:langSec", NS)] == ["en"]
+    notes = [n.text for n in ice.iterfind("t:note", NS)]
+    assert {"a11ykit say_es: ais", "a11ykit abbr_es: Servicio de Inmigración"} <= set(notes)
+
+
+def test_an_empty_glossary_is_not_exported():
+    with pytest.raises(GlossaryError, match="has no terms; a TBX file needs at least one entry"):
+        tbx_bytes(Glossary((), source="terms.csv"))
+
+
+def test_the_canonical_form_is_the_preferred_term_and_variants_are_admitted():
+    assert term_secs(tbx_bytes(EVERYTHING), 0, "es") == [
+        ("Ley de Enemigos Extranjeros", None, "preferredTerm-admn-sts"),
+        ("Ley de Extranjeros Enemigos", None, "admittedTerm-admn-sts"),
+    ]
 
 
 def test_exporting_an_imported_file_gives_the_same_bytes():
@@ -120,15 +242,37 @@ def test_an_entry_without_an_english_term_is_an_error():
 
 
 def test_a_keep_entry_with_different_forms_per_language_is_an_error():
-    data = MARTIF.replace(b'<descrip type="definition">ignored</descrip>', b'<descrip type="a11ykit-kind">keep</descrip>')
+    data = MARTIF.replace(b'<descrip type="definition">ignored</descrip>', b"<note>a11ykit kind: keep</note>")
     with pytest.raises(GlossaryError, match="a keep term has the same forms"):
         read_tbx(io.BytesIO(data))
 
 
-def test_an_unknown_case_rule_is_an_error():
-    data = tbx_bytes(EVERYTHING).replace(b">ignore<", b">sometimes<", 1)
-    with pytest.raises(GlossaryError, match="unknown case rule 'sometimes'"):
+@pytest.mark.parametrize(
+    ("note", "message"),
+    [
+        ("a11ykit case: sometimes", "unknown case rule 'sometimes' (exact or ignore)"),
+        ("a11ykit kind: translate", "unknown kind 'translate' (keep or map)"),
+        ("a11ykit lang: fr", "unknown term language 'fr' (en or es)"),
+    ],
+)
+def test_an_unknown_value_of_an_a11ykit_field_is_an_error(note, message):
+    data = tbx_bytes(EVERYTHING).replace(b"<note>1798 law", f"<note>{note}</note><note>1798 law".encode(), 1)
+    with pytest.raises(GlossaryError, match=re.escape(f"entry 1 (c1): {message}")):
         read_tbx(io.BytesIO(data))
+
+
+def test_a_file_a11ykit_exported_before_it_wrote_tbx_basic_is_read():
+    term = read_tbx(io.BytesIO(OLD_EXPORT)).terms[0]
+    assert term == Term(
+        "keep",
+        {"en": ("CECOT",)},
+        case_sensitive=False,
+        lang="es",
+        expansions={"en": "Terrorism Confinement Center"},
+        pronunciations={"en": "SEE-cot", "es": "se-kot"},
+        note="prison",
+        line=1,
+    )
 
 
 def test_malformed_xml_is_a_glossary_error():
@@ -197,11 +341,13 @@ TBX_BASIC = """<?xml version="1.0" encoding="UTF-8"?>
       <note>first note</note>
       <note>second note
         over two lines</note>
-      <xref target="https://example.org/act">source</xref>
+      <xref type="externalCrossReference" target="https://example.org/act">source</xref>
       <langSec xml:lang="en-US">
+        <descripGrp><descrip type="definition">A law.</descrip><admin type="source">Congress</admin></descripGrp>
         <termSec>
           <term>Alien Enemies Act</term>
           <termNote type="partOfSpeech">noun</termNote>
+          <termNote type="geographicalUsage">en-US</termNote>
           <termNote type="termType">fullForm</termNote>
           <termNote type="administrativeStatus">preferredTerm-admn-sts</termNote>
           <descrip type="context">Invoked under the Alien Enemies Act.</descrip>
@@ -212,6 +358,7 @@ TBX_BASIC = """<?xml version="1.0" encoding="UTF-8"?>
       <langSec xml:lang="es">
         <termSec>
           <term>Ley de Enemigos Extranjeros</term>
+          <termNote type="grammaticalGender">feminine</termNote>
           <termNote type="administrativeStatus">preferredTerm-admn-sts</termNote>
         </termSec>
         {extra_es}
@@ -230,6 +377,10 @@ def term_sec(form: str, status: str = "admittedTerm-admn-sts") -> str:
     return f'<termSec><term>{form}</term><termNote type="administrativeStatus">{status}</termNote></termSec>'
 
 
+def test_the_file_from_another_tool_is_valid_tbx_basic():
+    assert schema_errors(basic(term_sec("Alien Enemy Act"), term_sec("Ley AEA"))) == []
+
+
 def test_a_tbx_basic_entry_with_what_a11ykit_does_not_use_is_read():
     term = read_tbx(io.BytesIO(basic()), "cat.tbx").terms[0]
     assert (term.kind, term.forms) == ("map", {"en": ("Alien Enemies Act",), "es": ("Ley de Enemigos Extranjeros",)})
@@ -243,7 +394,8 @@ def test_several_notes_are_one_line_each_in_file_order():
 def test_a_term_with_two_notes_is_written_as_two_notes_and_read_back():
     two = Glossary((replace(EVERYTHING.terms[0], note="first\nsecond"),))
     root = ET.fromstring(tbx_bytes(two))
-    assert [n.text for n in root.iterfind(".//t:conceptEntry/t:note", NS)] == ["first", "second"]
+    notes = [n.text for n in root.iterfind(".//t:conceptEntry/t:note", NS)]
+    assert [n for n in notes if not n.startswith("a11ykit ")] == ["first", "second"]
     assert roundtrip(two).terms[0].note == "first\nsecond"
 
 
@@ -264,6 +416,41 @@ def test_two_lang_sections_of_one_language_add_up():
     assert set(term.forms["es"]) == {"Ley AEA", "Ley de Enemigos Extranjeros"}
 
 
+def acronym_entry(*term_secs: str) -> bytes:
+    secs = "".join(term_secs)
+    return basic(more=f'<conceptEntry id="c2"><langSec xml:lang="en">{secs}</langSec></conceptEntry>')
+
+
+def typed(form: str, term_type: str, status: str = "admittedTerm-admn-sts") -> str:
+    return (f'<termSec><term>{form}</term><termNote type="termType">{term_type}</termNote>'
+            f'<termNote type="administrativeStatus">{status}</termNote></termSec>')
+
+
+@pytest.mark.parametrize("abbreviated", ["acronym", "abbreviation"])
+def test_an_acronym_and_its_full_form_from_another_tool_are_a_term_and_its_expansion(abbreviated):
+    data = acronym_entry(
+        typed("National Aeronautics and Space Administration", "fullForm", "preferredTerm-admn-sts"),
+        typed("NASA", abbreviated),
+    )
+    assert schema_errors(data) == []
+    term = read_tbx(io.BytesIO(data)).terms[1]
+    assert (term.kind, term.forms, term.expansions) == (
+        "keep", {"en": ("NASA",)}, {"en": "National Aeronautics and Space Administration"}
+    )
+
+
+def test_full_forms_without_an_acronym_beside_them_are_forms_preferred_first():
+    data = acronym_entry(
+        typed("accretion disc", "fullForm"),
+        typed("circumstellar accretion disk", "fullForm", "preferredTerm-admn-sts"),
+        typed("disk", "shortForm"),
+    )
+    term = read_tbx(io.BytesIO(data)).terms[1]
+    assert (term.forms, term.expansions) == (
+        {"en": ("circumstellar accretion disk", "accretion disc", "disk")}, {}
+    )
+
+
 ENGLISH_ONLY = b"""<tbx><text><body><conceptEntry id="n1">%s
   <langSec xml:lang="en"><termSec><term>NASA</term></termSec></langSec>
 </conceptEntry></body></text></tbx>"""
@@ -275,7 +462,7 @@ def test_an_entry_with_english_terms_only_is_kept_as_written():
 
 
 def test_an_entry_declared_map_without_a_spanish_term_is_refused():
-    data = ENGLISH_ONLY % b'<descrip type="a11ykit-kind">map</descrip>'
+    data = ENGLISH_ONLY % b"<note>a11ykit kind: map</note>"
     with pytest.raises(GlossaryError, match=re.escape("entry 1 (n1): a map term needs a Spanish term")):
         read_tbx(io.BytesIO(data))
 
@@ -352,6 +539,33 @@ def test_importing_a_tbx_without_terms_is_refused_and_leaves_the_glossary(capsys
         "(give --allow-empty to do that) [A11Y263]"
     ]
     assert glossary_csv.read_text(encoding="utf-8") == CSV
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"<tbx><text>", "the TBX file is not well-formed XML: no element found: line 1, column 11 [A11Y260]"),
+        (b"<html><body/></html>", "not a TBX file: the root element is <html>, not <tbx> or <martif> [A11Y260]"),
+        (EXTERNAL_DTD, "the TBX file has a DOCTYPE declaration; a11ykit does not read DTDs or entities (remove the DOCTYPE) [A11Y261]"),
+        (MARTIF.replace(b'xml:lang="en-US"', b'xml:lang="de"'), "cat.tbx entry 1 (t1): no English term [A11Y262]"),
+        (ENGLISH_ONLY % b"<note>a11ykit kind: map</note>", "cat.tbx entry 1 (n1): a map term needs a Spanish term [A11Y262]"),
+    ],
+    ids=["malformed", "not-tbx", "doctype", "no-english", "map-without-spanish"],
+)
+def test_importing_an_invalid_tbx_exits_2_with_one_line_and_leaves_the_glossary(capsys, tmp_path, glossary_csv, data, message):
+    code, out, err = cli(capsys, "glossary", "import", tbx_file(tmp_path, data), "--glossary", glossary_csv)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [f"a11ykit: error: {message}".replace("cat.tbx", str(tmp_path / "cat.tbx"))]
+    assert glossary_csv.read_text(encoding="utf-8") == CSV
+
+
+def test_exporting_a_glossary_without_terms_exits_2_with_one_line(capsys, tmp_path):
+    empty = tmp_path / "terms.csv"
+    empty.write_text("kind,en,es\n", encoding="utf-8")
+    code, _, err = cli(capsys, "glossary", "export", "--tbx", tmp_path / "g.tbx", "--glossary", empty)
+    assert code == 2
+    assert err.splitlines() == [f"a11ykit: error: {empty} has no terms; a TBX file needs at least one entry [A11Y264]"]
+    assert not (tmp_path / "g.tbx").exists()
 
 
 def test_allow_empty_empties_the_glossary_on_purpose(capsys, tmp_path, glossary_csv):
