@@ -15,8 +15,10 @@ Everything Argos Translate writes goes to a temporary folder.
 
 translatehtml 1.5.3 requires the heavy ``argostranslate`` (stanza, spacy, torch) and
 pins beautifulsoup4==4.9.3, so install it without its dependencies; it then runs on
-``argos-translate-lt``, which provides the same ``argostranslate`` modules:
+``argos-translate-lt``, which provides the same ``argostranslate`` modules (it is no longer
+part of the ``argos`` extra, so install it for the benchmark):
 
+    .venv/bin/pip install argos-translate-lt
     .venv/bin/pip install --no-deps translatehtml==1.5.3
 
 Run: .venv/bin/python benchmarks/argos_vs_translatehtml.py [--runs 5] [--html PAGE]
