@@ -44,7 +44,9 @@ EVERYTHING = Glossary(
             note="two\nlines",
             line=3,
         ),
-        Term("keep", {"en": ("ICE",)}, expansions={"es": "Servicio de Inmigración"}, pronunciations={"es": "ais"}, line=4),
+        Term(
+            "keep", {"en": ("ICE",)}, expansions={"es": "Servicio de Inmigración"}, pronunciations={"es": "ais"}, line=4
+        ),
     ),
     source="terms.csv",
 )
@@ -141,7 +143,7 @@ OLD_EXPORT = b"""<tbx type="TBX-Basic" style="dca" xml:lang="en" xmlns="urn:iso:
         ("a private descrip type", b'<note>1798 law', b'<descrip type="a11ykit-kind">map</descrip><note>1798 law'),
         ("a termNote outside TBX-Basic", b"</term>", b'</term><termNote type="pronunciation">ley</termNote>'),
         ("a value outside the termType list", b">acronym<", b">initialism<"),
-        ("subjectField below the concept level", b"</termSec>", b'<descrip type="subjectField">law</descrip></termSec>'),
+        ("subjectField below the concept level", b"</termSec>", b'<descrip type="subjectField">x</descrip></termSec>'),
         ("context above the term level", b"<note>1798 law", b'<descrip type="context">It is.</descrip><note>1798 law'),
         ("another dialect", b'type="TBX-Basic"', b'type="TBX-Default"'),
         ("an element of another namespace", b"<note>1798 law", b'<x:say xmlns:x="urn:x">ley</x:say><note>1798 law'),
@@ -544,15 +546,26 @@ def test_importing_a_tbx_without_terms_is_refused_and_leaves_the_glossary(capsys
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"<tbx><text>", "the TBX file is not well-formed XML: no element found: line 1, column 11 [A11Y260]"),
-        (b"<html><body/></html>", "not a TBX file: the root element is <html>, not <tbx> or <martif> [A11Y260]"),
-        (EXTERNAL_DTD, "the TBX file has a DOCTYPE declaration; a11ykit does not read DTDs or entities (remove the DOCTYPE) [A11Y261]"),
+        (b"<tbx><text>", "cat.tbx is not well-formed XML: no element found: line 1, column 11 [A11Y260]"),
+        (
+            b"<html><body/></html>",
+            "cat.tbx is not a TBX file: the root element is <html>, not <tbx> or <martif> [A11Y260]",
+        ),
+        (
+            EXTERNAL_DTD,
+            "cat.tbx has a DOCTYPE declaration; a11ykit does not read DTDs or entities (remove the DOCTYPE) [A11Y261]",
+        ),
         (MARTIF.replace(b'xml:lang="en-US"', b'xml:lang="de"'), "cat.tbx entry 1 (t1): no English term [A11Y262]"),
-        (ENGLISH_ONLY % b"<note>a11ykit kind: map</note>", "cat.tbx entry 1 (n1): a map term needs a Spanish term [A11Y262]"),
+        (
+            ENGLISH_ONLY % b"<note>a11ykit kind: map</note>",
+            "cat.tbx entry 1 (n1): a map term needs a Spanish term [A11Y262]",
+        ),
     ],
     ids=["malformed", "not-tbx", "doctype", "no-english", "map-without-spanish"],
 )
-def test_importing_an_invalid_tbx_exits_2_with_one_line_and_leaves_the_glossary(capsys, tmp_path, glossary_csv, data, message):
+def test_importing_an_invalid_tbx_exits_2_with_one_line_naming_it_and_leaves_the_glossary(
+    capsys, tmp_path, glossary_csv, data, message
+):
     code, out, err = cli(capsys, "glossary", "import", tbx_file(tmp_path, data), "--glossary", glossary_csv)
     assert (code, out) == (2, "")
     assert err.splitlines() == [f"a11ykit: error: {message}".replace("cat.tbx", str(tmp_path / "cat.tbx"))]
@@ -564,7 +577,9 @@ def test_exporting_a_glossary_without_terms_exits_2_with_one_line(capsys, tmp_pa
     empty.write_text("kind,en,es\n", encoding="utf-8")
     code, _, err = cli(capsys, "glossary", "export", "--tbx", tmp_path / "g.tbx", "--glossary", empty)
     assert code == 2
-    assert err.splitlines() == [f"a11ykit: error: {empty} has no terms; a TBX file needs at least one entry [A11Y264]"]
+    assert err.splitlines() == [
+        f"a11ykit: error: {empty} has no terms; a TBX file needs at least one entry [A11Y264]"
+    ]
     assert not (tmp_path / "g.tbx").exists()
 
 

@@ -129,7 +129,11 @@ def _write_term(body: ET.Element, term: Term, index: int) -> None:
     for line in term.note.splitlines():
         if line.strip():
             _sub(entry, "note", line)
-    fields: dict[str, str | None] = {"kind": term.kind, "case": "exact" if term.case_sensitive else "ignore", "lang": term.lang}
+    fields: dict[str, str | None] = {
+        "kind": term.kind,
+        "case": "exact" if term.case_sensitive else "ignore",
+        "lang": term.lang,
+    }
     for lang in LANGUAGES:
         fields[f"say_{lang}"] = term.pronunciations.get(lang)
         if not term.forms.get(lang):  # no langSec to carry it as a full form
@@ -159,26 +163,26 @@ def _write_form(lang_sec: ET.Element, form: str, status: str, term_type: str | N
 # --- reading ---------------------------------------------------------------------------------
 
 
-def _refuse(what: str) -> GlossaryError:
+def _refuse(label: str, what: str) -> GlossaryError:
     return GlossaryError(
-        f"the TBX file has {what}; a11ykit does not read DTDs or entities (remove the DOCTYPE)",
+        f"{label} has {what}; a11ykit does not read DTDs or entities (remove the DOCTYPE)",
         code="A11Y261",
     )
 
 
-def _check_no_dtd(data: bytes) -> None:
+def _check_no_dtd(data: bytes, label: str) -> None:
     """Parse once with expat, refusing any DOCTYPE or entity declaration before it
     can be acted on; also reports malformed XML with its line."""
     parser = ParserCreate()
 
     def doctype(*_: object) -> None:
-        raise _refuse("a DOCTYPE declaration")
+        raise _refuse(label, "a DOCTYPE declaration")
 
     def entity(*_: object) -> None:
-        raise _refuse("an entity declaration")
+        raise _refuse(label, "an entity declaration")
 
     def external(*_: object) -> int:
-        raise _refuse("an external entity reference")
+        raise _refuse(label, "an external entity reference")
 
     parser.StartDoctypeDeclHandler = doctype
     parser.EntityDeclHandler = entity
@@ -187,7 +191,7 @@ def _check_no_dtd(data: bytes) -> None:
     try:
         parser.Parse(data, True)
     except ExpatError as exc:
-        raise GlossaryError(f"the TBX file is not well-formed XML: {exc}", code="A11Y260") from None
+        raise GlossaryError(f"{label} is not well-formed XML: {exc}", code="A11Y260") from None
 
 
 def _local(tag: object) -> str:
@@ -225,11 +229,12 @@ def read_tbx(fileobj: IO[bytes], name: str = "") -> Glossary:
     data = fileobj.read()
     if isinstance(data, str):
         data = data.encode("utf-8")
-    _check_no_dtd(data)
+    label = name or "the TBX file"
+    _check_no_dtd(data, label)
     root = ET.fromstring(data)  # safe: no DTD, so no entities beyond the predefined five
     if _local(root.tag) not in ("tbx", "martif"):
         raise GlossaryError(
-            f"not a TBX file: the root element is <{_local(root.tag)}>, not <tbx> or <martif>",
+            f"{label} is not a TBX file: the root element is <{_local(root.tag)}>, not <tbx> or <martif>",
             code="A11Y260",
         )
     entries = [e for e in root.iter() if _local(e.tag) in ("conceptEntry", "termEntry")]
@@ -290,7 +295,7 @@ def _read_term(entry: ET.Element, index: int, name: str) -> Term:
         if LEGACY_PRONUNCIATION in level:
             pronunciations.setdefault(lang, level[LEGACY_PRONUNCIATION])
         found = [sec for sec in map(_read_form, _children(lang_sec, "termSec", "tig", "ntig")) if sec is not None]
-        found = [(form, term_notes) for form, term_notes in found if term_notes.get("administrativeStatus") not in NOT_TO_USE]
+        found = [(form, kinds) for form, kinds in found if kinds.get("administrativeStatus") not in NOT_TO_USE]
         for form, term_notes in found:
             if "|" in form:
                 raise fail(f"the {lang} term {form!r} contains '|', which separates variants in the glossary; "
