@@ -11,6 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from lxml import etree
 from unwritable import a11ykit, read_only
 
@@ -18,7 +20,7 @@ from a11ykit.cli import main
 from a11ykit.errors import GlossaryError
 from a11ykit.terms.glossary import load_glossary
 from a11ykit.terms.base import Glossary, Term
-from a11ykit.terms.tbx import TBX_NAMESPACE, read_tbx, write_tbx
+from a11ykit.terms.tbx import FIELD_NOTE, TBX_NAMESPACE, read_tbx, write_tbx
 
 NS = {"t": TBX_NAMESPACE}
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -201,6 +203,43 @@ def test_an_expansion_or_pronunciation_for_a_language_without_forms_is_a_note():
     assert [s.get(XML_LANG) for s in ice.iterfind("t:langSec", NS)] == ["en"]
     notes = [n.text for n in ice.iterfind("t:note", NS)]
     assert {"a11ykit say_es: ais", "a11ykit abbr_es: Servicio de Inmigración"} <= set(notes)
+
+
+TEXT = st.text(st.characters(whitelist_categories=("L", "N", "P", "S", "Zs")), min_size=1, max_size=16).map(
+    lambda text: " ".join(text.split())
+).filter(bool)
+FORMS = st.lists(TEXT.filter(lambda text: "|" not in text), min_size=1, max_size=3, unique=True).map(tuple)
+PER_LANGUAGE = st.dictionaries(st.sampled_from(["en", "es"]), TEXT, max_size=2)
+
+
+@st.composite
+def csv_terms(draw: st.DrawFn) -> Term:
+    """Any term the CSV glossary can hold."""
+    kind = draw(st.sampled_from(["keep", "map"]))
+    en = draw(FORMS)
+    return Term(
+        kind,
+        {"en": en, "es": en if kind == "keep" else draw(FORMS)},
+        case_sensitive=draw(st.booleans()),
+        lang=draw(st.sampled_from([None, "en", "es"])),
+        expansions=draw(PER_LANGUAGE),
+        pronunciations=draw(PER_LANGUAGE),
+        note=draw(st.just("") | TEXT),
+    )
+
+
+@given(st.lists(csv_terms(), min_size=1, max_size=4))
+def test_any_glossary_the_csv_can_hold_is_valid_tbx_basic_and_round_trips(terms):
+    assume(not any(FIELD_NOTE.fullmatch(t.note) for t in terms))
+    glossary = Glossary(tuple(terms))
+    assert schema_errors(tbx_bytes(glossary)) == []
+    assert without_lines(roundtrip(glossary)) == without_lines(glossary)
+
+
+def test_a_note_line_that_would_read_back_as_an_a11ykit_field_is_not_exported():
+    glossary = Glossary((replace(EVERYTHING.terms[0], note="fine\na11ykit kind: keep"),))
+    with pytest.raises(GlossaryError, match="'Alien Enemies Act' has the line 'a11ykit kind: keep'"):
+        tbx_bytes(glossary)
 
 
 def test_an_empty_glossary_is_not_exported():

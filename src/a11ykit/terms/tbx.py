@@ -31,7 +31,9 @@ CSV glossary's column name: ``kind`` (keep | map), ``case`` (exact | ignore),
 ``lang`` (the language the term belongs to), ``say_en``/``say_es`` (how speech says
 it) and, only for a language with no forms of its own, ``abbr_en``/``abbr_es``.
 A terminologist sees them as notes; a11ykit reads them back, so export → import
-gives the same glossary.
+gives the same glossary (a note line of the term's own that has that form would be
+read back as a field, so exporting it is refused, A11Y265; so is a glossary without
+terms, A11Y264: TBX needs at least one entry).
 
 Reading takes what this module writes, any TBX-Basic entry from another tool, and
 TBX v2 (``<martif>``, ``termEntry``/``langSet``/``tig``/``ntig``); files written by
@@ -84,6 +86,9 @@ FIELD_NOTE = re.compile(
     r"a11ykit (kind|case|lang|{}): (.*)".format("|".join(f"say_{l}|abbr_{l}" for l in LANGUAGES)), re.DOTALL
 )
 
+#: Line breaks with the spaces around them: layout inside an element's text.
+LAYOUT = re.compile(r"\s*\n\s*")
+
 # What a11ykit wrote before its export was TBX-Basic; still read.
 LEGACY_KIND, LEGACY_CASE, LEGACY_TERM_LANG = "a11ykit-kind", "a11ykit-case", "a11ykit-termLang"
 LEGACY_EXPANSION, LEGACY_PRONUNCIATION = "a11ykit-expansion", "a11ykit-pronunciation"
@@ -127,8 +132,14 @@ def write_tbx(fileobj: IO[bytes], glossary: Glossary) -> None:
 def _write_term(body: ET.Element, term: Term, index: int) -> None:
     entry = _sub(body, "conceptEntry", id=f"c{index}")
     for line in term.note.splitlines():
+        if FIELD_NOTE.fullmatch(line.strip()):
+            raise GlossaryError(
+                f"the note of {term.key!r} has the line {line.strip()!r}, which would be read back as an a11ykit "
+                "field; reword it",
+                code="A11Y265",
+            )
         if line.strip():
-            _sub(entry, "note", line)
+            _sub(entry, "note", line.strip())
     fields: dict[str, str | None] = {
         "kind": term.kind,
         "case": "exact" if term.case_sensitive else "ignore",
@@ -199,8 +210,9 @@ def _local(tag: object) -> str:
 
 
 def _text(element: ET.Element) -> str:
-    """All of an element's text (inline markup such as ``<hi>`` included), whitespace collapsed."""
-    return " ".join("".join(element.itertext()).split())
+    """All of an element's text (inline markup such as ``<hi>`` included), stripped; a line break
+    and the spaces around it (a pretty-printer's layout) become one space."""
+    return LAYOUT.sub(" ", "".join(element.itertext())).strip()
 
 
 def _children(element: ET.Element, *names: str) -> list[ET.Element]:
@@ -296,16 +308,16 @@ def _read_term(entry: ET.Element, index: int, name: str) -> Term:
             pronunciations.setdefault(lang, level[LEGACY_PRONUNCIATION])
         found = [sec for sec in map(_read_form, _children(lang_sec, "termSec", "tig", "ntig")) if sec is not None]
         found = [(form, kinds) for form, kinds in found if kinds.get("administrativeStatus") not in NOT_TO_USE]
+        expansion = _expansion(found)
+        if expansion is not None and lang not in expansions:
+            expansions[lang] = expansion[0]
+            found.remove(expansion)
         for form, term_notes in found:
             if "|" in form:
                 raise fail(f"the {lang} term {form!r} contains '|', which separates variants in the glossary; "
                            "give each variant its own <termSec>")
             if "pronunciation" in term_notes:  # legacy: a termNote on the canonical form
                 pronunciations.setdefault(lang, term_notes["pronunciation"])
-        expansion = _expansion(found)
-        if expansion is not None and lang not in expansions:
-            expansions[lang] = expansion[0]
-            found.remove(expansion)
         found.sort(key=lambda sec: sec[1].get("administrativeStatus") != PREFERRED)  # stable: preferred first
         lang_forms = tuple(dict.fromkeys((*forms.get(lang, ()), *(form for form, _ in found))))
         if lang_forms:  # several langSecs of one language add up
