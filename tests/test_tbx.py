@@ -457,6 +457,58 @@ def test_two_lang_sections_of_one_language_add_up():
     assert set(term.forms["es"]) == {"Ley AEA", "Ley de Enemigos Extranjeros"}
 
 
+# Shaped like the TBX-Basic dialect's own example (LTAC Global's Example_Astronomy_DCA_VALID.tbx).
+ASTRONOMY = """<?xml version="1.0" encoding="utf-8"?>
+<tbx type="TBX-Basic" style="dca" xml:lang="en" xmlns="urn:iso:std:iso:30042:ed-2">
+  <tbxHeader><fileDesc><titleStmt><title>Astronomy</title></titleStmt>
+    <sourceDesc><p>TBX file, created via a terminology tool's export</p></sourceDesc></fileDesc></tbxHeader>
+  <text><body>
+    <conceptEntry id="c1">
+      <transacGrp><transac type="transactionType">origination</transac><date>2010-04-17</date>
+        <transacNote type="responsibility" target="pe324as3-9615">Tommy</transacNote></transacGrp>
+      <descrip type="subjectField">General</descrip>
+      <xref type="xGraphic" target="https://example.org/cluster.jpg">cluster.jpg</xref>
+      <note>G-Source: https://example.org/</note>
+      <langSec xml:lang="en">
+        <transacGrp><transac type="transactionType">modification</transac><date>2010-04-17</date></transacGrp>
+        <descripGrp><descrip type="definition">A group of stars.</descrip><admin type="source">Oxford2007</admin></descripGrp>
+        <termSec>
+          <term>open cluster</term>
+          <termNote type="partOfSpeech">noun</termNote>
+          <termNote type="administrativeStatus">preferredTerm-admn-sts</termNote>
+          <descripGrp>
+            <descrip type="context">Over 1100 open clusters are known.</descrip>
+            <admin type="source">https://example.org/open.html</admin>
+          </descripGrp>
+        </termSec>
+        <termSec>
+          <term>galactic cluster</term>
+          <termNote type="partOfSpeech">noun</termNote>
+          <termNote type="administrativeStatus">supersededTerm-admn-sts</termNote>
+          <note>Another name for an open star cluster.</note>
+        </termSec>
+      </langSec>
+      <langSec xml:lang="es">
+        <termSec>
+          <term>cúmulo abierto</term>
+          <termNote type="partOfSpeech">noun</termNote>
+          <admin type="customerSubset">Astro</admin>
+          <ref type="crossReference" target="c1">open cluster</ref>
+        </termSec>
+      </langSec>
+    </conceptEntry>
+  </body></text>
+</tbx>""".encode()
+
+
+def test_a_file_shaped_like_the_dialects_own_example_is_valid_and_read():
+    assert schema_errors(ASTRONOMY) == []
+    term = read_tbx(io.BytesIO(ASTRONOMY)).terms[0]
+    assert (term.kind, term.forms, term.note) == (
+        "map", {"en": ("open cluster",), "es": ("cúmulo abierto",)}, "G-Source: https://example.org/"
+    )
+
+
 def acronym_entry(*term_secs: str) -> bytes:
     secs = "".join(term_secs)
     return basic(more=f'<conceptEntry id="c2"><langSec xml:lang="en">{secs}</langSec></conceptEntry>')
