@@ -1,0 +1,475 @@
+"""Encode the narration piece by piece and join the pieces without encoding again.
+
+A rebuild after one paragraph changed then encodes only that paragraph: every other
+piece's bytes come from the cache and are copied into the joined file as they are.
+
+How a join stays gapless and sample-exact (RFC 3533 Ogg, RFC 7845 Ogg Opus; MP3 frames
+with the LAME/Info header):
+
+* Each piece is encoded from its own samples preceded by a short *primer* of silence, so
+  long that the encoder's delay plus the primer is a whole number of frames (Opus:
+  20 ms frames; MP3 at 24 kHz: 576-sample frames). The piece file says so: its Opus
+  pre-skip (or its LAME encoder delay) covers exactly the primer frames, so the piece
+  alone plays exactly its samples, and a joiner can drop those frames whole.
+* Every piece but the last must be a whole number of frames long (:func:`aligned_length`;
+  the narration lengthens the pause that ends a piece by less than one frame), so its
+  frames end exactly where its samples end.
+* Joining copies the first piece's frames, then every other piece's frames without its
+  primer frames, and writes ONE header for the whole: Ogg Opus gets one OpusHead (the first
+  piece's pre-skip) and one OpusTags, pages numbered again and granule positions counting
+  the whole stream, the last piece's end trim kept; MP3 gets one Info/LAME frame with the
+  whole file's frame and byte counts, seek table, encoder delay and padding.
+* Pieces are encoded independently (the primer is silence, not the previous piece), so a
+  changed piece changes only its own frames. A joint is clean when the pieces meet in a
+  pause, which is where a narration cuts them (after a paragraph).
+
+Encoding uses ffmpeg (libopus, libmp3lame): see benchmarks/encoding.py for why.
+Errors: :class:`~a11ykit.errors.SpeechError` ``A11Y520`` ffmpeg missing or failing,
+``A11Y521`` a piece that cannot be joined (not encoded here, damaged or cut short, or not
+a whole number of frames where another piece follows).
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import subprocess
+import tempfile
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from a11ykit.errors import SpeechError
+
+OPUS_FRAME_SECONDS = 0.020
+OPUS_BITRATE = 32_000
+MP3_BITRATE = 48_000
+#: What an MP3 decoder adds before the first sample (the MDCT's and filterbank's delay).
+MP3_DECODER_DELAY = 529
+_OPUS_RATE = 48_000  # Ogg Opus counts granule positions and pre-skip at 48 kHz
+
+_FFMPEG = ("ffmpeg", "-nostdin", "-v", "error", "-fflags", "+bitexact", "-flags:a", "+bitexact")
+
+
+def frame_samples(fmt: str, rate: int) -> int:
+    """The frame length (samples at ``rate``) that every piece but the last must be a multiple of."""
+    if fmt == "opus":
+        return round(rate * OPUS_FRAME_SECONDS)
+    if fmt == "mp3":
+        return 1152 if rate >= 32_000 else 576
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def aligned_length(samples: int, fmt: str, rate: int) -> int:
+    """The smallest length ≥ ``samples`` that is a whole number of ``fmt`` frames."""
+    frame = frame_samples(fmt, rate)
+    return -(-samples // frame) * frame
+
+
+# --- encoding ----------------------------------------------------------------------------------
+
+
+def _ffmpeg(samples: np.ndarray, rate: int, *output: str) -> bytes:
+    """Encode with ffmpeg into a temporary file (the MP3 muxer writes its Info header at the
+    end, by seeking back, which a pipe cannot do)."""
+    data = np.ascontiguousarray(samples, dtype="<f4").tobytes()
+    with tempfile.TemporaryDirectory(prefix="a11ykit-encode-") as folder:
+        target = Path(folder) / "piece"
+        command = [*_FFMPEG, "-f", "f32le", "-ar", str(rate), "-ac", "1", "-i", "-", *output, str(target)]
+        try:
+            run = subprocess.run(command, input=data, capture_output=True, check=False, timeout=600)
+        except FileNotFoundError:
+            raise SpeechError("ffmpeg is not installed (Debian: apt-get install ffmpeg)", code="A11Y520") from None
+        if run.returncode != 0 or not target.is_file() or not target.stat().st_size:
+            reason = run.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise SpeechError(f"ffmpeg could not encode: {reason[-1] if reason else run.returncode}", code="A11Y520")
+        return target.read_bytes()
+
+
+def _opus_options(bitrate: int) -> tuple[str, ...]:
+    # Complexity 5, VBR: 9× faster than libsndfile's writer at its quality (benchmarks/encoding.py).
+    return ("-c:a", "libopus", "-b:a", str(bitrate), "-compression_level", "5", "-vbr", "on",
+            "-frame_duration", "20", "-f", "ogg")
+
+
+def _mp3_options(bitrate: int) -> tuple[str, ...]:
+    # No bit reservoir: every frame decodes alone, so frames of separate encodings can follow each other.
+    return ("-c:a", "libmp3lame", "-b:a", str(bitrate), "-reservoir", "0", "-write_xing", "1",
+            "-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3")
+
+
+@lru_cache(maxsize=None)
+def _opus_delay(rate: int, bitrate: int) -> int:
+    """The encoder's pre-skip at 48 kHz, read from a probe encoding."""
+    return OggOpus.parse(_ffmpeg(np.zeros(frame_samples("opus", rate), np.float32), rate,
+                                 *_opus_options(bitrate))).pre_skip
+
+
+@lru_cache(maxsize=None)
+def _mp3_delay(rate: int, bitrate: int) -> int:
+    """The encoder's delay (LAME tag) in samples, read from a probe encoding."""
+    return Mp3.parse(_ffmpeg(np.zeros(frame_samples("mp3", rate), np.float32), rate,
+                             *_mp3_options(bitrate))).delay
+
+
+def encode_opus_piece(samples: np.ndarray, rate: int, *, bitrate: int = OPUS_BITRATE) -> bytes:
+    """One piece as an Ogg Opus file (mono float samples at 8/12/16/24/48 kHz) that plays
+    exactly ``samples`` and joins gaplessly (see the module docstring)."""
+    frame48 = round(_OPUS_RATE * OPUS_FRAME_SECONDS)
+    delay48 = _opus_delay(rate, bitrate)
+    primer48 = -(-delay48 // frame48) * frame48 - delay48
+    primer = primer48 * rate // _OPUS_RATE
+    if primer * _OPUS_RATE != primer48 * rate:
+        raise SpeechError(f"Opus at {rate} Hz cannot be primed to a whole frame", code="A11Y520")
+    piece = OggOpus.parse(_ffmpeg(np.concatenate([np.zeros(primer, np.float32), samples]), rate,
+                                  *_opus_options(bitrate)))
+    if piece.pre_skip != delay48:
+        raise SpeechError("the Opus encoder's delay changed between two encodings", code="A11Y520")
+    piece.pre_skip = delay48 + primer48
+    return piece.to_bytes()
+
+
+def encode_mp3_piece(samples: np.ndarray, rate: int, *, bitrate: int = MP3_BITRATE) -> bytes:
+    """One piece as an MP3 file (mono float samples) that plays exactly ``samples`` and joins
+    gaplessly: no bit reservoir (every frame stands alone), the primer in the encoder delay."""
+    spf = frame_samples("mp3", rate)
+    delay = _mp3_delay(rate, bitrate)
+    primer = -(-(delay + MP3_DECODER_DELAY) // spf) * spf - delay - MP3_DECODER_DELAY
+    piece = Mp3.parse(_ffmpeg(np.concatenate([np.zeros(primer, np.float32), samples]), rate,
+                              *_mp3_options(bitrate)))
+    if piece.delay != delay:
+        raise SpeechError("the MP3 encoder's delay changed between two encodings", code="A11Y520")
+    piece.delay = delay + primer
+    piece.padding = len(piece.frames) * spf - piece.delay - len(samples)
+    return piece.to_bytes()
+
+
+# --- joining -----------------------------------------------------------------------------------
+
+
+def join_opus(pieces: Sequence[bytes], out: BinaryIO) -> int:
+    """Write the pieces (from :func:`encode_opus_piece`) as one Ogg Opus stream; returns its
+    length in samples at 48 kHz (pre-skip excluded)."""
+    if not pieces:
+        raise ValueError("nothing to join")
+    parsed = [OggOpus.parse(p, what=f"Opus piece {i + 1}") for i, p in enumerate(pieces)]
+    first = parsed[0]
+    joined = OggOpus(first.head, first.tags, [], 0)
+    for index, piece in enumerate(parsed):
+        if piece.channels != first.channels or piece.head[18:] != first.head[18:]:
+            raise SpeechError(f"Opus piece {index + 1} has another channel layout", code="A11Y521")
+        kept = piece.content_packets(keep_primer=index == 0, last=index == len(parsed) - 1,
+                                     what=f"Opus piece {index + 1}")
+        joined.packets += kept
+    joined.pre_skip = first.pre_skip
+    joined.end = first.pre_skip + sum(p.samples for p in parsed)
+    out.write(joined.to_bytes())
+    return joined.end - joined.pre_skip
+
+
+def join_mp3(pieces: Sequence[bytes], out: BinaryIO) -> int:
+    """Write the pieces (from :func:`encode_mp3_piece`) as one MP3 file; returns its length
+    in samples."""
+    if not pieces:
+        raise ValueError("nothing to join")
+    parsed = [Mp3.parse(p, what=f"MP3 piece {i + 1}") for i, p in enumerate(pieces)]
+    first = parsed[0]
+    spf = first.samples_per_frame
+    frames: list[bytes] = []
+    for index, piece in enumerate(parsed):
+        what = f"MP3 piece {index + 1}"
+        if piece.samples_per_frame != spf or piece.rate != first.rate:
+            raise SpeechError(f"{what} has another sample rate", code="A11Y521")
+        primer, rest = divmod(piece.delay + MP3_DECODER_DELAY, spf)
+        if rest:
+            raise SpeechError(f"{what} was not encoded to be joined (delay {piece.delay})", code="A11Y521")
+        content = -(-piece.samples // spf)
+        if index < len(parsed) - 1 and piece.samples % spf:
+            raise SpeechError(f"{what} is not a whole number of frames ({piece.samples} samples)", code="A11Y521")
+        start = 0 if index == 0 else primer
+        frames += piece.frames[start : primer + content]
+    joined = Mp3(first.info, frames, first.delay, 0, first.rate, spf)
+    total = sum(p.samples for p in parsed)
+    joined.padding = len(frames) * spf - first.delay - total
+    out.write(joined.to_bytes())
+    return total
+
+
+# --- Ogg Opus ----------------------------------------------------------------------------------
+
+_BYTE_REVERSED = bytes(int(f"{b:08b}"[::-1], 2) for b in range(256))
+
+
+def ogg_crc(data: bytes) -> int:
+    """The Ogg page checksum (CRC-32, polynomial 0x04c11db7, not reflected, no xor), via zlib."""
+    reflected = zlib.crc32(data.translate(_BYTE_REVERSED), 0xFFFFFFFF) ^ 0xFFFFFFFF
+    return int(f"{reflected:032b}"[::-1], 2)
+
+
+def ogg_pages(data: bytes, what: str = "Ogg data") -> list[tuple[int, int, int, int, list[int], bytes]]:
+    """(header type, granule, serial, sequence, lacing values, body) of every page, checked."""
+    pages = []
+    pos = 0
+    while pos < len(data):
+        if data[pos : pos + 4] != b"OggS" or len(data) < pos + 27:
+            raise SpeechError(f"{what} is not Ogg (no page at byte {pos})", code="A11Y521")
+        _, kind, granule, serial, sequence, crc, count = struct.unpack_from("<BBqIIIB", data, pos + 4)
+        lacing = list(data[pos + 27 : pos + 27 + count])
+        end = pos + 27 + count + sum(lacing)
+        header = bytearray(data[pos : pos + 27 + count])
+        header[22:26] = b"\0\0\0\0"
+        if end > len(data) or ogg_crc(bytes(header) + data[pos + 27 + count : end]) != crc:
+            raise SpeechError(f"{what} has a damaged Ogg page at byte {pos}", code="A11Y521")
+        pages.append((kind, granule, serial, sequence, lacing, data[pos + 27 + count : end]))
+        pos = end
+    return pages
+
+
+def opus_packet_samples(packet: bytes) -> int:
+    """Samples at 48 kHz that one Opus packet decodes to (RFC 6716 §3.1)."""
+    if not packet:
+        return 0
+    config, code = packet[0] >> 3, packet[0] & 3
+    if config < 12:
+        size = (480, 960, 1920, 2880)[config % 4]
+    elif config < 16:
+        size = (480, 960)[config % 2]
+    else:
+        size = (120, 240, 480, 960)[config % 4]
+    frames = 1 if code == 0 else 2 if code in (1, 2) else (packet[1] & 0x3F if len(packet) > 1 else 0)
+    return size * frames
+
+
+@dataclass
+class OggOpus:
+    """An Ogg Opus stream as its headers and audio packets."""
+
+    head: bytes
+    tags: bytes
+    packets: list[bytes]
+    end: int  # the final granule position (pre-skip + samples)
+
+    @classmethod
+    def parse(cls, data: bytes, what: str = "Opus data") -> OggOpus:
+        packets: list[bytes] = []
+        partial = b""
+        serial = None
+        end = 0
+        for _kind, granule, page_serial, _sequence, lacing, body in ogg_pages(data, what):
+            if serial is None:
+                serial = page_serial
+            elif page_serial != serial:
+                raise SpeechError(f"{what} has more than one logical stream", code="A11Y521")
+            pos = 0
+            for value in lacing:
+                partial += body[pos : pos + value]
+                pos += value
+                if value < 255:
+                    packets.append(partial)
+                    partial = b""
+            if granule != -1:
+                end = granule
+        if len(packets) < 2 or not packets[0].startswith(b"OpusHead") or not packets[1].startswith(b"OpusTags"):
+            raise SpeechError(f"{what} is not Ogg Opus", code="A11Y521")
+        return cls(packets[0], packets[1], packets[2:], end)
+
+    @property
+    def pre_skip(self) -> int:
+        return struct.unpack_from("<H", self.head, 10)[0]
+
+    @pre_skip.setter
+    def pre_skip(self, value: int) -> None:
+        self.head = self.head[:10] + struct.pack("<H", value) + self.head[12:]
+
+    @property
+    def channels(self) -> int:
+        return self.head[9]
+
+    @property
+    def samples(self) -> int:
+        """What the stream plays, at 48 kHz."""
+        return self.end - self.pre_skip
+
+    def content_packets(self, *, keep_primer: bool, last: bool, what: str) -> list[bytes]:
+        """The packets that decode this piece's samples (and its primer when asked)."""
+        kept: list[bytes] = []
+        position = -self.pre_skip  # where the next packet's output starts, relative to the samples
+        for packet in self.packets:
+            length = opus_packet_samples(packet)
+            if position < 0:
+                if position + length > 0:
+                    raise SpeechError(f"{what} was not encoded to be joined (pre-skip {self.pre_skip})",
+                                      code="A11Y521")
+                if keep_primer:
+                    kept.append(packet)
+            elif position < self.samples:
+                kept.append(packet)
+            position += length
+        covered = sum(map(opus_packet_samples, kept)) - (self.pre_skip if keep_primer else 0)
+        if covered < self.samples or (not last and covered != self.samples):
+            raise SpeechError(f"{what} is not a whole number of 20 ms frames", code="A11Y521")
+        return kept
+
+    def to_bytes(self, serial: int = 0x61313179) -> bytes:
+        """The stream as Ogg pages: headers on their own pages, then audio pages of at most
+        255 lacing values, 4 KiB and one second; granule positions counted from the packets."""
+        out = io.BytesIO()
+        sequence = 0
+
+        def page(packets: list[bytes], granule: int, kind: int) -> None:
+            nonlocal sequence
+            lacing = bytearray()
+            for packet in packets:
+                lacing += b"\xff" * (len(packet) // 255) + bytes([len(packet) % 255])
+            header = struct.pack("<4sBBqIIIB", b"OggS", 0, kind, granule, serial, sequence, 0, len(lacing))
+            body = b"".join(packets)
+            crc = ogg_crc(header + bytes(lacing) + body)
+            out.write(header[:22] + struct.pack("<I", crc) + header[26:] + bytes(lacing) + body)
+            sequence += 1
+
+        if any(len(p) >= 255 * 255 for p in self.packets + [self.head, self.tags]):
+            raise SpeechError("an Opus packet too large for one Ogg page", code="A11Y521")
+        page([self.head], 0, 0x02)
+        page([self.tags], 0, 0)
+        granule = 0
+        group: list[bytes] = []
+        segments = size = duration = 0
+        for index, packet in enumerate(self.packets):
+            need, length = len(packet) // 255 + 1, opus_packet_samples(packet)
+            if group and (segments + need > 255 or size + len(packet) > 4096 or duration + length > _OPUS_RATE):
+                page(group, granule, 0)
+                group, segments, size, duration = [], 0, 0, 0
+            group.append(packet)
+            segments, size, duration = segments + need, size + len(packet), duration + length
+            granule += length
+            if index == len(self.packets) - 1:
+                page(group, min(granule, self.end), 0x04)
+        if not self.packets:
+            raise SpeechError("an Opus stream without audio", code="A11Y521")
+        return out.getvalue()
+
+
+# --- MP3 ------------------------------------------------------------------------------------------
+
+_BITRATES = {  # kbit/s by bitrate index, Layer III
+    1: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+_RATES = {3: (44_100, 48_000, 32_000), 2: (22_050, 24_000, 16_000), 0: (11_025, 12_000, 8_000)}
+
+
+def _crc16_table() -> list[int]:
+    table = []
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+        table.append(crc)
+    return table
+
+
+_CRC16 = _crc16_table()
+
+
+def _crc16(data: bytes) -> int:
+    """CRC-16/ARC, the LAME tag's checksum (of the tag, and of the music)."""
+    crc = 0
+    table = _CRC16
+    for byte in data:
+        crc = (crc >> 8) ^ table[(crc ^ byte) & 0xFF]
+    return crc
+
+
+def mp3_frame(data: bytes, pos: int) -> tuple[int, int, int] | None:
+    """(frame length in bytes, sample rate, samples per frame) of the Layer III frame at ``pos``."""
+    if len(data) < pos + 4 or data[pos] != 0xFF or data[pos + 1] & 0xE0 != 0xE0:
+        return None
+    version, layer = (data[pos + 1] >> 3) & 3, (data[pos + 1] >> 1) & 3
+    bitrate_index, rate_index, padding = data[pos + 2] >> 4, (data[pos + 2] >> 2) & 3, (data[pos + 2] >> 1) & 1
+    if version == 1 or layer != 1 or bitrate_index in (0, 15) or rate_index == 3:
+        return None
+    rate = _RATES[version][rate_index]
+    kbps = _BITRATES[1 if version == 3 else 2][bitrate_index]
+    spf = 1152 if version == 3 else 576
+    return spf // 8 * kbps * 1000 // rate + padding, rate, spf
+
+
+@dataclass
+class Mp3:
+    """An MP3 file as its Info/LAME frame and audio frames."""
+
+    info: bytes
+    frames: list[bytes]
+    delay: int
+    padding: int
+    rate: int
+    samples_per_frame: int
+
+    @classmethod
+    def parse(cls, data: bytes, what: str = "MP3 data") -> Mp3:
+        pos = 0
+        if data[:3] == b"ID3" and len(data) >= 10:  # skip an ID3v2 tag
+            pos = 10 + ((data[6] & 0x7F) << 21 | (data[7] & 0x7F) << 14 | (data[8] & 0x7F) << 7 | (data[9] & 0x7F))
+        frames: list[bytes] = []
+        rate = spf = 0
+        while pos < len(data):
+            found = mp3_frame(data, pos)
+            if found is None:
+                if data[pos : pos + 3] == b"TAG" and len(data) - pos == 128:
+                    break  # an ID3v1 tag ends the file
+                raise SpeechError(f"{what} is not MP3 (no frame at byte {pos})", code="A11Y521")
+            length, rate, spf = found
+            if pos + length > len(data):
+                raise SpeechError(f"{what} is cut short (its last frame lacks {pos + length - len(data)} bytes)",
+                                  code="A11Y521")
+            frames.append(data[pos : pos + length])
+            pos += length
+        if not frames:
+            raise SpeechError(f"{what} has no MP3 frame", code="A11Y521")
+        offset = _info_offset(frames[0])
+        if frames[0][offset : offset + 4] not in (b"Info", b"Xing"):
+            raise SpeechError(f"{what} has no Info/LAME header: its encoder delay is unknown", code="A11Y521")
+        lame = offset + 120
+        delay_padding = int.from_bytes(frames[0][lame + 21 : lame + 24], "big")
+        return cls(frames[0], frames[1:], delay_padding >> 12, delay_padding & 0xFFF, rate, spf)
+
+    @property
+    def samples(self) -> int:
+        return len(self.frames) * self.samples_per_frame - self.delay - self.padding
+
+    def to_bytes(self) -> bytes:
+        """The file with its Info frame rewritten for these frames (counts, seek table,
+        delay and padding, the LAME tag's checksums)."""
+        if not 0 <= self.delay < 4096 or not 0 <= self.padding < 4096:
+            raise SpeechError(f"MP3 delay {self.delay} or padding {self.padding} does not fit the LAME tag",
+                              code="A11Y521")
+        info = bytearray(self.info)
+        offset = _info_offset(info)
+        size = len(info) + sum(map(len, self.frames))
+        flags = int.from_bytes(info[offset + 4 : offset + 8], "big")
+        if flags & 0x7 != 0x7:
+            raise SpeechError("the MP3 Info header lacks frame count, byte count or seek table", code="A11Y521")
+        info[offset + 8 : offset + 12] = len(self.frames).to_bytes(4, "big")
+        info[offset + 12 : offset + 16] = size.to_bytes(4, "big")
+        starts = np.cumsum([len(info)] + [len(f) for f in self.frames])[:-1]
+        for i in range(100):
+            at = starts[min(len(self.frames) - 1, i * len(self.frames) // 100)] if self.frames else 0
+            info[offset + 16 + i] = min(255, int(at) * 256 // size)
+        lame = offset + 120
+        info[lame + 21 : lame + 24] = (self.delay << 12 | self.padding).to_bytes(3, "big")
+        info[lame + 28 : lame + 32] = size.to_bytes(4, "big")
+        info[lame + 32 : lame + 34] = _crc16(b"".join(self.frames)).to_bytes(2, "big")
+        info[lame + 34 : lame + 36] = _crc16(bytes(info[: lame + 34])).to_bytes(2, "big")
+        return bytes(info) + b"".join(self.frames)
+
+
+def _info_offset(frame: bytes) -> int:
+    """Where "Info"/"Xing" sits in a frame: after the header and the side information."""
+    mpeg1 = (frame[1] >> 3) & 3 == 3
+    mono = frame[3] >> 6 == 3
+    return 4 + (17 if mono else 32) if mpeg1 else 4 + (9 if mono else 17)

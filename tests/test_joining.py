@@ -1,0 +1,178 @@
+"""Narration pieces joined without encoding again: exact length, pieces where they belong,
+no gap at the joints, and a changed piece that changes only itself."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from a11ykit.errors import SpeechError
+from a11ykit.speech import joining
+
+RATE = 24_000
+PAUSE = 0.35  # seconds of pause after a paragraph: 50 ms open its piece, the rest ends it
+LEAD = 0.05
+PARAGRAPHS = [
+    "El Centro de Confinamiento del Terrorismo es una cárcel de máxima seguridad.",
+    "Fue inaugurado en dos mil veintitrés por el gobierno de El Salvador.",
+    "Organizaciones de derechos humanos denuncian las condiciones de los presos.",
+    "Las familias no saben dónde están sus parientes.",
+]
+CHANGED = "Nadie sabe cuántas personas hay dentro, ni por cuánto tiempo."
+
+
+def speak(text: str) -> np.ndarray:
+    """espeak-ng's Spanish voice, resampled by sox to the narration rate."""
+    wav = subprocess.run(["espeak-ng", "-v", "es-419", "--stdout", text], capture_output=True, check=True).stdout
+    raw = subprocess.run(["sox", "-t", "wav", "-", "-t", "f32", "-r", str(RATE), "-"],
+                         input=wav, capture_output=True, check=True).stdout
+    return np.frombuffer(raw, dtype=np.float32)
+
+
+def paragraph_piece(text: str, fmt: str, *, last: bool) -> np.ndarray:
+    """A paragraph in its pause, as a narration cuts it: a piece begins and ends in silence
+    (the pause is lengthened to a whole frame unless the piece is the last)."""
+    speech = speak(text)
+    lead = round(LEAD * RATE)
+    length = lead + len(speech) + round((PAUSE - LEAD) * RATE)
+    if not last:
+        length = joining.aligned_length(length, fmt, RATE)
+    samples = np.zeros(length, dtype=np.float32)
+    samples[lead : lead + len(speech)] = speech
+    return samples
+
+
+FORMATS: dict[str, tuple[Callable[..., bytes], Callable[..., int]]] = {
+    "opus": (joining.encode_opus_piece, joining.join_opus),
+    "mp3": (joining.encode_mp3_piece, joining.join_mp3),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(FORMATS))
+def narration(request: pytest.FixtureRequest) -> dict:
+    fmt = request.param
+    encode, join = FORMATS[fmt]
+    pcm = [paragraph_piece(t, fmt, last=i == len(PARAGRAPHS) - 1) for i, t in enumerate(PARAGRAPHS)]
+    pieces = [encode(p, RATE) for p in pcm]
+    out = io.BytesIO()
+    join(pieces, out)
+    return {"fmt": fmt, "pcm": pcm, "pieces": pieces, "joined": out.getvalue(), "encode": encode, "join": join}
+
+
+def decode(data: bytes, fmt: str, folder: Path) -> np.ndarray:
+    """ffmpeg's decoding of a file (from a file: gapless trimming needs to know the end)."""
+    path = folder / f"audio.{fmt}"
+    path.write_bytes(data)
+    run = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "f32le", "-ac", "1", "-ar", str(RATE), "-"],
+                         capture_output=True, check=True)
+    return np.frombuffer(run.stdout, dtype=np.float32)
+
+
+def envelope(samples: np.ndarray, window: int = RATE // 100) -> np.ndarray:
+    """RMS level per 10 ms."""
+    usable = len(samples) // window * window
+    return np.sqrt(np.mean(samples[:usable].reshape(-1, window).astype(np.float64) ** 2, axis=1))
+
+
+def test_each_piece_alone_plays_exactly_its_samples(narration: dict, tmp_path: Path) -> None:
+    for pcm, piece in zip(narration["pcm"], narration["pieces"], strict=True):
+        assert len(decode(piece, narration["fmt"], tmp_path)) == len(pcm)
+
+
+def test_the_joined_file_lasts_exactly_the_sum_of_the_pieces(narration: dict, tmp_path: Path) -> None:
+    expected = sum(len(p) for p in narration["pcm"])
+    frame = joining.frame_samples(narration["fmt"], RATE)
+    with_ffmpeg = len(decode(narration["joined"], narration["fmt"], tmp_path))
+    with_soundfile = len(soundfile.read(io.BytesIO(narration["joined"]), dtype="float32")[0])
+    assert abs(with_ffmpeg - expected) < frame and abs(with_soundfile - expected) < frame
+    assert with_ffmpeg == expected  # in fact exact
+
+
+def test_every_piece_starts_where_the_timeline_says(narration: dict, tmp_path: Path) -> None:
+    joined = decode(narration["joined"], narration["fmt"], tmp_path)
+    search = RATE // 10
+    expected = 0
+    for pcm, piece in zip(narration["pcm"], narration["pieces"], strict=True):
+        alone = decode(piece, narration["fmt"], tmp_path)[: RATE // 2]
+        low = max(0, expected - search)
+        region = joined[low : expected + search + len(alone)]
+        scores = [float(np.dot(region[i : i + len(alone)], alone)) for i in range(len(region) - len(alone) + 1)]
+        found = low + int(np.argmax(scores))
+        assert abs(found - expected) / RATE <= 0.020, f"piece at {expected / RATE:.3f} s found at {found / RATE:.3f} s"
+        expected += len(pcm)
+
+
+def test_no_silence_is_inserted_at_the_joints(narration: dict, tmp_path: Path) -> None:
+    whole_pcm = np.concatenate(narration["pcm"])
+    whole = decode(narration["encode"](whole_pcm, RATE), narration["fmt"], tmp_path)
+    joined = decode(narration["joined"], narration["fmt"], tmp_path)
+    assert len(joined) == len(whole)
+    a, b = envelope(joined), envelope(whole)
+    assert np.corrcoef(a, b)[0, 1] > 0.99
+    joint = 0
+    for pcm in narration["pcm"][:-1]:
+        joint += len(pcm)
+        # 100 ms of pause, then the next paragraph's first 200 ms: the same level as encoded whole
+        at = joint // (RATE // 100)
+        assert np.allclose(a[at - 10 : at + 20], b[at - 10 : at + 20], atol=0.02)
+        assert a[at : at + 20].max() > 0.02  # the next paragraph is heard at once
+
+
+def test_a_changed_piece_changes_only_its_own_frames(narration: dict) -> None:
+    fmt = narration["fmt"]
+    pieces = list(narration["pieces"])
+    pieces[1] = narration["encode"](paragraph_piece(CHANGED, fmt, last=False), RATE)
+    out = io.BytesIO()
+    narration["join"](pieces, out)
+    before, after = _units(fmt, narration["joined"]), _units(fmt, out.getvalue())
+    head = len(_kept(fmt, pieces[0], first=True))  # the first piece's frames, its primer included
+    old, new = _kept(fmt, narration["pieces"][1], first=False), _kept(fmt, pieces[1], first=False)
+    assert after == before[:head] + new + before[head + len(old) :]
+    assert new != old
+
+
+def _units(fmt: str, data: bytes) -> list[bytes]:
+    """The audio packets (Opus) or frames (MP3) of a file, in order."""
+    return joining.OggOpus.parse(data).packets if fmt == "opus" else joining.Mp3.parse(data).frames
+
+
+def _kept(fmt: str, piece: bytes, *, first: bool) -> list[bytes]:
+    """The packets or frames of a piece that a join keeps: its samples' (and its primer's if first)."""
+    if fmt == "opus":
+        return joining.OggOpus.parse(piece).content_packets(keep_primer=first, last=False, what="piece")
+    parsed = joining.Mp3.parse(piece)
+    primer = (parsed.delay + joining.MP3_DECODER_DELAY) // parsed.samples_per_frame
+    return parsed.frames[0 if first else primer : primer + parsed.samples // parsed.samples_per_frame]
+
+
+@pytest.mark.parametrize("narration", ["opus"], indirect=True)
+def test_the_joined_ogg_opus_stream_is_valid(narration: dict, tmp_path: Path) -> None:
+    path = tmp_path / "joined.opus"
+    path.write_bytes(narration["joined"])
+    run = subprocess.run(["opusinfo", str(path)], capture_output=True, text=True, check=False)
+    report = run.stdout + run.stderr
+    assert run.returncode == 0 and "WARNING" not in report.upper() and "ERROR" not in report.upper(), report
+    stream = joining.OggOpus.parse(narration["joined"])
+    assert stream.head.startswith(b"OpusHead") and stream.tags.startswith(b"OpusTags")
+    assert stream.samples == 2 * sum(len(p) for p in narration["pcm"])  # 48 kHz granules
+
+
+def test_a_piece_that_is_not_whole_frames_cannot_be_joined_in_the_middle(narration: dict) -> None:
+    fmt = narration["fmt"]
+    short = narration["encode"](paragraph_piece(CHANGED, fmt, last=True), RATE)
+    with pytest.raises(SpeechError) as caught:
+        narration["join"]([narration["pieces"][0], short, narration["pieces"][2]], io.BytesIO())
+    assert caught.value.code == "A11Y521" and "piece 2" in str(caught.value)
+
+
+def test_a_damaged_piece_is_refused(narration: dict) -> None:
+    damaged = narration["pieces"][1][:-7]  # cut short, as by a full disk
+    with pytest.raises(SpeechError) as caught:
+        narration["join"]([narration["pieces"][0], damaged], io.BytesIO())
+    assert caught.value.code == "A11Y521" and "piece 2" in str(caught.value)
