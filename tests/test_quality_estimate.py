@@ -9,7 +9,7 @@ import pytest
 
 from a11ykit.quality import REASON_CODES, QualityEstimate, Reason, estimate, strip_unknown_marks
 from a11ykit.quality import ApertiumLexicon
-from a11ykit.quality.estimate import LENGTH_PENALTY, WORD_WEIGHT
+from a11ykit.quality.estimate import LENGTH_PENALTY, WORD_WEIGHT, glued_parts
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +116,14 @@ def test_a_faithful_round_trip_is_no_reason(lexicons):
     assert result.reasons == () and result.score == 1
 
 
+def test_a_sentence_made_of_a_locked_term_is_not_judged_by_round_trip(lexicons):
+    source = "U.S. Immigration and Customs Enforcement"
+    output = "Servicio de Inmigración y Control de Aduanas de Estados Unidos"
+    back = "Service of Immigration and Control of Customs of United States"
+    assert estimate_en_es(lexicons, source, output, back_translation=back).score < 1
+    assert estimate_en_es(lexicons, source, output, protected=[output], back_translation=back) == QualityEstimate(1.0)
+
+
 def test_short_sources_are_not_judged_by_round_trip_or_length(lexicons):
     result = estimate_en_es(lexicons, "About", "Aproximadamente", back_translation="Approximately")
     assert result.reasons == ()
@@ -163,3 +171,17 @@ def test_apertiums_unknown_word_marks_are_stripped_and_the_words_kept(marked, cl
 
 def test_a_mark_the_source_had_is_not_an_unknown_word():
     assert strip_unknown_marks("ver *nota", source="see *nota") == ("ver *nota", [])
+
+
+@pytest.mark.parametrize(
+    ("word", "parts"),
+    [
+        ("trasladosdepista", ["traslados", "de", "pista"]),
+        ("intercambiodetres", ["intercambio", "de", "tres"]),
+        ("Calvariode125", ["Calvario", "de", "125"]),
+        ("piecing", None),
+        ("zorblax", None),
+    ],
+)
+def test_a_glued_word_is_split_into_the_known_words_it_is_made_of(lexicons, word, parts):
+    assert glued_parts(word, lexicons["es"]) == parts

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from a11ykit.quality import REPAIRS, apply_repairs, repairs_for, sentence_case
-from a11ykit.quality.repairs import add_opening_marks, collapse_doubled_punctuation, looks_title_case
+from a11ykit.quality import REPAIRS, ApertiumLexicon, RepairContext, apply_repairs, repairs_for, sentence_case
+from a11ykit.quality.repairs import add_opening_marks, collapse_doubled_punctuation, looks_title_case, split_glued_words
 from conftest import EXAMPLES
 
 HEADLINE = "“I Survived CECOT”: Andry Hernández Romero On A 125-day Ordeal After A Trump Deportation"
 ARTICLE = (EXAMPLES.parent.parent / "shared" / "article-source.txt")
+
+
+@pytest.fixture(scope="module")
+def spanish():
+    with ApertiumLexicon("es") as lexicon:
+        yield lexicon
 
 
 @pytest.fixture(scope="module")
@@ -98,9 +104,37 @@ class TestDoubledPunctuation:
         assert collapse_doubled_punctuation(text) == text
 
 
+class TestSplitGluedWords:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("En Un Calvariode125 días", "En Un Calvario de 125 días"),
+            ("a trasladosdepista rápida", "a traslados de pista rápida"),
+            ("en un intercambiodetres países", "en un intercambio de tres países"),
+        ],
+    )
+    def test_words_the_engine_glued_are_split_into_their_known_parts(self, spanish, text, expected):
+        assert split_glued_words(text, spanish) == expected
+
+    @pytest.mark.parametrize(
+        "text", ["han sido piecing juntos", "en Tecoluca, El Salvador", "Bluewater dijo", "la megacárcel", "125 días"]
+    )
+    def test_known_words_names_and_words_made_of_no_known_words_are_left_alone(self, spanish, text):
+        assert split_glued_words(text, spanish) == text
+
+    def test_the_registered_repair_uses_the_lexicon_of_its_context(self, spanish):
+        context = RepairContext(lexicon=spanish)
+        assert apply_repairs("a trasladosdepista", "target", "es", context=context) == "a traslados de pista"
+
+    def test_without_a_lexicon_the_repair_changes_nothing(self):
+        assert apply_repairs("a trasladosdepista", "target", "es", enabled=["split-glued-words"]) == "a trasladosdepista"
+
+
 class TestTheRegistry:
     def test_every_repair_has_a_stable_name(self):
-        assert list(REPAIRS) == ["title-case-source", "sentence-case-es", "opening-marks-es", "doubled-punctuation"]
+        assert list(REPAIRS) == [
+            "title-case-source", "split-glued-words", "sentence-case-es", "opening-marks-es", "doubled-punctuation",
+        ]
 
     @pytest.mark.parametrize(
         ("stage", "lang", "headline", "names"),
@@ -108,9 +142,9 @@ class TestTheRegistry:
             ("source", "en", True, ["title-case-source"]),
             ("source", "en", False, []),
             ("source", "es", True, []),
-            ("target", "es", True, ["sentence-case-es", "opening-marks-es", "doubled-punctuation"]),
-            ("target", "es", False, ["opening-marks-es", "doubled-punctuation"]),
-            ("target", "en", False, ["doubled-punctuation"]),
+            ("target", "es", True, ["split-glued-words", "sentence-case-es", "opening-marks-es", "doubled-punctuation"]),
+            ("target", "es", False, ["split-glued-words", "opening-marks-es", "doubled-punctuation"]),
+            ("target", "en", False, ["split-glued-words", "doubled-punctuation"]),
         ],
     )
     def test_each_repair_applies_at_its_stage_to_its_language(self, stage, lang, headline, names):

@@ -13,11 +13,11 @@ speech text, engine-independent. Nothing here reads HTML; everything works on pl
 from a11ykit.quality.chrf import corpus_chrf, sentence_chrf
 from a11ykit.quality.estimate import REASON_CODES, QualityEstimate, Reason, estimate, strip_unknown_marks
 from a11ykit.quality.lexicon import ApertiumLexicon, Lexicon, Token, analysers_installed
-from a11ykit.quality.repairs import REPAIRS, apply_repairs, repairs_for, sentence_case
+from a11ykit.quality.repairs import REPAIRS, RepairContext, apply_repairs, repairs_for, sentence_case
 from a11ykit.quality.speech import normalize_speech
 
 __all__ = [
-    "REASON_CODES", "REPAIRS", "ApertiumLexicon", "Lexicon", "QualityEstimate", "Reason", "Token",
+    "REASON_CODES", "REPAIRS", "ApertiumLexicon", "RepairContext", "Lexicon", "QualityEstimate", "Reason", "Token",
     "analysers_installed", "apply_repairs", "corpus_chrf", "estimate", "normalize_speech", "repairs_for",
     "sentence_case", "sentence_chrf", "strip_unknown_marks",
 ]

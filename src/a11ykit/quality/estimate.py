@@ -22,7 +22,8 @@ common word is the target language's own word quoted in the source ("Centro *de 
 ``round-trip``
     the output translated back with the reverse engine scores below :data:`ROUND_TRIP_FLOOR`
     chrF against the source (only when a back translation is given, for sources of at least
-    :data:`MIN_LENGTH_CHARS` characters: single words round-trip badly whatever their quality);
+    :data:`MIN_LENGTH_CHARS` characters with as many outside protected forms: single words and
+    locked terms round-trip badly whatever their quality);
     its words are the source words the back translation lost.
 ``length-ratio``
     the output is much shorter or longer than the source (:data:`LENGTH_RATIO`), for sources
@@ -143,7 +144,12 @@ def estimate(
     words_term = 1 - min(1.0, WORD_WEIGHT * len(faulty) / max(total_words, 1))
 
     trip_term = 1.0
-    if back_translation is not None and len(source.strip()) >= MIN_LENGTH_CHARS:
+    free = output
+    for form in protected:
+        if form.strip():
+            free = free.replace(form, "")
+    # Locked terms are no translation to judge: only a sentence with enough words of its own is.
+    if back_translation is not None and min(len(source.strip()), len(free.strip())) >= MIN_LENGTH_CHARS:
         trip = sentence_chrf(back_translation, source)
         trip_term = min(1.0, trip / ROUND_TRIP_GOOD)
         if trip < ROUND_TRIP_FLOOR:
@@ -218,7 +224,7 @@ def _faulty_words(
     for token, is_capitalised, in_name in candidates:
         surface = token.surface
         if _DIGIT_RE.search(surface):
-            if _glued_to_number(surface):
+            if _LETTER_DIGIT_RE.search(surface):
                 faulty[surface] = "glued-word"
             continue
         source_token = source_analyses.get(surface, Token(surface, ()))
@@ -243,10 +249,6 @@ def _faulty_words(
     return faulty
 
 
-def _glued_to_number(word: str) -> bool:
-    return bool(_LETTER_DIGIT_RE.search(word))
-
-
 def _name_in_source(surface: str, source_tokens: Sequence[Token]) -> bool:
     """The source analyser read this very occurrence as a proper noun only."""
     return any(t.surface == surface and t.is_proper_noun for t in source_tokens)
@@ -258,15 +260,36 @@ def _is_acronym(word: str) -> bool:
 
 
 def _is_glued(word: str, lexicon: Lexicon) -> bool:
-    """Two or three known words run together."""
-    letters = word.replace("’", "'")
+    return glued_parts(word, lexicon) is not None
+
+
+def glued_parts(word: str, lexicon: Lexicon) -> list[str] | None:
+    """The known words a glued word is made of ("trasladosdepista" → traslados, de, pista;
+    "Calvariode125" → Calvario, de, 125), or ``None`` when it is not two or three known words
+    run together (letters glued to a number count, the number being a part). The split with the
+    fewest parts wins, then the one whose shortest part is longest."""
+    pieces = [p for p in _LETTER_DIGIT_RE.split(word) if p]
+    if len(pieces) > 1:
+        parts: list[str] = []
+        for piece in pieces:
+            if _DIGIT_RE.search(piece) or piece in lexicon.known([piece]):
+                parts.append(piece)
+            else:
+                split = glued_parts(piece, lexicon)
+                if split is None:
+                    return None
+                parts += split
+        return parts
     splits = [
-        [letters[i:j] for i, j in zip((0, *cuts), (*cuts, len(letters)))]
-        for parts in (1, 2)
-        for cuts in combinations(range(1, len(letters)), parts)
+        [word[i:j] for i, j in zip((0, *cuts), (*cuts, len(word)))]
+        for count in (1, 2)
+        for cuts in combinations(range(1, len(word)), count)
     ]
     analyses = lexicon.lookup({p for split in splits for p in split})
-    return any(all(_usable_part(p, analyses.get(p)) for p in split) for split in splits)
+    valid = [split for split in splits if all(_usable_part(p, analyses.get(p)) for p in split)]
+    if not valid:
+        return None
+    return min(valid, key=lambda split: (len(split), -min(len(p) for p in split)))
 
 
 def _usable_part(part: str, token: Token | None) -> bool:

@@ -4,6 +4,9 @@ stable name (the flag that switches it on or off once wired into the build, see 
 * ``title-case-source`` — before the engine: an English Title Case headline becomes sentence case
   (document-level truecasing, :func:`sentence_case`), so the engine reads common words as common
   words ("On A 125-day Ordeal" → "on a 125-day ordeal") and names stay names.
+* ``split-glued-words`` — after the engine: words it glued together are split again into the
+  known words they are made of ("trasladosdepista" → "traslados de pista"; needs the language's
+  lexicon, :func:`split_glued_words`).
 * ``sentence-case-es`` — after the engine: a Spanish headline in sentence case, as Spanish style
   requires (the same truecasing, against the translated document).
 * ``opening-marks-es`` — after the engine: "¿" and "¡" open Spanish questions and exclamations.
@@ -18,6 +21,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from a11ykit.quality.estimate import MIN_PART_CHARS, glued_parts
+from a11ykit.quality.lexicon import Lexicon
 
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 #: A word is sentence-initial when only this stands between it and the previous sentence's end.
@@ -123,31 +129,67 @@ def collapse_doubled_punctuation(text: str) -> str:
     return _DOUBLED_RE.sub(r"\1", text)
 
 
+_WORD_WITH_DIGITS_RE = re.compile(r"\w+")
+
+
+def split_glued_words(text: str, lexicon: Lexicon) -> str:
+    """Words the engine glued together are split again into their known parts:
+    "a trasladosdepista rápida" → "a traslados de pista rápida", "Calvariode125" → "Calvario de 125"
+    (:func:`a11ykit.quality.estimate.glued_parts`). Words the language knows are never touched,
+    nor capitalised words without digits (names: "Bluewater" stays one word)."""
+    words = {
+        w for w in (m.group(0) for m in _WORD_WITH_DIGITS_RE.finditer(text))
+        if any(c.isalpha() for c in w) and (w[:1].islower() or any(c.isdigit() for c in w))
+    }
+    unknown = words - lexicon.known(words)
+    splits = {w: glued_parts(w, lexicon) for w in unknown if len(w) >= 2 * MIN_PART_CHARS or any(c.isdigit() for c in w)}
+    splits = {w: parts for w, parts in splits.items() if parts}
+    if not splits:
+        return text
+    return _WORD_WITH_DIGITS_RE.sub(lambda m: " ".join(splits[m.group(0)]) if m.group(0) in splits else m.group(0), text)
+
+
+@dataclass(frozen=True)
+class RepairContext:
+    """What a repair may need besides its text: the rest of the ``document`` (for truecasing),
+    forms to ``keep`` as they are (glossary terms, names), the text language's ``lexicon``."""
+
+    document: str = ""
+    keep: tuple[str, ...] = ()
+    lexicon: Lexicon | None = None
+
+
 @dataclass(frozen=True)
 class Repair:
     """A switchable repair: its flag ``name``, when it runs (``stage``: ``source`` = on the source
     text before the engine, ``target`` = on the output), the language it applies to (``lang`` of
     the text it changes; ``None`` = any), whether it applies to headlines only, and the function
-    (``text, context, keep`` → text)."""
+    (``text, RepairContext`` → text)."""
 
     name: str
     stage: str
     lang: str | None
     headlines_only: bool
-    apply: Callable[[str, str, tuple[str, ...]], str]
+    apply: Callable[[str, RepairContext], str]
 
 
-def _title_case_source(text: str, context: str, keep: tuple[str, ...]) -> str:
-    return sentence_case(text, context, lang="en", keep=keep) if looks_title_case(text) else text
+def _title_case_source(text: str, context: RepairContext) -> str:
+    return sentence_case(text, context.document, lang="en", keep=context.keep) if looks_title_case(text) else text
+
+
+def _split_glued(text: str, context: RepairContext) -> str:
+    return split_glued_words(text, context.lexicon) if context.lexicon is not None else text
 
 
 REPAIRS: dict[str, Repair] = {
     r.name: r
     for r in (
         Repair("title-case-source", "source", "en", True, _title_case_source),
-        Repair("sentence-case-es", "target", "es", True, lambda t, c, k: sentence_case(t, c, lang="es", keep=k)),
-        Repair("opening-marks-es", "target", "es", False, lambda t, c, k: add_opening_marks(t)),
-        Repair("doubled-punctuation", "target", None, False, lambda t, c, k: collapse_doubled_punctuation(t)),
+        Repair("split-glued-words", "target", None, False, _split_glued),
+        Repair("sentence-case-es", "target", "es", True,
+               lambda t, c: sentence_case(t, c.document, lang="es", keep=c.keep)),
+        Repair("opening-marks-es", "target", "es", False, lambda t, c: add_opening_marks(t)),
+        Repair("doubled-punctuation", "target", None, False, lambda t, c: collapse_doubled_punctuation(t)),
     )
 }
 
@@ -163,11 +205,11 @@ def repairs_for(stage: str, lang: str, *, headline: bool, enabled: Iterable[str]
 
 
 def apply_repairs(
-    text: str, stage: str, lang: str, *, headline: bool = False, context: str = "",
-    keep: Iterable[str] = (), enabled: Iterable[str] | None = None,
+    text: str, stage: str, lang: str, *, headline: bool = False, context: RepairContext | None = None,
+    enabled: Iterable[str] | None = None,
 ) -> str:
-    """Apply every matching repair in order."""
-    kept = tuple(keep)
+    """Apply every matching repair in :data:`REPAIRS` order."""
+    context = context or RepairContext()
     for repair in repairs_for(stage, lang, headline=headline, enabled=enabled):
-        text = repair.apply(text, context, kept)
+        text = repair.apply(text, context)
     return text
