@@ -14,6 +14,7 @@ import io
 import json
 import sys
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,7 +55,7 @@ def learn_codes(token_lines: list[list[str]], version: tuple[int, int], merges: 
     for _ in range(merges):
         pairs: Counter[tuple[str, str]] = Counter()
         for symbols, count in vocab.items():
-            for pair in zip(symbols, symbols[1:]):
+            for pair in pairwise(symbols):
                 pairs[pair] += count
         if not pairs:
             break

@@ -18,8 +18,8 @@ from unwritable import a11ykit, read_only
 
 from a11ykit.cli import main
 from a11ykit.errors import GlossaryError
-from a11ykit.terms.glossary import load_glossary
 from a11ykit.terms.base import Glossary, Term
+from a11ykit.terms.glossary import load_glossary
 from a11ykit.terms.tbx import FIELD_NOTE, TBX_NAMESPACE, read_tbx, write_tbx
 
 NS = {"t": TBX_NAMESPACE}
@@ -628,8 +628,10 @@ def test_importing_a_tbx_without_terms_is_refused_and_leaves_the_glossary(capsys
     code, _, err = cli(capsys, "glossary", "import", tbx_file(tmp_path, data), "--glossary", glossary_csv)
     assert code == 2
     assert err.strip().splitlines() == [
-        f"a11ykit: error: {tmp_path / 'cat.tbx'} has no terms; importing it would empty {glossary_csv} "
-        "(give --allow-empty to do that) [A11Y263]"
+        (
+            f"a11ykit: error: {tmp_path / 'cat.tbx'} has no terms; importing it would empty {glossary_csv} "
+            "(give --allow-empty to do that) [A11Y263]"
+        )
     ]
     assert glossary_csv.read_text(encoding="utf-8") == CSV
 

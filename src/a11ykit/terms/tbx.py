@@ -58,8 +58,8 @@ import xml.etree.ElementTree as ET
 from pyexpat import ExpatError, ParserCreate
 from typing import IO
 
-from a11ykit.errors import GlossaryError
 from a11ykit.article import LANGUAGES
+from a11ykit.errors import GlossaryError
 from a11ykit.terms.base import Glossary, Term
 
 TBX_NAMESPACE = "urn:iso:std:iso:30042:ed-2"
@@ -74,11 +74,15 @@ FULL_FORM = "fullForm"
 
 #: The schemas of the TBX-Basic dialect, as its definition references them.
 XML_MODELS = (
-    '<?xml-model href="https://raw.githubusercontent.com/LTAC-Global/TBX-Basic_dialect/master/DCA/'
-    'TBXcoreStructV03_TBX-Basic_integrated.rng" type="application/xml" '
-    'schematypens="http://relaxng.org/ns/structure/1.0"?>',
-    '<?xml-model href="https://raw.githubusercontent.com/LTAC-Global/TBX-Basic_dialect/master/DCA/'
-    'TBX-Basic_DCA.sch" type="application/xml" schematypens="http://purl.oclc.org/dsdl/schematron"?>',
+    (
+        '<?xml-model href="https://raw.githubusercontent.com/LTAC-Global/TBX-Basic_dialect/master/DCA/'
+        'TBXcoreStructV03_TBX-Basic_integrated.rng" type="application/xml" '
+        'schematypens="http://relaxng.org/ns/structure/1.0"?>'
+    ),
+    (
+        '<?xml-model href="https://raw.githubusercontent.com/LTAC-Global/TBX-Basic_dialect/master/DCA/'
+        'TBX-Basic_DCA.sch" type="application/xml" schematypens="http://purl.oclc.org/dsdl/schematron"?>'
+    ),
 )
 
 #: ``a11ykit FIELD: VALUE`` notes: a11ykit's own fields, named as the CSV glossary's columns.

@@ -18,6 +18,7 @@ argos-translate and what it brings.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import pairwise
 from typing import IO
 
 END = "</w>"
@@ -69,7 +70,7 @@ class BPE:
             symbols = [*word[:-1], word[-1] + END]
         ranks = self.ranks
         while len(symbols) > 1:
-            candidates = [(ranks[pair], pair) for pair in zip(symbols, symbols[1:]) if pair in ranks]
+            candidates = [(ranks[pair], pair) for pair in pairwise(symbols) if pair in ranks]
             if not candidates:
                 break
             first, second = min(candidates)[1]
