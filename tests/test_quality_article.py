@@ -14,7 +14,7 @@ import subprocess
 import pytest
 from bs4 import BeautifulSoup
 
-from a11ykit.quality import ApertiumLexicon, estimate, strip_unknown_marks
+from a11ykit.quality import ApertiumLexicon, estimate, page_quality, strip_unknown_marks
 from conftest import EXAMPLES
 
 MODES = {("en", "es"): "eng-spa", ("es", "en"): "spa-eng"}
@@ -103,3 +103,15 @@ def test_names_and_glossary_terms_are_never_flagged(request, results):
 def test_most_sentences_are_not_flagged(request, results):
     estimates = [e for _, e in request.getfixturevalue(results)]
     assert sum(bool(e.reasons) for e in estimates) <= len(estimates) // 3
+
+
+def test_the_apertium_page_is_not_mostly_poor(english_to_spanish):
+    assert not page_quality([e for _, e in english_to_spanish]).mostly_poor()
+
+
+def test_a_page_the_engine_left_in_english_is_mostly_poor():
+    """What the copy-model Argos package makes of the article: every sentence unchanged."""
+    sentences = article_sentences("cecot.html")
+    with ApertiumLexicon("en") as english, ApertiumLexicon("es") as spanish:
+        page = page_quality([estimate(s, s, english, spanish, protected=glossary_forms()) for s in sentences])
+    assert page.mostly_poor() and page.by_code["source-word"] > len(sentences) // 2

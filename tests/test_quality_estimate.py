@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from a11ykit.quality import REASON_CODES, QualityEstimate, Reason, estimate, strip_unknown_marks
+from a11ykit.quality import REASON_CODES, QualityEstimate, Reason, estimate, page_quality, strip_unknown_marks
 from a11ykit.quality import ApertiumLexicon
 from a11ykit.quality.estimate import LENGTH_PENALTY, WORD_WEIGHT, glued_parts
 
@@ -185,3 +185,22 @@ def test_a_mark_the_source_had_is_not_an_unknown_word():
 )
 def test_a_glued_word_is_split_into_the_known_words_it_is_made_of(lexicons, word, parts):
     assert glued_parts(word, lexicons["es"]) == parts
+
+
+def test_the_summary_names_the_score_the_codes_and_the_words():
+    result = QualityEstimate(0.57, (Reason("source-word", ("filings",)), Reason("length-ratio", (), "2.10×")))
+    assert result.summary() == "quality 0.57: source-word (filings); length-ratio"
+    assert QualityEstimate(1.0).summary() == "quality 1.00"
+
+
+def test_a_page_quality_counts_flagged_and_poor_sentences_and_reasons():
+    estimates = [QualityEstimate(1.0), QualityEstimate(0.4, (Reason("glued-word", ("a",)),)),
+                 QualityEstimate(0.8, (Reason("glued-word", ("b",)), Reason("round-trip")))]
+    page = page_quality(estimates)
+    assert (page.sentences, page.flagged, page.poor, page.mean_score) == (3, 2, 1, 0.7333)
+    assert page.by_code == {"glued-word": 2, "round-trip": 1}
+    assert not page.mostly_poor()
+
+
+def test_an_empty_page_is_not_mostly_poor():
+    assert not page_quality([]).mostly_poor()

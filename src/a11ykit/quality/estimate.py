@@ -97,6 +97,46 @@ class QualityEstimate:
     def codes(self) -> tuple[str, ...]:
         return tuple(r.code for r in self.reasons)
 
+    def summary(self) -> str:
+        """One line for people (a PO extracted comment, a tooltip):
+        ``quality 0.57: source-word (filings)``; ``quality 1.00`` when nothing was found."""
+        parts = [f"{r.code} ({', '.join(r.words)})" if r.words else r.code for r in self.reasons]
+        return f"quality {self.score:.2f}" + (": " + "; ".join(parts) if parts else "")
+
+
+#: A sentence scoring below this is poor; a page whose sentences are more than
+#: :data:`MOSTLY_POOR_SHARE` poor is mostly untranslated (what ``review check`` should fail on).
+POOR_SCORE = 0.5
+MOSTLY_POOR_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class PageQuality:
+    """A page's estimates summed up: how many sentences, flagged, poor (score below the
+    threshold), the mean score, and how many sentences each reason code flags."""
+
+    sentences: int
+    flagged: int
+    poor: int
+    mean_score: float
+    by_code: dict[str, int]
+
+    def mostly_poor(self, share: float = MOSTLY_POOR_SHARE) -> bool:
+        """More than ``share`` of the sentences are poor (a page left mostly untranslated)."""
+        return self.sentences > 0 and self.poor > share * self.sentences
+
+
+def page_quality(estimates: Sequence[QualityEstimate], poor_below: float = POOR_SCORE) -> PageQuality:
+    """Sum up a page's sentence estimates."""
+    by_code = {code: sum(code in e.codes for e in estimates) for code in REASON_CODES}
+    return PageQuality(
+        sentences=len(estimates),
+        flagged=sum(bool(e.reasons) for e in estimates),
+        poor=sum(e.score < poor_below for e in estimates),
+        mean_score=round(sum(e.score for e in estimates) / len(estimates), 4) if estimates else 1.0,
+        by_code={code: n for code, n in by_code.items() if n},
+    )
+
 
 _MARK_RE = re.compile(r"(?<![\w*#@])([*#@])(\w+(?:['’.-]\w+)*)")
 
