@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from a11ykit.quality import REASON_CODES, QualityEstimate, Reason, estimate, page_quality, strip_unknown_marks
-from a11ykit.quality import ApertiumLexicon
+from a11ykit.quality import (
+    REASON_CODES, ApertiumLexicon, QualityEstimate, Reason, estimate, page_quality, strip_unknown_marks, word_spans,
+)
 from a11ykit.quality.estimate import LENGTH_PENALTY, WORD_WEIGHT, glued_parts
 
 
@@ -204,3 +205,10 @@ def test_a_page_quality_counts_flagged_and_poor_sentences_and_reasons():
 
 def test_an_empty_page_is_not_mostly_poor():
     assert not page_quality([]).mostly_poor()
+
+
+def test_a_reasons_words_are_found_as_whole_words_in_the_sentence(lexicons):
+    output = "Ha empezado tomando maquillaje bookings otra vez; bookingsX no."
+    reason = estimate_en_es(lexicons, "He has begun taking makeup bookings again.", output).reason("source-word")
+    assert [output[a:b] for a, b in word_spans(output, reason.words)] == ["bookings"]
+    assert word_spans(output, []) == []

@@ -5,6 +5,7 @@ speech text, engine-independent. Nothing here reads HTML; everything works on pl
   stable ``code`` of :data:`REASON_CODES`, the ``words`` at fault, a ``detail``);
 * :func:`page_quality` → :class:`PageQuality` — a page's estimates summed up; ``mostly_poor()``
   says a page is mostly untranslated;
+* :func:`word_spans` — where a reason's words stand in the sentence (to highlight or mark them);
 * :func:`strip_unknown_marks` — Apertium's ``*word`` marks off, the words kept;
 * :class:`ApertiumLexicon` — one language's analyser (``lt-proc -z``, kept running);
 * :func:`sentence_chrf`, :func:`corpus_chrf` — chrF as sacrebleu computes it;
@@ -15,6 +16,7 @@ speech text, engine-independent. Nothing here reads HTML; everything works on pl
 from a11ykit.quality.chrf import corpus_chrf, sentence_chrf
 from a11ykit.quality.estimate import (
     REASON_CODES, PageQuality, QualityEstimate, Reason, estimate, page_quality, strip_unknown_marks,
+    word_spans,
 )
 from a11ykit.quality.lexicon import ApertiumLexicon, Lexicon, Token, analysers_installed
 from a11ykit.quality.repairs import REPAIRS, RepairContext, apply_repairs, repairs_for, sentence_case
@@ -23,5 +25,5 @@ from a11ykit.quality.speech import normalize_speech
 __all__ = [
     "REASON_CODES", "REPAIRS", "ApertiumLexicon", "PageQuality", "RepairContext", "Lexicon", "QualityEstimate", "Reason", "Token",
     "analysers_installed", "apply_repairs", "corpus_chrf", "estimate", "normalize_speech", "page_quality", "repairs_for",
-    "sentence_case", "sentence_chrf", "strip_unknown_marks",
+    "sentence_case", "sentence_chrf", "strip_unknown_marks", "word_spans",
 ]

@@ -138,6 +138,16 @@ def page_quality(estimates: Sequence[QualityEstimate], poor_below: float = POOR_
     )
 
 
+def word_spans(text: str, words: Iterable[str]) -> list[tuple[int, int]]:
+    """Where these words stand in ``text`` as whole words (start, end), in text order: what the
+    review page highlights and what gets ``<span lang="…">`` in the page (a reason's words)."""
+    wanted = sorted({w for w in words if w}, key=len, reverse=True)
+    if not wanted:
+        return []
+    pattern = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in wanted) + r")(?![\w])")
+    return [m.span() for m in pattern.finditer(text)]
+
+
 _MARK_RE = re.compile(r"(?<![\w*#@])([*#@])(\w+(?:['’.-]\w+)*)")
 
 
@@ -170,6 +180,7 @@ def estimate(
     output's; ``protected`` are forms never flagged (glossary target forms, known names);
     ``engine_unknown`` the words the engine marked unknown; ``back_translation`` the output
     translated back into the source language, when the caller has it."""
+    protected = tuple(protected)
     reasons: list[Reason] = []
     faulty = _faulty_words(source, output, source_lexicon, target_lexicon, protected, engine_unknown)
     for code, detail in (
