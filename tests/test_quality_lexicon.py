@@ -87,3 +87,14 @@ def test_a_language_without_an_analyser_is_an_engine_error():
 
     with pytest.raises(EngineError, match="no Apertium analyser"):
         find_analyser("fr")
+
+
+def test_an_analyser_that_died_is_one_engine_error_not_a_hang():
+    from a11ykit.errors import EngineError
+
+    with ApertiumLexicon("en") as lexicon:
+        lexicon._process.kill()
+        lexicon._process.wait()
+        with pytest.raises(EngineError, match="analyser\\) stopped") as raised:
+            lexicon.known(["dogs"])
+    assert raised.value.code == "A11Y305"

@@ -115,14 +115,16 @@ class ApertiumLexicon:
 
     def close(self) -> None:
         process = self._process
-        if process.poll() is None:
-            assert process.stdin is not None
-            process.stdin.close()
+        if process.stdin is not None:
             try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                process.stdin.close()
+            except BrokenPipeError:
+                pass
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         if process.stdout is not None:
             process.stdout.close()
 
