@@ -94,6 +94,25 @@ def test_an_approved_translation_serves_any_engine_and_glossary(memory: Translat
     assert engine.calls == [] and result.translations == ["Suscríbase"]
 
 
+class CountDroppingEngine(UpperEngine):
+    """Returns one output too few for a batch of several (an engine contract break seen in practice)."""
+
+    def translate(self, texts, source, target):  # noqa: ANN001, ANN201 - the Engine signature
+        outputs = super().translate(texts, source, target)
+        return outputs[:-1] if len(outputs) > 1 else outputs
+
+
+def test_a_batch_with_the_wrong_number_of_outputs_is_sent_again_sentence_by_sentence(
+    memory: TranslationMemory,
+) -> None:
+    engine = CountDroppingEngine()
+    result = translate_with_memory(engine, ARTICLE, memory, KEY)
+    unique = list(dict.fromkeys(ARTICLE))
+    assert engine.calls == [unique] + [[s] for s in unique]
+    assert result.translations == [UpperEngine().one(s) for s in ARTICLE]
+    assert {s: h.target for s, h in memory.lookup(KEY, unique).items()} == {s: s.upper() for s in unique}
+
+
 def test_an_empty_engine_output_is_returned_but_not_kept(memory: TranslationMemory) -> None:
     result = translate_with_memory(EmptyEngine(), ARTICLE[:1], memory, KEY)
     assert result.translations == [""]
@@ -182,6 +201,12 @@ def test_a_file_that_is_not_a_memory_is_refused(tmp_path: Path, content: bytes |
     with pytest.raises(MemoryStoreError) as caught:
         TranslationMemory.open(path)
     assert caught.value.code == "A11Y901"
+
+
+def test_a_memory_in_a_missing_folder_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(MemoryStoreError) as caught:
+        TranslationMemory.open(tmp_path / "no-such-folder" / "tm.sqlite")
+    assert caught.value.code == "A11Y901" and "no-such-folder" in str(caught.value)
 
 
 def _store_many(path: str, worker: int, count: int) -> None:

@@ -138,7 +138,7 @@ class TranslationMemory:
         """Open the memory at ``path``, creating it when missing (its folder must exist)."""
         path = Path(path)
         try:
-            db = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+            db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
         except sqlite3.Error as exc:
             raise MemoryStoreError(f"{path}: cannot open the translation memory: {exc}", code="A11Y901") from None
         memory = cls(db, path, timeout)

@@ -23,23 +23,24 @@ with the LAME/Info header):
   changed piece changes only its own frames. A joint is clean when the pieces meet in a
   pause, which is where a narration cuts them (after a paragraph).
 
-Encoding uses ffmpeg (libopus, libmp3lame): see benchmarks/encoding.py for why.
-Errors: :class:`~a11ykit.errors.SpeechError` ``A11Y520`` ffmpeg missing or failing,
+Encoding calls libopus and libmp3lame in this process (ctypes; Debian's libopus0 and
+libmp3lame0, which ffmpeg also uses): no process per piece, no temporary file. The settings
+come from benchmarks/encoding.py. Errors: :class:`~a11ykit.errors.SpeechError` ``A11Y520``
+an encoder library missing or failing,
 ``A11Y521`` a piece that cannot be joined (not encoded here, damaged or cut short, or not
 a whole number of frames where another piece follows).
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import io
 import struct
-import subprocess
-import tempfile
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
@@ -53,7 +54,6 @@ MP3_BITRATE = 48_000
 MP3_DECODER_DELAY = 529
 _OPUS_RATE = 48_000  # Ogg Opus counts granule positions and pre-skip at 48 kHz
 
-_FFMPEG = ("ffmpeg", "-nostdin", "-v", "error", "-fflags", "+bitexact", "-flags:a", "+bitexact")
 
 
 def frame_samples(fmt: str, rate: int) -> int:
@@ -71,81 +71,119 @@ def aligned_length(samples: int, fmt: str, rate: int) -> int:
     return -(-samples // frame) * frame
 
 
-# --- encoding ----------------------------------------------------------------------------------
+# --- encoding: libopus and libmp3lame in this process (ctypes) ------------------------------------
 
 
-def _ffmpeg(samples: np.ndarray, rate: int, *output: str) -> bytes:
-    """Encode with ffmpeg into a temporary file (the MP3 muxer writes its Info header at the
-    end, by seeking back, which a pipe cannot do)."""
-    data = np.ascontiguousarray(samples, dtype="<f4").tobytes()
-    with tempfile.TemporaryDirectory(prefix="a11ykit-encode-") as folder:
-        target = Path(folder) / "piece"
-        command = [*_FFMPEG, "-f", "f32le", "-ar", str(rate), "-ac", "1", "-i", "-", *output, str(target)]
-        try:
-            run = subprocess.run(command, input=data, capture_output=True, check=False, timeout=600)
-        except FileNotFoundError:
-            raise SpeechError("ffmpeg is not installed (Debian: apt-get install ffmpeg)", code="A11Y520") from None
-        if run.returncode != 0 or not target.is_file() or not target.stat().st_size:
-            reason = run.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise SpeechError(f"ffmpeg could not encode: {reason[-1] if reason else run.returncode}", code="A11Y520")
-        return target.read_bytes()
-
-
-def _opus_options(bitrate: int) -> tuple[str, ...]:
-    # Complexity 5, VBR: 9× faster than libsndfile's writer at its quality (benchmarks/encoding.py).
-    return ("-c:a", "libopus", "-b:a", str(bitrate), "-compression_level", "5", "-vbr", "on",
-            "-frame_duration", "20", "-f", "ogg")
-
-
-def _mp3_options(bitrate: int) -> tuple[str, ...]:
-    # No bit reservoir: every frame decodes alone, so frames of separate encodings can follow each other.
-    return ("-c:a", "libmp3lame", "-b:a", str(bitrate), "-reservoir", "0", "-write_xing", "1",
-            "-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3")
+def _library(name: str, package: str) -> ctypes.CDLL:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library(name) or f"lib{name}.so.0")
+    except OSError:
+        raise SpeechError(f"lib{name} is not installed (Debian: apt-get install {package})", code="A11Y520") from None
 
 
 @lru_cache(maxsize=None)
-def _opus_delay(rate: int, bitrate: int) -> int:
-    """The encoder's pre-skip at 48 kHz, read from a probe encoding."""
-    return OggOpus.parse(_ffmpeg(np.zeros(frame_samples("opus", rate), np.float32), rate,
-                                 *_opus_options(bitrate))).pre_skip
+def _libopus() -> ctypes.CDLL:
+    lib = _library("opus", "libopus0")
+    lib.opus_encoder_create.restype = ctypes.c_void_p
+    lib.opus_encoder_create.argtypes = [ctypes.c_int32, ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
+    lib.opus_encode_float.restype = ctypes.c_int32
+    lib.opus_encode_float.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int32]
+    lib.opus_encoder_destroy.argtypes = [ctypes.c_void_p]
+    lib.opus_encoder_ctl.restype = ctypes.c_int
+    lib.opus_get_version_string.restype = ctypes.c_char_p
+    return lib
 
 
 @lru_cache(maxsize=None)
-def _mp3_delay(rate: int, bitrate: int) -> int:
-    """The encoder's delay (LAME tag) in samples, read from a probe encoding."""
-    return Mp3.parse(_ffmpeg(np.zeros(frame_samples("mp3", rate), np.float32), rate,
-                             *_mp3_options(bitrate))).delay
+def _libmp3lame() -> ctypes.CDLL:
+    lib = _library("mp3lame", "libmp3lame0")
+    lib.lame_init.restype = ctypes.c_void_p
+    for name in ("lame_set_in_samplerate", "lame_set_out_samplerate", "lame_set_num_channels", "lame_set_mode",
+                 "lame_set_brate", "lame_set_VBR", "lame_set_disable_reservoir", "lame_set_bWriteVbrTag"):
+        getattr(lib, name).argtypes = [ctypes.c_void_p, ctypes.c_int]
+    for name in ("lame_init_params", "lame_get_encoder_delay", "lame_get_framesize", "lame_close"):
+        getattr(lib, name).argtypes = [ctypes.c_void_p]
+    lib.lame_encode_buffer_ieee_float.argtypes = [
+        ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+    lib.lame_encode_flush.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
+    lib.lame_get_lametag_frame.restype = ctypes.c_size_t
+    lib.lame_get_lametag_frame.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
+    return lib
+
+
+_OPUS_APPLICATION_AUDIO = 2049
+_OPUS_SET_BITRATE, _OPUS_SET_VBR, _OPUS_SET_COMPLEXITY, _OPUS_GET_LOOKAHEAD = 4002, 4006, 4010, 4027
 
 
 def encode_opus_piece(samples: np.ndarray, rate: int, *, bitrate: int = OPUS_BITRATE) -> bytes:
     """One piece as an Ogg Opus file (mono float samples at 8/12/16/24/48 kHz) that plays
-    exactly ``samples`` and joins gaplessly (see the module docstring)."""
-    frame48 = round(_OPUS_RATE * OPUS_FRAME_SECONDS)
-    delay48 = _opus_delay(rate, bitrate)
-    primer48 = -(-delay48 // frame48) * frame48 - delay48
-    primer = primer48 * rate // _OPUS_RATE
-    if primer * _OPUS_RATE != primer48 * rate:
-        raise SpeechError(f"Opus at {rate} Hz cannot be primed to a whole frame", code="A11Y520")
-    piece = OggOpus.parse(_ffmpeg(np.concatenate([np.zeros(primer, np.float32), samples]), rate,
-                                  *_opus_options(bitrate)))
-    if piece.pre_skip != delay48:
-        raise SpeechError("the Opus encoder's delay changed between two encodings", code="A11Y520")
-    piece.pre_skip = delay48 + primer48
-    return piece.to_bytes()
+    exactly ``samples`` and joins gaplessly (see the module docstring).
+
+    libopus at complexity 5, VBR, 20 ms frames: about 9× faster than libsndfile's writer at
+    its quality on the example narration (benchmarks/encoding.py)."""
+    lib = _libopus()
+    error = ctypes.c_int()
+    encoder = lib.opus_encoder_create(rate, 1, _OPUS_APPLICATION_AUDIO, ctypes.byref(error))
+    if not encoder or error.value:
+        raise SpeechError(f"libopus cannot encode {rate} Hz (error {error.value})", code="A11Y520")
+    try:
+        delay = ctypes.c_int32()
+        for request, value in ((_OPUS_SET_BITRATE, bitrate), (_OPUS_SET_VBR, 1), (_OPUS_SET_COMPLEXITY, 5)):
+            lib.opus_encoder_ctl(ctypes.c_void_p(encoder), request, ctypes.c_int32(value))
+        lib.opus_encoder_ctl(ctypes.c_void_p(encoder), _OPUS_GET_LOOKAHEAD, ctypes.byref(delay))
+        frame = frame_samples("opus", rate)
+        primer = -(-delay.value // frame) * frame - delay.value
+        frames = -(-(primer + len(samples) + delay.value) // frame)
+        pcm = np.zeros(frames * frame, dtype=np.float32)
+        pcm[primer : primer + len(samples)] = samples
+        out = ctypes.create_string_buffer(4000)
+        packets = []
+        for start in range(0, len(pcm), frame):
+            chunk = pcm[start : start + frame]
+            size = lib.opus_encode_float(encoder, chunk.ctypes.data, frame, out, len(out))
+            if size < 0:
+                raise SpeechError(f"libopus failed (error {size})", code="A11Y520")
+            packets.append(out.raw[:size])
+    finally:
+        lib.opus_encoder_destroy(encoder)
+    scale = _OPUS_RATE // rate
+    pre_skip = (primer + delay.value) * scale
+    head = struct.pack("<8sBBHIhB", b"OpusHead", 1, 1, pre_skip, rate, 0, 0)
+    vendor = b"a11ykit with " + lib.opus_get_version_string()
+    tags = b"OpusTags" + struct.pack("<I", len(vendor)) + vendor + struct.pack("<I", 0)
+    return OggOpus(head, tags, packets, pre_skip + len(samples) * scale).to_bytes()
 
 
 def encode_mp3_piece(samples: np.ndarray, rate: int, *, bitrate: int = MP3_BITRATE) -> bytes:
     """One piece as an MP3 file (mono float samples) that plays exactly ``samples`` and joins
-    gaplessly: no bit reservoir (every frame stands alone), the primer in the encoder delay."""
-    spf = frame_samples("mp3", rate)
-    delay = _mp3_delay(rate, bitrate)
-    primer = -(-(delay + MP3_DECODER_DELAY) // spf) * spf - delay - MP3_DECODER_DELAY
-    piece = Mp3.parse(_ffmpeg(np.concatenate([np.zeros(primer, np.float32), samples]), rate,
-                              *_mp3_options(bitrate)))
-    if piece.delay != delay:
-        raise SpeechError("the MP3 encoder's delay changed between two encodings", code="A11Y520")
-    piece.delay = delay + primer
-    piece.padding = len(piece.frames) * spf - piece.delay - len(samples)
+    gaplessly: LAME, constant bitrate, no bit reservoir (every frame decodes alone), the
+    primer in the encoder delay of its LAME tag."""
+    lib = _libmp3lame()
+    lame = lib.lame_init()
+    if not lame:
+        raise SpeechError("libmp3lame cannot start", code="A11Y520")
+    try:
+        for name, value in (("in_samplerate", rate), ("out_samplerate", rate), ("num_channels", 1), ("mode", 3),
+                            ("brate", bitrate // 1000), ("VBR", 0), ("disable_reservoir", 1), ("bWriteVbrTag", 1)):
+            getattr(lib, f"lame_set_{name}")(lame, value)
+        if lib.lame_init_params(lame) < 0:
+            raise SpeechError(f"libmp3lame cannot encode {rate} Hz at {bitrate} bit/s", code="A11Y520")
+        delay, spf = lib.lame_get_encoder_delay(lame), lib.lame_get_framesize(lame)
+        primer = -(-(delay + MP3_DECODER_DELAY) // spf) * spf - delay - MP3_DECODER_DELAY
+        pcm = np.concatenate([np.zeros(primer, np.float32), np.asarray(samples, dtype=np.float32)])
+        out = ctypes.create_string_buffer(len(pcm) * 5 // 4 + 7200)
+        size = lib.lame_encode_buffer_ieee_float(lame, pcm.ctypes.data, pcm.ctypes.data, len(pcm), out, len(out))
+        flushed = lib.lame_encode_flush(lame, ctypes.byref(out, size), len(out) - size) if size >= 0 else -1
+        if size < 0 or flushed < 0:
+            raise SpeechError(f"libmp3lame failed (error {min(size, flushed)})", code="A11Y520")
+        data = out.raw[: size + flushed]
+    finally:
+        lib.lame_close(lame)
+    # LAME leaves out its Info frame when the frame at this bitrate is too small to hold it
+    # (48 kbit/s at 24 kHz), so the Info frame is always a11ykit's own.
+    frames = _mp3_frames(data, "libmp3lame's output")
+    piece = Mp3(_info_frame(frames[0]), frames, delay + primer, 0, rate, spf)
+    piece.padding = len(frames) * spf - piece.delay - len(samples)
     return piece.to_bytes()
 
 
@@ -412,30 +450,13 @@ class Mp3:
 
     @classmethod
     def parse(cls, data: bytes, what: str = "MP3 data") -> Mp3:
-        pos = 0
-        if data[:3] == b"ID3" and len(data) >= 10:  # skip an ID3v2 tag
-            pos = 10 + ((data[6] & 0x7F) << 21 | (data[7] & 0x7F) << 14 | (data[8] & 0x7F) << 7 | (data[9] & 0x7F))
-        frames: list[bytes] = []
-        rate = spf = 0
-        while pos < len(data):
-            found = mp3_frame(data, pos)
-            if found is None:
-                if data[pos : pos + 3] == b"TAG" and len(data) - pos == 128:
-                    break  # an ID3v1 tag ends the file
-                raise SpeechError(f"{what} is not MP3 (no frame at byte {pos})", code="A11Y521")
-            length, rate, spf = found
-            if pos + length > len(data):
-                raise SpeechError(f"{what} is cut short (its last frame lacks {pos + length - len(data)} bytes)",
-                                  code="A11Y521")
-            frames.append(data[pos : pos + length])
-            pos += length
-        if not frames:
-            raise SpeechError(f"{what} has no MP3 frame", code="A11Y521")
+        frames = _mp3_frames(data, what)
         offset = _info_offset(frames[0])
         if frames[0][offset : offset + 4] not in (b"Info", b"Xing"):
             raise SpeechError(f"{what} has no Info/LAME header: its encoder delay is unknown", code="A11Y521")
         lame = offset + 120
         delay_padding = int.from_bytes(frames[0][lame + 21 : lame + 24], "big")
+        _, rate, spf = mp3_frame(frames[0], 0) or (0, 0, 0)
         return cls(frames[0], frames[1:], delay_padding >> 12, delay_padding & 0xFFF, rate, spf)
 
     @property
@@ -466,6 +487,54 @@ class Mp3:
         info[lame + 32 : lame + 34] = _crc16(b"".join(self.frames)).to_bytes(2, "big")
         info[lame + 34 : lame + 36] = _crc16(bytes(info[: lame + 34])).to_bytes(2, "big")
         return bytes(info) + b"".join(self.frames)
+
+
+def _mp3_frames(data: bytes, what: str) -> list[bytes]:
+    """The Layer III frames of an MP3 file (ID3 tags skipped); one sample rate throughout."""
+    pos = 0
+    if data[:3] == b"ID3" and len(data) >= 10:  # skip an ID3v2 tag
+        pos = 10 + ((data[6] & 0x7F) << 21 | (data[7] & 0x7F) << 14 | (data[8] & 0x7F) << 7 | (data[9] & 0x7F))
+    frames: list[bytes] = []
+    rates = set()
+    while pos < len(data):
+        found = mp3_frame(data, pos)
+        if found is None:
+            if data[pos : pos + 3] == b"TAG" and len(data) - pos == 128:
+                break  # an ID3v1 tag ends the file
+            raise SpeechError(f"{what} is not MP3 (no frame at byte {pos})", code="A11Y521")
+        length, rate, spf = found
+        if pos + length > len(data):
+            raise SpeechError(f"{what} is cut short (its last frame lacks {pos + length - len(data)} bytes)",
+                              code="A11Y521")
+        rates.add((rate, spf))
+        frames.append(data[pos : pos + length])
+        pos += length
+    if not frames:
+        raise SpeechError(f"{what} has no MP3 frame", code="A11Y521")
+    if len(rates) > 1:
+        raise SpeechError(f"{what} changes its sample rate", code="A11Y521")
+    return frames
+
+
+def _info_frame(audio_frame: bytes) -> bytes:
+    """An empty Info frame with a LAME tag, shaped like ``audio_frame`` (version, rate,
+    channels) at the lowest bitrate that holds the tag; :meth:`Mp3.to_bytes` fills it in."""
+    offset = _info_offset(audio_frame)
+    need = offset + 120 + 36
+    for index in range(1, 15):
+        header = bytes([audio_frame[0], audio_frame[1] | 1, (index << 4) | (audio_frame[2] & 0x0C), audio_frame[3]])
+        found = mp3_frame(header, 0)
+        if found and found[0] >= need:
+            break
+    else:
+        raise SpeechError("no MP3 bitrate holds an Info frame at this sample rate", code="A11Y521")
+    frame = bytearray(found[0])
+    frame[:4] = header
+    frame[offset : offset + 8] = b"Info" + (0x0F).to_bytes(4, "big")  # frames, bytes, seek table, quality
+    lame = offset + 120
+    frame[lame : lame + 9] = b"LAME3.100"
+    frame[lame + 9] = 0x01  # tag revision 0, constant bitrate
+    return bytes(frame)
 
 
 def _info_offset(frame: bytes) -> int:
