@@ -12,7 +12,8 @@ Three tables:
    cross-check) of the example article in both directions against its human translation
    (en→es against examples/cecot.es.html, es→en against examples/cecot.html):
 
-   * ``bare engine`` — ``apertium -f html -u`` on the raw page (what Apertium alone makes of it);
+   * ``bare engine`` — ``apertium -f html -u`` on the raw page (what Apertium alone makes of it;
+     its HTML mode leaves attributes alone, so the page's metas and ``alt`` stay untranslated);
    * ``a11ykit build`` — ``a11ykit build --engine apertium --no-audio`` as it is today;
    * ``+ <repair>`` — the build with one repair of :mod:`a11ykit.quality.repairs` applied from
      outside: ``title-case-source`` pre-processes the source page's headlines (title, h1,
