@@ -16,12 +16,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from a11ykit.speech.captions import (
+    MAX_LINE,
+    MAX_LINES,
     Cue,
+    caption_blocks,
+    caption_cues,
     chapter_cues,
     format_timestamp,
     parse_timestamp,
     read_syncmap,
     read_vtt,
+    sentence_id,
     write_syncmap,
     write_vtt,
 )
@@ -54,9 +59,9 @@ def test_a_cue_is_written_with_its_id_timing_and_text():
     )
 
 
-def test_cue_text_is_escaped_and_kept_on_one_line():
-    text = vtt([Cue("s1", 0, 1, "Q&A <b>bold</b>\n\nstill one cue")]).splitlines()[-1]
-    assert text == "Q&amp;A &lt;b&gt;bold&lt;/b&gt; still one cue"
+def test_cue_text_is_escaped_and_a_blank_line_cannot_end_the_cue():
+    lines = vtt([Cue("s1", 0, 1, "Q&A <b>bold</b>\n\n  \nstill  one cue")]).splitlines()[4:]
+    assert lines == ["Q&amp;A &lt;b&gt;bold&lt;/b&gt;", "still one cue"]
 
 
 @pytest.mark.parametrize("bad_id", ["", "a-->b", "two\nlines"])
@@ -87,6 +92,104 @@ def test_written_cues_read_back_the_same(rows):
 
 def test_parse_timestamp_accepts_the_short_form():
     assert parse_timestamp("01:02.500") == 62.5
+
+
+# -- caption cues by convention ------------------------------------------------------
+
+LONG = (
+    "He left Venezuela and asked the United States for asylum, citing persecution based on "
+    "sexual orientation, and he was held while his case was reviewed by the immigration court."
+)
+SPANISH = (
+    "En marzo, funcionarios de EE. UU. etiquetaron sus tatuajes como relacionados con pandillas "
+    "y lo subieron a un vuelo a El Salvador, donde él y más de 200 venezolanos fueron encerrados."
+)
+words = st.text(st.characters(whitelist_categories=("L", "N", "P")), min_size=1, max_size=60)
+
+
+def lines_of(cues: list[Cue]) -> list[list[str]]:
+    return [cue.text.split("\n") for cue in cues]
+
+
+@given(st.lists(words, min_size=1, max_size=60))
+def test_no_caption_line_is_longer_than_42_characters_nor_a_cue_longer_than_two_lines(text_words):
+    blocks = caption_blocks(" ".join(text_words))
+    assert all(len(lines) <= MAX_LINES and all(len(line) <= MAX_LINE for line in lines) for _, lines in blocks)
+
+
+@given(st.lists(words, min_size=1, max_size=60))
+def test_the_captions_say_every_word_in_order(text_words):
+    text = " ".join(text_words)
+    said = "".join("".join(lines) for _, lines in caption_blocks(text)).replace(" ", "")
+    assert said == text.replace(" ", "")
+
+
+def test_a_sentence_that_fits_two_lines_is_one_cue_with_the_sentence_id():
+    cue = Cue("a11y-5-1", 3.0, 6.0, "He entered CECOT believing he was being deported.")
+    assert [(c.id, c.start, c.end) for c in caption_cues(cue)] == [("a11y-5-1", 3.0, 6.0)]
+    assert [len(lines) for lines in lines_of(caption_cues(cue))] == [2]
+
+
+@pytest.mark.parametrize("text", [LONG, SPANISH])
+def test_a_long_sentence_is_cut_into_cues_that_keep_its_id_and_number_the_rest(text):
+    cues = caption_cues(Cue("a11y-6-3", 10.0, 22.0, text))
+    assert len(cues) > 1
+    assert [c.id for c in cues] == ["a11y-6-3"] + [f"a11y-6-3.{n}" for n in range(2, len(cues) + 1)]
+
+
+@pytest.mark.parametrize("text", [LONG, SPANISH])
+def test_the_cues_of_a_sentence_run_end_to_end_over_its_time(text):
+    cues = caption_cues(Cue("s", 10.0, 22.0, text))
+    assert cues[0].start == 10.0 and cues[-1].end == 22.0
+    assert all(a.end == b.start and a.start < a.end for a, b in zip(cues, cues[1:]))
+
+
+@pytest.mark.parametrize("text", [LONG, SPANISH])
+def test_breaks_fall_at_phrase_boundaries_never_after_an_article_or_preposition(text):
+    leaners = {"the", "a", "an", "of", "to", "on", "by", "el", "la", "los", "las", "un", "una", "de", "con", "a"}
+    ends = [line.split()[-1].lower() for lines in lines_of(caption_cues(Cue("s", 0, 9, text))) for line in lines]
+    assert not leaners & set(ends[:-1])
+
+
+def test_a_cue_ends_after_a_comma_rather_than_inside_a_phrase():
+    cues = caption_cues(Cue("s", 0, 9, LONG))
+    assert cues[0].text.endswith("asylum,") or cues[0].text.split("\n")[0].endswith("asylum,")
+
+
+def test_each_cue_starts_when_its_first_word_is_spoken():
+    cue = Cue("s", 10.0, 22.0, LONG)
+    blocks = caption_blocks(LONG)
+    spoken_at = {offset: 10.0 + 0.1 * offset for offset, _ in blocks}  # a clock that knows every word
+    cues = caption_cues(cue, spoken_at.get)
+    assert [c.start for c in cues[1:]] == [spoken_at[offset] for offset, _ in blocks[1:]]
+
+
+def test_without_word_times_a_cue_starts_where_its_first_character_falls():
+    cue = Cue("s", 10.0, 22.0, LONG)
+    starts = [c.start for c in caption_cues(cue, lambda offset: None)]
+    expected = [10.0 + 12.0 * offset / len(LONG) for offset, _ in caption_blocks(LONG)]
+    assert starts == pytest.approx(expected)
+
+
+def test_word_times_out_of_order_are_not_used():
+    cue = Cue("s", 10.0, 22.0, LONG)
+    backwards = caption_cues(cue, lambda offset: 21.0 - offset / 100)
+    assert [c.start for c in backwards] == [c.start for c in caption_cues(cue)]
+
+
+def test_a_word_longer_than_a_line_is_cut():
+    url = "https://example.org/" + "x" * 80
+    cues = caption_cues(Cue("s", 0, 5, f"See {url} now."))
+    assert all(len(line) <= MAX_LINE for lines in lines_of(cues) for line in lines)
+    assert "".join("".join(lines) for lines in lines_of(cues)).replace(" ", "") == f"See{url}now."
+
+
+@pytest.mark.parametrize(
+    ("cue_id", "sentence"),
+    [("a11y-5-1", "a11y-5-1"), ("a11y-5-1.2", "a11y-5-1"), ("a11y-5-1.12", "a11y-5-1"), ("v1.5", "v1.5"), ("x.y", "x.y")],
+)
+def test_a_caption_cue_finds_its_sentence(cue_id, sentence):
+    assert sentence_id(cue_id, {"a11y-5-1", "v1.5", "v1"}) == sentence
 
 
 # -- chapters and sync map ----------------------------------------------------------
@@ -261,6 +364,7 @@ require(process.argv[2]);
 log.mode = track.mode;
 track.activeCues = [cueList[1]]; fire("track", "cuechange"); log.afterCue = current();
 track.activeCues = [cueList[0]]; audio.currentTime = 0.5; fire("audio", "seeked"); log.afterSeek = current();
+track.activeCues = [{ id: "s3.2" }]; fire("track", "cuechange"); log.continuation = current();
 track.activeCues = [{ id: "h1" }]; fire("track", "cuechange"); log.notASentence = current();
 track.activeCues = []; fire("track", "cuechange"); log.noCue = current();
 audio.paused = true; fire("doc", "click", { target: els.s3 }); log.clickPaused = audio.currentTime;
@@ -294,6 +398,10 @@ def test_the_active_cue_highlights_its_sentence_only(script_run):
 
 def test_seeking_moves_the_highlight(script_run):
     assert script_run["afterSeek"] == ["s1"]
+
+
+def test_a_continuation_cue_highlights_its_sentence(script_run):
+    assert script_run["continuation"] == ["s3"]
 
 
 def test_only_spoken_sentences_are_highlighted_and_no_cue_clears_it(script_run):

@@ -157,9 +157,48 @@ def test_the_voice_is_reported_as_read_back(article):
     assert article.synthesized == [item.id for item in ITEMS] and article.cached == []
 
 
-def test_one_cue_per_item_with_the_item_id_and_page_text(article):
+def test_short_items_are_one_caption_cue_each_with_the_item_id_and_page_text(article):
     cues = read_vtt(io.StringIO(article.captions.read_text(encoding="utf-8")))
-    assert [(c.id, c.text) for c in cues] == [(i.id, i.text) for i in ITEMS]
+    assert [(c.id, " ".join(c.text.split())) for c in cues] == [(i.id, i.text) for i in ITEMS]
+
+
+LONG_SENTENCE = (
+    "Hernández Romero left Venezuela and asked the United States for asylum, citing persecution "
+    "based on sexual orientation, and he was held while his case was reviewed."
+)
+
+
+@pytest.fixture(scope="module")
+def long_article(tmp_path_factory):
+    out = tmp_path_factory.mktemp("long")
+    items = [SpeechItem("a11y-6-1", LONG_SENTENCE), SpeechItem("a11y-6-2", "He is back with family.")]
+    return synthesize_article(items, lang="en", out_dir=out, stem="long")
+
+
+def test_a_long_sentence_is_captioned_in_cues_of_two_short_lines(long_article):
+    cues = read_vtt(io.StringIO(long_article.captions.read_text(encoding="utf-8")))
+    parts = [c for c in cues if c.id.split(".")[0] == "a11y-6-1"]
+    assert [c.id for c in parts] == ["a11y-6-1"] + [f"a11y-6-1.{n}" for n in range(2, len(parts) + 1)]
+    assert all(len(c.text.split("\n")) <= 2 and max(map(len, c.text.split("\n"))) <= 42 for c in cues)
+    assert " ".join(" ".join(c.text.split()) for c in parts) == LONG_SENTENCE
+
+
+def test_the_sync_map_keeps_one_entry_per_sentence(long_article):
+    entries = json.loads(long_article.syncmap.read_text(encoding="utf-8"))
+    assert [(e["id"], e["text"]) for e in entries] == [("a11y-6-1", LONG_SENTENCE), ("a11y-6-2", "He is back with family.")]
+
+
+def test_each_caption_cue_starts_when_espeak_says_its_first_word(long_article):
+    sentence = long_article.cues[0]
+    with Synthesizer("gmw/en-US") as synth:
+        words = synth.synthesize("a11y-6-1", apply_lexicon(LONG_SENTENCE, lexicon_for("en"))).words
+    parts = [c for c in long_article.caption_cues if c.id.startswith("a11y-6-1.")]
+    assert parts
+    for part in parts:
+        first_word = " ".join(part.text.split()).split()[0]
+        offset = LONG_SENTENCE.index(" ".join(part.text.split()))
+        spoken = next(w for w in words if w.offset == offset and w.length == len(first_word))
+        assert part.start == pytest.approx(sentence.start + spoken.start, abs=0.001)
 
 
 def test_cues_follow_each_other_with_longer_pauses_around_headings(article):
@@ -248,16 +287,16 @@ def test_progress_is_reported_per_sentence(tmp_path):
 
 @pytest.fixture
 def fake_pipeline(monkeypatch):
-    """Stands in for the HTML layer's ``a11ykit.pipeline.speech_items`` (the lead's)."""
+    """Stands in for the page side's ``a11ykit.speak.speech_items`` (the lead's)."""
     calls = []
 
     def speech_items(html: bytes, lang: str, **options: object) -> list[SpeechItem]:
         calls.append((html, lang))
         return [SpeechItem("s1", "Hola a todos.")]
 
-    import a11ykit.pipeline
+    import a11ykit.speak
 
-    monkeypatch.setattr(a11ykit.pipeline, "speech_items", speech_items, raising=False)
+    monkeypatch.setattr(a11ykit.speak, "speech_items", speech_items)
     return calls
 
 

@@ -98,12 +98,16 @@ function pageMeasure() {
   for (const track of tracks) for (const cue of track.cues || []) ids.add(cue.id);
   const elements = {};
   for (const id of ids) {
-    const element = id ? document.getElementById(id) : null;
+    // A long sentence's later caption cues are "<id>.2", "<id>.3"…: they belong to the sentence <id>.
+    const part = /^(.+)\.\d+$/.exec(id || "");
+    const element = (id ? document.getElementById(id) : null) || (part ? document.getElementById(part[1]) : null);
     elements[id] = element
       ? {
+          id: element.id,
+          inNotice: Boolean(element.closest(".a11y-notice")),
           tag: element.tagName.toLowerCase(),
           classes: Array.from(element.classList),
-          count: document.querySelectorAll(`[id="${CSS.escape(id)}"]`).length,
+          count: document.querySelectorAll(`[id="${CSS.escape(element.id)}"]`).length,
           innerText: norm(element.innerText),
           textContent: norm(element.textContent),
           alt: element.getAttribute("alt"),
@@ -270,8 +274,10 @@ function pageAxe(tags, selector) {
 // --- driving ----------------------------------------------------------------------------
 
 // The cues to seek into: a sentence in the middle, the last sentence, the image, the first
-// sentence, the notice, then the second sentence — forwards and backwards, and through
-// cues that are not sentences (which must leave no sentence highlighted).
+// sentence (the notice's), a cue that is not a sentence if there is one, then the second
+// sentence — forwards and backwards, and through cues that are not sentences (which must
+// leave no sentence highlighted); then every other caption cue in order, so every sentence
+// (each part of a long one too) is seen highlighted.
 function seekPlan(cues, elements) {
   const isSentence = (cue) => (elements[cue.id]?.classes || []).includes("a11y-s");
   const sentences = cues.filter(isSentence);
@@ -284,7 +290,13 @@ function seekPlan(cues, elements) {
     others.find((cue) => elements[cue.id]?.tag !== "img"),
     sentences[1],
   ].filter(Boolean);
-  return chosen.map((cue) => ({ cue: cue.id, sentence: isSentence(cue), time: (cue.start + cue.end) / 2 }));
+  const rest = cues.filter((cue) => !chosen.includes(cue));
+  return [...chosen, ...rest].map((cue) => ({
+    cue: cue.id,
+    sentence: isSentence(cue),
+    element: elements[cue.id]?.id ?? null,
+    time: (cue.start + cue.end) / 2,
+  }));
 }
 
 async function checkPage(browser, baseUrl, name) {

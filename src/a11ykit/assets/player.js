@@ -2,8 +2,9 @@
  *
  * Progressive enhancement: without this script the page, the audio player, its
  * captions and chapters and the download links all work. With it, the sentence
- * whose id is the active caption cue's id gets the class "a11y-current"
- * (a visual highlight only: no ARIA, so screen readers are not interrupted).
+ * of the active caption cue gets the class "a11y-current" (a visual highlight
+ * only: no ARIA, so screen readers are not interrupted). A long sentence has
+ * several cues: the first has the sentence's id, the next "<id>.2", "<id>.3"…
  */
 (function () {
   "use strict";
@@ -41,8 +42,18 @@
       : null;
     var current = null;
 
-    function highlight(id) {
+    // The sentence of a cue: the element with the cue's id, else the one before ".N".
+    function sentenceOf(id) {
       var element = id ? document.getElementById(id) : null;
+      var part = id ? /^(.+)\.\d+$/.exec(id) : null;
+      if (!element && part) {
+        element = document.getElementById(part[1]);
+      }
+      return element;
+    }
+
+    function highlight(id) {
+      var element = sentenceOf(id);
       if (element && !element.classList.contains("a11y-s")) {
         element = null;
       }

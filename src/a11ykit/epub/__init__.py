@@ -151,7 +151,7 @@ def build_epub(
     from a11ykit.html.decode import decode_html
     from a11ykit.html.parse import declared_language
     from a11ykit.l10n import check_language
-    from a11ykit.pipeline import output_stem
+    from a11ykit.layout import output_stem
 
     page_path = Path(page_path)
     data = _read(page_path, "the page")

@@ -1,11 +1,13 @@
 """What the narration reads, in reading order, and the player put on the page.
 
 This module owns the page side of narration: finding the spoken items of a rendered
-page (:func:`speech_items` gives :class:`a11ykit.speech.SpeechItem`\ s, the only thing
+page (:func:`speech_items` gives items (:class:`a11ykit.speech.SpeechItem`), the only thing
 speech receives from a page) and putting the player (:mod:`a11ykit.html.player`) into it.
 It must not synthesize or touch audio files, and must not change the page's text.
 
-Read: the notice (once), then within the article (``<article>``, else ``<main>``,
+Read: the notice (once, one item per sentence: each is wrapped in a sentence span
+``a11y-notice-N`` so the read-along can highlight it; its link is a sentence of its own),
+then within the article (``<article>``, else ``<main>``,
 else ``<body>``) every sentence span in order — headings as headings — and the
 description of every image, announced as an image. Scripts, styles and skipped
 elements have no sentence spans, so they are never read.
@@ -14,8 +16,9 @@ elements have no sentence spans, so they are never read.
 from __future__ import annotations
 
 import gettext
+import re
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from a11ykit.html.localize import NOTICE_CLASS
 from a11ykit.html.parse import SKIP_TAGS, element_translatable
@@ -35,13 +38,14 @@ def speech_items(soup: BeautifulSoup, ui: gettext.NullTranslations) -> list[Spee
     if isinstance(notice, Tag):
         message = notice.find("div") or notice
         notice["id"] = notice.get("id") or "a11y-notice"
-        text = " ".join(message.get_text().split())
-        if text:
-            items.append(SpeechItem(str(notice["id"]), text, "notice"))
+        for span in notice_sentences(soup, message, str(notice["id"])):
+            text = " ".join(span.get_text().split())
+            if text:
+                items.append(SpeechItem(str(span["id"]), text, "notice"))
     root = soup.find("article") or soup.find("main") or soup.find("body") or soup
     image_number = 0
     for el in root.find_all(True):
-        if el.find_parent(class_=PLAYER_CLASS) or el.find_parent(SKIP_TAGS):
+        if el.find_parent(class_=(PLAYER_CLASS, NOTICE_CLASS)) or el.find_parent(SKIP_TAGS):
             continue
         if el.name == "span" and SENTENCE_CLASS in (el.get("class") or []):
             text = " ".join(el.get_text().split())
@@ -55,6 +59,64 @@ def speech_items(soup: BeautifulSoup, ui: gettext.NullTranslations) -> list[Spee
             description = " ".join(str(el["alt"]).split())
             items.append(SpeechItem(str(el["id"]), format_ui(ui.gettext("Image: {description}"), description=description), "image"))
     return items
+
+
+def notice_sentences(soup: BeautifulSoup, message: Tag, notice_id: str) -> list[Tag]:
+    """The notice message's sentence spans (``<notice_id>-N``), made the first time: each
+    sentence of its text, and each element in it (the link to the original), wrapped in a
+    sentence span. Words and elements stay as they are; the language switcher is left out."""
+    existing = message.find_all("span", class_=SENTENCE_CLASS)
+    if existing:
+        return existing
+    spans: list[Tag] = []
+
+    def span() -> Tag:
+        tag = soup.new_tag("span", attrs={"class": SENTENCE_CLASS, "id": f"{notice_id}-{len(spans) + 1}"})
+        spans.append(tag)
+        return tag
+
+    for child in list(message.children):
+        if isinstance(child, Tag):
+            if child.name not in ("nav", "ul", "ol") and child.get_text().strip():
+                child.wrap(span())
+        elif isinstance(child, NavigableString) and not isinstance(child, Comment):
+            pieces = []
+            for is_sentence, text in _sentences(str(child)):
+                if is_sentence:
+                    wrapper = span()
+                    wrapper.string = text
+                    pieces.append(wrapper)
+                else:
+                    pieces.append(NavigableString(text))
+            for piece in pieces:
+                child.insert_before(piece)
+            child.extract()
+    return spans
+
+
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*$")
+
+
+def _sentences(text: str) -> list[tuple[bool, str]]:
+    """Text as (is a sentence, text) parts: sentences, and the whitespace around them."""
+    parts: list[tuple[bool, str]] = []
+    current = ""
+    for token in re.split(r"(\s+)", text):
+        if not token:
+            continue
+        if token.isspace() and not current:
+            parts.append((False, token))
+            continue
+        current += token
+        if not token.isspace() and _SENTENCE_END.search(token):
+            parts.append((True, current))
+            current = ""
+    if current:
+        sentence = current.rstrip()
+        parts.append((True, sentence))
+        if current[len(sentence) :]:
+            parts.append((False, current[len(sentence) :]))
+    return parts
 
 
 def insert_player(soup: BeautifulSoup, fragment: str, head_html: str, body_end_html: str) -> None:

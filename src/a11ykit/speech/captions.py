@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -58,10 +58,10 @@ def _check(cue: Cue) -> None:
         raise ValueError(f"cue {cue.id!r} has start {cue.start!r} not before end {cue.end!r}")
 
 
-def _escape(text: str) -> str:
+def _escape(line: str) -> str:
     # One line of cue text: "&", "<" and ">" would start markup; a blank line would end the cue.
-    text = " ".join(text.split())
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    line = " ".join(line.split())
+    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _unescape(text: str) -> str:
@@ -69,18 +69,20 @@ def _unescape(text: str) -> str:
 
 
 def write_vtt(fileobj: TextIO, cues: Iterable[Cue]) -> None:
-    """Write cues as WebVTT, one cue per entry, ids kept, text on one escaped line."""
+    """Write cues as WebVTT, one cue per entry, ids kept; each line of a cue's text (``\\n``
+    between lines) escaped on a line of its own, blank lines left out."""
     fileobj.write("WEBVTT\n")
     for cue in cues:
         _check(cue)
+        lines = [line for line in (_escape(part) for part in cue.text.split("\n")) if line]
         fileobj.write(
             f"\n{cue.id}\n{format_timestamp(cue.start)} --> {format_timestamp(cue.end)}\n"
-            f"{_escape(cue.text)}\n"
+            + "".join(f"{line}\n" for line in lines)
         )
 
 
 def read_vtt(fileobj: TextIO) -> list[Cue]:
-    """Read the WebVTT this module writes (ids, timings, one text line); enough for checks."""
+    """Read the WebVTT this module writes (ids, timings, text lines joined by ``\\n``); enough for checks."""
     blocks = re.split(r"\n\s*\n", fileobj.read().replace("\r\n", "\n").strip())
     if not blocks or not blocks[0].startswith("WEBVTT"):
         raise ValueError("not a WebVTT file (no WEBVTT header)")
@@ -97,7 +99,7 @@ def read_vtt(fileobj: TextIO) -> list[Cue]:
                 id=cue_id,
                 start=parse_timestamp(start),
                 end=parse_timestamp(end.split()[0]),
-                text=_unescape(" ".join(text_lines)),
+                text=_unescape("\n".join(text_lines)),
             )
         )
     return cues
@@ -140,3 +142,145 @@ def write_syncmap(fileobj: TextIO, cues: Iterable[Cue]) -> None:
 
 def read_syncmap(fileobj: TextIO) -> list[Cue]:
     return [Cue(e["id"], float(e["start"]), float(e["end"]), e["text"]) for e in json.load(fileobj)]
+
+
+# -- caption cues by broadcast convention ------------------------------------------------------
+
+#: At most this many lines of at most this many characters per caption cue (BBC, Netflix, EBU).
+MAX_LINE = 42
+MAX_LINES = 2
+#: Changes when the rules below change (the narration's output record includes it).
+#: The shortest caption cue timed by espeak's word positions (shorter: timed by characters).
+MIN_CUE = 0.3
+CAPTION_RULES = {"line": MAX_LINE, "lines": MAX_LINES, "min": MIN_CUE, "version": 1}
+
+# Phrase boundaries, English and Spanish: a break is good after closing punctuation and before
+# a word that opens a phrase (conjunction, preposition, relative), bad after a word that leans
+# on the next one (article, preposition, possessive), which must stay with its noun.
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*$")
+_CLAUSE_END = re.compile(r"[,;:—–)\]”’»]$|^[—–]$")
+_OPENERS = frozenset(
+    """and but or nor so yet because although though while whereas if unless until when whenever where
+    which who whom whose that than as after before since during about against between into through
+    over under without within across toward towards from with for to in on at by of
+    y e o u ni pero sino aunque porque pues que quien quienes cuyo cuya donde cuando mientras si como
+    tras desde hasta hacia contra entre sobre bajo sin según durante mediante para por con en de a""".split()
+)
+_LEANERS = frozenset(
+    """a an the this that these those my your his her its our their some any no every each
+    of to in on at by for with from into mr mrs ms dr st
+    el la los las lo un una unos unas al del este esta estos estas ese esa esos esas su sus mi mis tu tus
+    de a en con por para sin sobre tras entre hacia hasta desde sr sra dr dra""".split()
+)
+
+
+def _break_cost(before: str, after: str) -> float:
+    """How bad a line or cue break is between two words (0 = a natural pause)."""
+    if _SENTENCE_END.search(before):
+        return 0.0
+    if _CLAUSE_END.search(before):
+        return 0.15
+    bare_before = before.strip("\"'“”‘’«»()[]¿¡").lower()
+    if bare_before in _LEANERS:
+        return 4.0
+    if after.strip("\"'“”‘’«»()[]¿¡").lower() in _OPENERS or after[:1] in "(“«—–¿¡\"":
+        return 0.4
+    if any(ch.isdigit() for ch in before) and any(ch.isdigit() for ch in after):
+        return 3.0  # "10 500", "25 de julio de 2026" keeps its number and unit apart only if it must
+    return 1.0
+
+
+def _words(text: str, width: int) -> list[tuple[int, str]]:
+    """The words of ``text`` with their offsets; a word longer than a line is cut into line-long pieces."""
+    words = []
+    for match in re.finditer(r"\S+", text):
+        word, start = match.group(0), match.start()
+        for piece in range(0, len(word), width):
+            words.append((start + piece, word[piece : piece + width]))
+    return words
+
+
+def _lines(words: Sequence[str], width: int) -> tuple[float, list[str]] | None:
+    """The best way to put ``words`` on at most two lines of ``width``: (cost, lines), or None."""
+    one = " ".join(words)
+    if len(one) <= width:
+        return 0.0, [one]
+    if MAX_LINES < 2:
+        return None
+    best: tuple[float, list[str]] | None = None
+    for k in range(1, len(words)):
+        top, bottom = " ".join(words[:k]), " ".join(words[k:])
+        if len(top) > width or len(bottom) > width:
+            continue
+        # a phrase boundary first, then balance (a slightly longer bottom line reads best)
+        cost = _break_cost(words[k - 1], words[k]) + abs(len(bottom) - len(top) - 2) / width
+        if best is None or cost < best[0]:
+            best = (cost, [top, bottom])
+    return best
+
+
+def caption_blocks(text: str, width: int = MAX_LINE) -> list[tuple[int, list[str]]]:
+    """Cut ``text`` into caption cues of at most two lines of at most ``width`` characters,
+    breaking at phrase boundaries: ``[(offset of the cue's first word in text, lines)]``.
+
+    Fewest cues first, then the best breaks between and inside them; a cue of a few words
+    (an orphan) is avoided when the words can go with their neighbours."""
+    words = _words(text, width)
+    if not words:
+        return []
+    n = len(words)
+    plain = [w for _, w in words]
+    # best[i]: (cost, blocks) of words[:i]
+    best: list[tuple[float, list[tuple[int, int, list[str]]]] | None] = [None] * (n + 1)
+    best[0] = (0.0, [])
+    for i in range(1, n + 1):
+        for j in range(i - 1, -1, -1):
+            if len(" ".join(plain[j:i])) > MAX_LINES * width + MAX_LINES - 1:
+                break
+            prior = best[j]
+            laid = _lines(plain[j:i], width)
+            if prior is None or laid is None:
+                continue
+            cost = prior[0] + 3.0 + laid[0]
+            if i < n:
+                cost += 2.0 * _break_cost(plain[i - 1], plain[i])
+            if len(" ".join(plain[j:i])) < width // 3 and n > i - j:
+                cost += 1.5  # an orphan
+            if best[i] is None or cost < best[i][0]:  # type: ignore[index]
+                best[i] = (cost, [*prior[1], (j, i, laid[1])])
+    final = best[n]
+    assert final is not None  # every word fits a line, so one word per cue always works
+    return [(words[j][0], lines) for j, _, lines in final[1]]
+
+
+def caption_cues(cue: Cue, clock: Callable[[int], float | None] | None = None) -> list[Cue]:
+    """A sentence's cue as caption cues by convention (:func:`caption_blocks`); the first keeps
+    the sentence's id, the next are ``id.2``, ``id.3``… (the read-along finds the sentence by
+    the part before the dot), and together they run exactly from the sentence's start to its
+    end. ``clock(offset)`` gives the time in the narration at which the word at that offset of
+    the text is spoken (from espeak's word positions), or None; without it, or when its times
+    are missing or out of order, each cue starts where its first character falls in the text."""
+    blocks = caption_blocks(cue.text)
+    if len(blocks) <= 1:
+        return [Cue(cue.id, cue.start, cue.end, "\n".join(blocks[0][1]) if blocks else cue.text)]
+    length = max(1, len(cue.text))
+    shared = [cue.start + (cue.end - cue.start) * offset / length for offset, _ in blocks[1:]]
+    timed = [clock(offset) for offset, _ in blocks[1:]] if clock is not None else []
+    bounds = [cue.start, *timed, cue.end]
+    in_order = clock is not None and all(
+        a is not None and b is not None and b - a >= MIN_CUE for a, b in zip(bounds, bounds[1:])
+    )
+    starts = [cue.start, *(timed if in_order else shared)]
+    ends = [*starts[1:], cue.end]
+    return [
+        Cue(cue.id if index == 0 else f"{cue.id}.{index + 1}", start, end, "\n".join(lines))  # type: ignore[arg-type]
+        for index, (start, end, (_, lines)) in enumerate(zip(starts, ends, blocks, strict=True))
+    ]
+
+
+def sentence_id(cue_id: str, ids: Collection[str]) -> str:
+    """The sentence a caption cue belongs to: its id, or the id before ``.N`` (see :func:`caption_cues`)."""
+    if cue_id in ids:
+        return cue_id
+    base, dot, number = cue_id.rpartition(".")
+    return base if dot and number.isdigit() and base in ids else cue_id

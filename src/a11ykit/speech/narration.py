@@ -7,8 +7,12 @@ joins them with the pauses of :mod:`a11ykit.speech.items`, encodes them
 (:mod:`a11ykit.speech.encode`) and writes, next to each other::
 
     <stem>.<lang>.opus  <stem>.<lang>.mp3            the narration
-    <stem>.<lang>.vtt   <stem>.<lang>.chapters.vtt   captions (one cue per item), chapters
-    <stem>.<lang>.syncmap.json                       [{id, start, end, text}]
+    <stem>.<lang>.vtt   <stem>.<lang>.chapters.vtt   captions, chapters
+    <stem>.<lang>.syncmap.json                       [{id, start, end, text}], one per item
+
+Captions follow broadcast conventions (:func:`a11ykit.speech.captions.caption_cues`): a
+long item becomes several cues of at most two lines of 42 characters, timed by the word
+positions espeak reports; the first keeps the item's id, the next are ``id.2``, ``id.3``….
 
 Every output is staged (:class:`a11ykit.layout.Staging`): written to a temporary
 file and renamed once all of them, and the caller's other outputs, are complete,
@@ -40,7 +44,15 @@ from a11ykit.layout import Staging
 from a11ykit.progress import Progress, no_progress
 from a11ykit.speech import encode
 from a11ykit.speech.cache import ChunkCache, OutputRecord, cache_key, outputs_key
-from a11ykit.speech.captions import Cue, chapter_cues, heading_cues, write_syncmap, write_vtt
+from a11ykit.speech.captions import (
+    CAPTION_RULES,
+    Cue,
+    caption_cues,
+    chapter_cues,
+    heading_cues,
+    write_syncmap,
+    write_vtt,
+)
 from a11ykit.speech.items import SpeechItem, check_items, gaps_for
 from a11ykit.speech.lexicon import lexicon_for, lexicon_substitution
 from a11ykit.speech.outputs import AudioResult, output_names
@@ -59,6 +71,7 @@ class Synthesis:
     synthesized: list[str] = field(default_factory=list)  # ids spoken now
     cached: list[str] = field(default_factory=list)  # ids taken from the cache
     keys: list[str] = field(default_factory=list)  # cache key of each chunk, in item order
+    say: Callable[[str], str] = str  # page text → the text espeak read (the lexicon applied)
 
 
 def synthesize_items(
@@ -131,6 +144,7 @@ def synthesize_items(
         synthesized=[item.id for item in todo],
         cached=cached,
         keys=[keys[item.id] for item in items],
+        say=say,
     )
 
 
@@ -222,6 +236,11 @@ def synthesize_article(
         for item, (start, end) in zip(items, timeline.spans, strict=True)
     ]
     chapters = chapter_cues(heading_cues(cues, items), timeline.duration)
+    captions = [
+        part
+        for cue, item, chunk in zip(cues, items, synthesis.chunks, strict=True)
+        for part in caption_cues(cue, _word_clock(item.text, chunk, cue.start, synthesis.say))
+    ]
     names = output_names(stem, lang)
     out_dir = Path(out_dir)
     targets = [out_dir / name for name in names.values()]
@@ -233,7 +252,7 @@ def synthesize_article(
     written = record is None or not record.current(key, targets)
     if written:
         with contextlib.nullcontext(staging) if staging is not None else Staging() as stage:
-            _encode_outputs(timeline, cues, chapters, out_dir, names, progress, stage)
+            _encode_outputs(timeline, cues, captions, chapters, out_dir, names, progress, stage)
             if record is not None:  # a cache: if it cannot be saved, the next build writes again
                 stage.after_commit(lambda: record.save(key, targets, quiet=True))
             if staging is None:
@@ -247,6 +266,7 @@ def synthesize_article(
         syncmap=paths[names["syncmap"]],
         voice=synthesis.voice,
         cues=cues,
+        caption_cues=captions,
         synthesized=synthesis.synthesized,
         cached=synthesis.cached,
         duration=duration,
@@ -254,11 +274,27 @@ def synthesize_article(
     )
 
 
+def _word_clock(
+    text: str, chunk: Chunk, start: float, say: Callable[[str], str]
+) -> Callable[[int], float | None]:
+    """When the word at an offset of the page ``text`` is spoken: espeak reports each word's
+    position in the text it read (``say(text)``), and the page text up to a word, read the
+    same way, ends where that word begins in it."""
+
+    def clock(offset: int) -> float | None:
+        spoken = len(say(text[:offset]))
+        later = [word.start for word in chunk.words if word.offset >= spoken and word.length > 0]
+        return start + min(later) if later else None
+
+    return clock
+
+
 def _layout(items: Sequence[SpeechItem]) -> dict[str, object]:
     """Everything besides the chunks that decides the output files' bytes."""
     return {
         "items": [[item.id, item.text, item.kind] for item in items],
         "gaps": gaps_for(items),
+        "captions": CAPTION_RULES,
         "rate": encode.OUTPUT_RATE,
         "encoders": encode.encoder_settings(),
     }
@@ -267,6 +303,7 @@ def _layout(items: Sequence[SpeechItem]) -> dict[str, object]:
 def _encode_outputs(
     timeline: encode.Timeline,
     cues: list[Cue],
+    captions: list[Cue],
     chapters: list[Cue],
     out_dir: Path,
     names: Mapping[str, str],
@@ -290,7 +327,7 @@ def _encode_outputs(
     writers = {
         names["opus"]: encoded(encode.write_opus, names["opus"], 1),
         names["mp3"]: encoded(encode.write_mp3, names["mp3"], 2),
-        names["captions"]: _text(lambda f: write_vtt(f, cues)),
+        names["captions"]: _text(lambda f: write_vtt(f, captions)),
         names["chapters"]: _text(lambda f: write_vtt(f, chapters)),
         names["syncmap"]: _text(lambda f: write_syncmap(f, cues)),
     }

@@ -8,7 +8,7 @@ must not build paths of other outputs or write anything.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from a11ykit.speech.captions import Cue
@@ -25,20 +25,16 @@ class AudioResult:
     chapters: Path
     syncmap: Path
     voice: Voice  # the voice actually used, read back from espeak
-    cues: list[Cue]
+    cues: list[Cue]  # one per spoken item (the sync map)
     synthesized: list[str]
     cached: list[str]
     duration: float  # seconds
     written: bool = True  # False: the files on disk were already these (unchanged rebuild)
+    caption_cues: list[Cue] = field(default_factory=list)  # the captions file's cues, by convention
 
 
 def output_names(stem: str, lang: str) -> dict[str, str]:
     """The file names :func:`a11ykit.speech.synthesize_article` writes (the page links to these)."""
-    base = f"{stem}.{lang}"
-    return {
-        "opus": f"{base}.opus",
-        "mp3": f"{base}.mp3",
-        "captions": f"{base}.vtt",
-        "chapters": f"{base}.chapters.vtt",
-        "syncmap": f"{base}.syncmap.json",
-    }
+    from a11ykit.layout import AUDIO_KINDS, output_name
+
+    return {kind: output_name(stem, lang, kind) for kind in AUDIO_KINDS}
