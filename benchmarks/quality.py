@@ -53,7 +53,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, Tag
 
-from a11ykit.quality import ApertiumLexicon, corpus_chrf, estimate
+from a11ykit.quality import ApertiumLexicon, corpus_chrf, estimate_all
 from a11ykit.quality.repairs import REPAIRS, RepairContext, apply_repairs, looks_title_case, sentence_case
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -287,27 +287,24 @@ def estimate_table(reports: dict[tuple[str, str], dict]) -> None:
         outputs = [tag.sub("", s["text"]) for s in segments]
         back = apertium_lines(outputs, target, source)
         with ApertiumLexicon(source) as src, ApertiumLexicon(target) as tgt:
-            estimates = [
-                estimate(s, o, src, tgt, protected=[h["target_form"] for h in seg["hits"]], back_translation=b)
-                for s, o, b, seg in zip(sources, outputs, back, segments)
-            ]
+            protected = [[h["target_form"] for h in seg["hits"]] for seg in segments]
+            estimates = estimate_all(list(zip(sources, outputs)), src, tgt, protected=protected,
+                                     back_translations=back)
             seconds = time.perf_counter() - started
             context = RepairContext(" ".join(outputs), (), tgt)
             fixed = [
                 apply_repairs(o, "target", target, headline=seg["role"] in ("title", "heading"), context=context)
                 for o, seg in zip(outputs, segments)
             ]
-            after = [
-                estimate(s, o, src, tgt, protected=[h["target_form"] for h in seg["hits"]])
-                for s, o, seg in zip(sources, fixed, segments)
-            ]
+            after = estimate_all(list(zip(sources, fixed)), src, tgt, protected=protected)
         counts: dict[str, set[str]] = {}
         for estimate_, segment in zip(estimates, segments):
             for reason in estimate_.reasons:
                 counts.setdefault(reason.code, set()).update(reason.words or ("—",))
         flagged = sum(bool(e.reasons) for e in estimates)
         mean = sum(e.score for e in estimates) / len(estimates)
-        print(f"{source}→{target}: {len(segments)} sentences, {flagged} flagged, mean score {mean:.2f}, {seconds:.2f} s")
+        print(f"{source}→{target}: {len(segments)} sentences, {flagged} flagged, mean score {mean:.2f}, "
+              f"{seconds:.2f} s")
         for code, words in counts.items():
             count = sum(code in e.codes for e in estimates)
             print(f"  {code:13} {count:3} sentences  {', '.join(sorted(words))[:150]}")

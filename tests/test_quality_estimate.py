@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from a11ykit.quality import (
-    REASON_CODES, ApertiumLexicon, QualityEstimate, Reason, estimate, page_quality, strip_unknown_marks, word_spans,
+    REASON_CODES, ApertiumLexicon, QualityEstimate, Reason, estimate, estimate_all, page_quality,
+    strip_unknown_marks, word_spans,
 )
 from a11ykit.quality.estimate import LENGTH_PENALTY, WORD_WEIGHT, glued_parts
 
@@ -113,7 +114,8 @@ def test_a_poor_round_trip_is_a_reason_naming_the_source_words_it_lost(lexicons)
 
 def test_a_faithful_round_trip_is_no_reason(lexicons):
     source = "Venezuela said 252 men were released."
-    result = estimate_en_es(lexicons, source, "Venezuela dijo que 252 hombres fueron liberados.", back_translation=source)
+    output = "Venezuela dijo que 252 hombres fueron liberados."
+    result = estimate_en_es(lexicons, source, output, back_translation=source)
     assert result.reasons == () and result.score == 1
 
 
@@ -161,7 +163,8 @@ def test_the_score_is_always_between_0_and_1(lexicons):
     ("marked", "clean", "words"),
     [
         ("han sido *piecing juntos", "han sido piecing juntos", ["piecing"]),
-        ("Corte *filings e @informando #sugiere.", "Corte filings e informando sugiere.", ["filings", "informando", "sugiere"]),
+        ("Corte *filings e @informando #sugiere.", "Corte filings e informando sugiere.",
+         ["filings", "informando", "sugiere"]),
         ("sin marcas", "sin marcas", []),
         ("3 * 4 = 12 y a*b", "3 * 4 = 12 y a*b", []),
     ],
@@ -212,3 +215,47 @@ def test_a_reasons_words_are_found_as_whole_words_in_the_sentence(lexicons):
     reason = estimate_en_es(lexicons, "He has begun taking makeup bookings again.", output).reason("source-word")
     assert [output[a:b] for a, b in word_spans(output, reason.words)] == ["bookings"]
     assert word_spans(output, []) == []
+
+
+ARTICLE_PAIRS = [
+    ("His account tracks with what rights groups have been piecing together for months.",
+     "Su cuenta pistas con qué grupos de derechos han sido piecing juntos para meses."),
+    ("Court filings and reporting suggest the latter.", "Corte filings e informando sugiere el último."),
+    ("The transfer used a centuries-old law to fast-track removals.",
+     "El traslado utilizó una ley vieja a trasladosdepista rápida."),
+    ("Venezuela said 252 men were released.", "Venezuela dijo que 252 hombres fueron liberados."),
+    ("He was deported after a Trump order.", "Fue deportado tras una orden de Trump."),
+]
+
+
+def test_a_page_estimated_at_once_is_the_sentences_estimated_one_by_one(lexicons):
+    protected = [(), (), (), (), ("Trump",)]
+    backs = [source for source, _ in ARTICLE_PAIRS]
+    together = estimate_all(ARTICLE_PAIRS, lexicons["en"], lexicons["es"], protected=protected,
+                            back_translations=backs)
+    one_by_one = [estimate_en_es(lexicons, s, o, protected=p, back_translation=b)
+                  for (s, o), p, b in zip(ARTICLE_PAIRS, protected, backs)]
+    assert together == one_by_one and len({e.codes for e in together}) > 2
+
+
+class CountingLexicon(ApertiumLexicon):
+    """The real analyser, counting the queries it answers."""
+
+    queries = 0
+
+    def _query(self, block):
+        self.queries += 1
+        return super()._query(block)
+
+
+def test_a_page_costs_a_few_analyser_queries_whatever_its_length():
+    pairs = ARTICLE_PAIRS * 400
+    with CountingLexicon("en") as english, CountingLexicon("es") as spanish:
+        estimates = estimate_all(pairs, english, spanish)
+        assert english.queries <= 2 and spanish.queries <= 2
+    assert [e.codes for e in estimates[:5]] == [e.codes for e in estimates[-5:]]
+
+
+def test_estimate_all_refuses_lists_that_do_not_match_the_sentences(lexicons):
+    with pytest.raises(ValueError, match="1 protected for 5 sentences"):
+        estimate_all(ARTICLE_PAIRS, lexicons["en"], lexicons["es"], protected=[()])

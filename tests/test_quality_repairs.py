@@ -127,7 +127,8 @@ class TestSplitGluedWords:
         assert apply_repairs("a trasladosdepista", "target", "es", context=context) == "a traslados de pista"
 
     def test_without_a_lexicon_the_repair_changes_nothing(self):
-        assert apply_repairs("a trasladosdepista", "target", "es", enabled=["split-glued-words"]) == "a trasladosdepista"
+        text = "a trasladosdepista"
+        assert apply_repairs(text, "target", "es", enabled=["split-glued-words"]) == text
 
 
 class TestTheRegistry:
@@ -142,7 +143,8 @@ class TestTheRegistry:
             ("source", "en", True, ["title-case-source"]),
             ("source", "en", False, []),
             ("source", "es", True, []),
-            ("target", "es", True, ["split-glued-words", "sentence-case-es", "opening-marks-es", "doubled-punctuation"]),
+            ("target", "es", True,
+             ["split-glued-words", "sentence-case-es", "opening-marks-es", "doubled-punctuation"]),
             ("target", "es", False, ["split-glued-words", "opening-marks-es", "doubled-punctuation"]),
             ("target", "en", False, ["split-glued-words", "doubled-punctuation"]),
         ],

@@ -1,6 +1,7 @@
 """Honest quality (issue #10): per-sentence quality estimates, chrF, rule-based repairs and the
 speech text, engine-independent. Nothing here reads HTML; everything works on plain text.
 
+* :func:`estimate_all` — a page's sentences at once (a few analyser queries per page);
 * :func:`estimate` → :class:`QualityEstimate` (``score``, ``reasons``: :class:`Reason` with a
   stable ``code`` of :data:`REASON_CODES`, the ``words`` at fault, a ``detail``);
 * :func:`page_quality` → :class:`PageQuality` — a page's estimates summed up; ``mostly_poor()``
@@ -15,7 +16,7 @@ speech text, engine-independent. Nothing here reads HTML; everything works on pl
 
 from a11ykit.quality.chrf import corpus_chrf, sentence_chrf
 from a11ykit.quality.estimate import (
-    REASON_CODES, PageQuality, QualityEstimate, Reason, estimate, page_quality, strip_unknown_marks,
+    REASON_CODES, PageQuality, QualityEstimate, Reason, estimate, estimate_all, page_quality, strip_unknown_marks,
     word_spans,
 )
 from a11ykit.quality.lexicon import ApertiumLexicon, Lexicon, Token, analysers_installed
@@ -23,7 +24,8 @@ from a11ykit.quality.repairs import REPAIRS, RepairContext, apply_repairs, repai
 from a11ykit.quality.speech import normalize_speech
 
 __all__ = [
-    "REASON_CODES", "REPAIRS", "ApertiumLexicon", "PageQuality", "RepairContext", "Lexicon", "QualityEstimate", "Reason", "Token",
-    "analysers_installed", "apply_repairs", "corpus_chrf", "estimate", "normalize_speech", "page_quality", "repairs_for",
-    "sentence_case", "sentence_chrf", "strip_unknown_marks", "word_spans",
+    "REASON_CODES", "REPAIRS", "ApertiumLexicon", "PageQuality", "RepairContext", "Lexicon",
+    "QualityEstimate", "Reason", "Token", "analysers_installed", "apply_repairs", "corpus_chrf", "estimate",
+    "estimate_all", "normalize_speech", "page_quality", "repairs_for", "sentence_case", "sentence_chrf",
+    "strip_unknown_marks", "word_spans",
 ]

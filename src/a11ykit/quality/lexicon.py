@@ -34,7 +34,7 @@ import re
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -78,6 +78,10 @@ class Lexicon(Protocol):
 
     def tokens(self, text: str) -> list[Token]:
         """The text cut into tokens that contain a letter or digit, each analysed."""
+        ...
+
+    def tokens_many(self, texts: Sequence[str]) -> list[list[Token]]:
+        """:meth:`tokens` of each text, in one go."""
         ...
 
     def known(self, words: Iterable[str]) -> set[str]:
@@ -133,7 +137,22 @@ class ApertiumLexicon:
         return self._query(_clean(text))
 
     def tokens(self, text: str) -> list[Token]:
-        return [t for t in parse_stream(self.analyse(text)) if _HAS_WORD_RE.search(t.surface)]
+        return self.tokens_many([text])[0]
+
+    def tokens_many(self, texts: Sequence[str]) -> list[list[Token]]:
+        """:meth:`tokens` of many texts with one query (one text per line)."""
+        if not texts:
+            return []
+        lines = self._lines([_clean(t) for t in texts])
+        return [[t for t in parse_stream(line) if _HAS_WORD_RE.search(t.surface)] for line in lines]
+
+    def _lines(self, lines: list[str]) -> list[str]:
+        """One query for many lines (a line break ends every lexical unit); each line's answer.
+        Should lt-proc ever answer with another number of lines, each is asked on its own."""
+        answer = self._query("\n".join(lines)).split("\n")
+        if len(answer) != len(lines):
+            answer = [self._query(line) for line in lines]
+        return answer
 
     def known(self, words: Iterable[str]) -> set[str]:
         return {w for w, token in self.lookup(words).items() if token.known}
@@ -144,7 +163,7 @@ class ApertiumLexicon:
         words = [w for w in dict.fromkeys(words) if _clean(w)]
         if not words:
             return {}
-        lines = self._query("\n".join(_clean(w) for w in words)).split("\n")
+        lines = self._lines([_clean(w) for w in words])
         found: dict[str, Token] = {}
         for word, line in zip(words, lines):
             units = [u for u in parse_stream(line) if u.surface.strip()]
@@ -156,12 +175,26 @@ class ApertiumLexicon:
         with self._lock:
             stdin, stdout = self._process.stdin, self._process.stdout
             assert stdin is not None and stdout is not None
+            data = block.encode("utf-8") + b"\0"
+            failed: list[BaseException] = []
+
+            def write() -> None:
+                try:
+                    stdin.write(data)
+                    stdin.flush()
+                except (BrokenPipeError, ValueError) as error:
+                    failed.append(error)
+
+            # A big page is written from a thread while its answer is read, so neither pipe fills up.
+            writer = threading.Thread(target=write, daemon=True)
+            writer.start()
             try:
-                stdin.write(block.encode("utf-8") + b"\0")
-                stdin.flush()
                 answer = _read_block(stdout)
-            except (BrokenPipeError, EOFError):
-                raise EngineError(f"lt-proc ({self.lang} analyser) stopped", code="A11Y305") from None
+            except EOFError:
+                answer = None
+            writer.join()
+            if answer is None or failed:
+                raise EngineError(f"lt-proc ({self.lang} analyser) stopped", code="A11Y305")
         return answer.decode("utf-8", "replace")
 
 

@@ -142,11 +142,13 @@ def split_glued_words(text: str, lexicon: Lexicon) -> str:
         if any(c.isalpha() for c in w) and (w[:1].islower() or any(c.isdigit() for c in w))
     }
     unknown = words - lexicon.known(words)
-    splits = {w: glued_parts(w, lexicon) for w in unknown if len(w) >= 2 * MIN_PART_CHARS or any(c.isdigit() for c in w)}
+    splits = {
+        w: glued_parts(w, lexicon) for w in unknown if len(w) >= 2 * MIN_PART_CHARS or any(c.isdigit() for c in w)
+    }
     splits = {w: parts for w, parts in splits.items() if parts}
     if not splits:
         return text
-    return _WORD_WITH_DIGITS_RE.sub(lambda m: " ".join(splits[m.group(0)]) if m.group(0) in splits else m.group(0), text)
+    return _WORD_WITH_DIGITS_RE.sub(lambda m: " ".join(splits.get(m.group(0)) or [m.group(0)]), text)
 
 
 @dataclass(frozen=True)
