@@ -10,9 +10,9 @@ sentences one at a time through one long-running process:
 =========  =======  =======  ==================================================
 lexicon    English  Spanish  1,000 sentences
 =========  =======  =======  ==================================================
-Apertium   92.4 %   94.0 %   0.19 s / 0.26 s (``lt-proc -z``)
-hunspell   93.4 %   93.9 %   18.7 s / 14.9 s (``hunspell -a``: it also computes
-                             suggestions); 0.11 s / 0.16 s as one ``-l`` batch
+Apertium   92.4 %   94.0 %   0.2–0.3 s (``lt-proc -z``)
+hunspell   93.4 %   93.9 %   15–35 s (``hunspell -a``: it also computes
+                             suggestions); 0.1–0.3 s as one ``-l`` batch
 =========  =======  =======  ==================================================
 
 Coverage is a draw. Apertium is the choice because: (1) it is the engine's own lexicon, so
