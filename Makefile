@@ -8,7 +8,7 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 A11YKIT := $(VENV)/bin/a11ykit
-APT_PACKAGES := apertium apertium-eng-spa espeak-ng libespeak-ng1 gettext chromium sox epubcheck hunspell hunspell-en-us hunspell-es ffmpeg opus-tools lame
+APT_PACKAGES := apertium apertium-eng-spa espeak-ng libespeak-ng1 gettext chromium sox epubcheck hunspell hunspell-en-us hunspell-es ffmpeg opus-tools lame libopus0 libmp3lame0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test setup apt venv node corpus clean

@@ -71,7 +71,7 @@ def paragraph_pieces(fmt: str, lead: float = 0.05, pause: float = 0.4) -> list[n
 
 
 def piecewise(runs: int) -> None:
-    print("\n| a11ykit.speech.joining (ffmpeg, per paragraph) | pieces | audio s | cold: encode all + join s |"
+    print("\n| a11ykit.speech.joining (libopus, libmp3lame in process; per paragraph) | pieces | audio s | cold: encode all + join s |"
           " one paragraph changed: encode 1 + join s | join alone s | decoded = sum of pieces |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
     for fmt, encode, join in (("opus", joining.encode_opus_piece, joining.join_opus),
@@ -170,6 +170,13 @@ def command(*argv: str) -> Callable[[np.ndarray, Path, Path], None]:
     return run
 
 
+def piece_writer(encode: Callable[[np.ndarray, int], bytes]) -> Callable[[np.ndarray, Path, Path], None]:
+    def write(samples: np.ndarray, wav: Path, out: Path) -> None:
+        out.write_bytes(encode(samples, RATE))
+
+    return write
+
+
 FFMPEG = ("ffmpeg", "-v", "error", "-y", "-i", "{wav}")
 ENCODERS: list[tuple[str, str, Callable[[np.ndarray, Path, Path], None]]] = [
     ("libsndfile Opus (soundfile, its fixed settings)", "opus", soundfile_writer("OGG", "OPUS")),
@@ -185,6 +192,7 @@ ENCODERS: list[tuple[str, str, Callable[[np.ndarray, Path, Path], None]]] = [
      command(*FFMPEG, "-c:a", "libopus", "-b:a", "32k", "-compression_level", "5", "-vbr", "constrained", "{out}")),
     ("opusenc 32 kbit/s, complexity 5, constrained VBR", "opus",
      command("opusenc", "--quiet", "--bitrate", "32", "--comp", "5", "--cvbr", "{wav}", "{out}")),
+    ("a11ykit encode_opus_piece (libopus in process, 32k, c5, VBR)", "opus", piece_writer(joining.encode_opus_piece)),
     ("libsndfile MP3 (soundfile, compression 0.6)", "mp3",
      soundfile_writer("MP3", "MPEG_LAYER_III", compression_level=0.6)),
     ("lame 48 kbit/s CBR", "mp3", command("lame", "--quiet", "-m", "m", "-b", "48", "{wav}", "{out}")),
@@ -193,6 +201,8 @@ ENCODERS: list[tuple[str, str, Callable[[np.ndarray, Path, Path], None]]] = [
     ("ffmpeg libmp3lame 48 kbit/s CBR", "mp3", command(*FFMPEG, "-c:a", "libmp3lame", "-b:a", "48k", "{out}")),
     ("ffmpeg libmp3lame 48 kbit/s CBR, no bit reservoir", "mp3",
      command(*FFMPEG, "-c:a", "libmp3lame", "-b:a", "48k", "-reservoir", "0", "{out}")),
+    ("a11ykit encode_mp3_piece (libmp3lame in process, 48k CBR, no reservoir)", "mp3",
+     piece_writer(joining.encode_mp3_piece)),
 ]
 
 
@@ -207,8 +217,8 @@ def main() -> None:
         samples, wav = narration(folder)
         duration = len(samples) / RATE
         print(f"narration: {duration:.1f} s of Spanish speech (espeak-ng es-419), {RATE} Hz mono\n")
-        print(f"| {'encoder':<58} | seconds | × real time | size (KiB) | kbit/s | SNR dB | spectral SNR dB |")
-        print(f"| {'-' * 58} | ------: | ----------: | ---------: | -----: | -----: | --------------: |")
+        print(f"| {'encoder':<72} | seconds | × real time | size (KiB) | kbit/s | SNR dB | spectral SNR dB |")
+        print(f"| {'-' * 72} | ------: | ----------: | ---------: | -----: | -----: | --------------: |")
         for i, (name, ext, encode) in enumerate(ENCODERS):
             out = folder / f"{i:02d}.{ext}"
             best = float("inf")
@@ -219,7 +229,7 @@ def main() -> None:
             decoded = align(samples, decode(out))
             size = out.stat().st_size
             print(
-                f"| {name:<58} | {best:7.2f} | {duration / best:11.0f} | {size / 1024:10.0f} |"
+                f"| {name:<72} | {best:7.2f} | {duration / best:11.0f} | {size / 1024:10.0f} |"
                 f" {size * 8 / duration / 1000:6.1f} | {snr(samples, decoded):6.1f} |"
                 f" {spectral_snr(samples, decoded):15.1f} |"
             )

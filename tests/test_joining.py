@@ -176,3 +176,12 @@ def test_a_damaged_piece_is_refused(narration: dict) -> None:
     with pytest.raises(SpeechError) as caught:
         narration["join"]([narration["pieces"][0], damaged], io.BytesIO())
     assert caught.value.code == "A11Y521" and "piece 2" in str(caught.value)
+
+
+@pytest.mark.parametrize("rate", [16_000, 24_000, 48_000])
+@pytest.mark.parametrize("samples", [1, 2_879, 2_880, 100_001])
+def test_a_common_length_is_whole_frames_in_both_formats(rate: int, samples: int) -> None:
+    length = joining.common_aligned_length(samples, rate)
+    opus, mp3 = joining.frame_samples("opus", rate), joining.frame_samples("mp3", rate)
+    assert length % opus == 0 and length % mp3 == 0
+    assert samples <= length < samples + np.lcm(opus, mp3)

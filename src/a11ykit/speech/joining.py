@@ -36,6 +36,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import io
+import math
 import struct
 import zlib
 from collections.abc import Sequence
@@ -68,6 +69,13 @@ def frame_samples(fmt: str, rate: int) -> int:
 def aligned_length(samples: int, fmt: str, rate: int) -> int:
     """The smallest length ≥ ``samples`` that is a whole number of ``fmt`` frames."""
     frame = frame_samples(fmt, rate)
+    return -(-samples // frame) * frame
+
+
+def common_aligned_length(samples: int, rate: int) -> int:
+    """The smallest length ≥ ``samples`` that is whole frames in Opus and in MP3 alike (120 ms
+    steps at 24 kHz), so that both files of a narration share one timeline."""
+    frame = math.lcm(frame_samples("opus", rate), frame_samples("mp3", rate))
     return -(-samples // frame) * frame
 
 
@@ -112,15 +120,17 @@ def _libmp3lame() -> ctypes.CDLL:
 
 
 _OPUS_APPLICATION_AUDIO = 2049
-_OPUS_SET_BITRATE, _OPUS_SET_VBR, _OPUS_SET_COMPLEXITY, _OPUS_GET_LOOKAHEAD = 4002, 4006, 4010, 4027
+_OPUS_SET_BITRATE, _OPUS_SET_VBR, _OPUS_SET_COMPLEXITY, _OPUS_SET_VBR_CONSTRAINT = 4002, 4006, 4010, 4020
+_OPUS_GET_LOOKAHEAD = 4027
 
 
 def encode_opus_piece(samples: np.ndarray, rate: int, *, bitrate: int = OPUS_BITRATE) -> bytes:
     """One piece as an Ogg Opus file (mono float samples at 8/12/16/24/48 kHz) that plays
     exactly ``samples`` and joins gaplessly (see the module docstring).
 
-    libopus at complexity 5, VBR, 20 ms frames: about 9× faster than libsndfile's writer at
-    its quality on the example narration (benchmarks/encoding.py)."""
+    libopus at complexity 5, unconstrained VBR around ``bitrate``, 20 ms frames: on the example
+    narration about 10× faster than libsndfile's writer and at least its quality (about
+    50 kbit/s for speech at a 32 kbit/s target; benchmarks/encoding.py)."""
     lib = _libopus()
     error = ctypes.c_int()
     encoder = lib.opus_encoder_create(rate, 1, _OPUS_APPLICATION_AUDIO, ctypes.byref(error))
@@ -128,7 +138,9 @@ def encode_opus_piece(samples: np.ndarray, rate: int, *, bitrate: int = OPUS_BIT
         raise SpeechError(f"libopus cannot encode {rate} Hz (error {error.value})", code="A11Y520")
     try:
         delay = ctypes.c_int32()
-        for request, value in ((_OPUS_SET_BITRATE, bitrate), (_OPUS_SET_VBR, 1), (_OPUS_SET_COMPLEXITY, 5)):
+        settings = ((_OPUS_SET_BITRATE, bitrate), (_OPUS_SET_VBR, 1), (_OPUS_SET_VBR_CONSTRAINT, 0),
+                    (_OPUS_SET_COMPLEXITY, 5))
+        for request, value in settings:
             lib.opus_encoder_ctl(ctypes.c_void_p(encoder), request, ctypes.c_int32(value))
         lib.opus_encoder_ctl(ctypes.c_void_p(encoder), _OPUS_GET_LOOKAHEAD, ctypes.byref(delay))
         frame = frame_samples("opus", rate)
