@@ -94,7 +94,7 @@ def run_a11ykit(package: Path, directory: Path, page: bytes, runs: int) -> dict:
     from a11ykit.terms.glossary import DEFAULT_GLOSSARY, load_glossary
     from a11ykit.html.parse import parse_page
     from a11ykit.terms.base import Glossary
-    from a11ykit.pipeline import build_page
+    from a11ykit.api import build_page
 
     models.install_file(package, directory)
     engine = ArgosEngine(directory)

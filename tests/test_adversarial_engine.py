@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from a11ykit.terms.glossary import read_glossary
-from a11ykit.pipeline import build_page
+from a11ykit.api import build_page
 from a11ykit.translate.translator import FLAG_ENGINE_COUNT
 
 from fakes import AdversarialEngine
@@ -167,5 +167,5 @@ def test_more_or_fewer_outputs_than_inputs_are_flagged_not_fatal(batch_move):
     html = "".join(f"<p>Sentence number {i} is here.</p>" for i in range(12)).encode()
     built = build_page(html, source="en", target="es", engine=engine, glossary=GLOSSARY)
     assert batch_move in engine.done
-    assert any(FLAG_ENGINE_COUNT in r.flags for r in built.results)
-    assert all(r.text for r in built.results)
+    assert any(FLAG_ENGINE_COUNT in r.flags for r in built.units)
+    assert all(r.text for r in built.units)

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from a11ykit.speech.captions import Cue, read_syncmap, read_vtt
-from a11ykit.pipeline import BuildOptions, build_file
+import a11ykit
 from conftest import EXAMPLES, ROOT, _guarded, _real_connect, _real_connect_ex
 from range_server import RangeServer
 
@@ -104,11 +104,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, PageRun]:
         patch.setattr(socket.socket, "connect_ex", _guarded(_real_connect_ex))
         names = {}
         for lang, source in SOURCES.items():
-            outcome = build_file(
-                source,
-                BuildOptions(target=lang, out_dir=out, locales_dir=out / "locales", engine="apertium"),
-            )
-            names[lang] = outcome.page_path.name
+            article = a11ykit.build(source, to=lang, out=out, locales=out / "locales", engine="apertium").save()
+            names[lang] = article.settings.outputs.page.name
         with RangeServer(out) as server:
             started = time.monotonic()
             returncode, stdout, stderr = _run_node([node, str(SCRIPT), server.url, *names.values()])

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from a11ykit import layout, pipeline
+from a11ykit import api, layout
 from a11ykit.cli import main
 from a11ykit.errors import OutputError
-from a11ykit.review.catalog import catalog_path, read_catalog, write_catalog
+from a11ykit.layout import catalog_path
+from a11ykit.review.catalog import read_catalog, write_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = (
@@ -95,21 +96,21 @@ def temporaries(*folders):
 
 def test_an_approval_saved_while_the_build_runs_is_kept(ws, capsys, monkeypatch):
     assert build(capsys)[0] == 0
-    real = pipeline.translate_page
+    real = api.run_stages
 
     def translator_saves_meanwhile(*args, **kwargs):
         result = real(*args, **kwargs)  # the build has read the catalog and translated
         approve(po(ws), "He was held for a week.", APPROVED)
         return result
 
-    monkeypatch.setattr(pipeline, "translate_page", translator_saves_meanwhile)
+    monkeypatch.setattr(api, "run_stages", translator_saves_meanwhile)
     code, _, err = build(capsys)
     assert code == 0, err
     kept = entry(po(ws), "He was held for a week.")
     assert (kept.string, kept.fuzzy) == (APPROVED, False)
     report = json.loads((ws / "out" / "story.es.report.json").read_text(encoding="utf-8"))
     assert any("changed during the build" in w for w in report["warnings"])
-    monkeypatch.setattr(pipeline, "translate_page", real)
+    monkeypatch.setattr(api, "run_stages", real)
     assert build(capsys)[0] == 0
     assert APPROVED in (ws / "out" / "story.es.html").read_text(encoding="utf-8")
 

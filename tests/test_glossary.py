@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from a11ykit.errors import GlossaryError
 from a11ykit.terms.glossary import TermMatcher, load_glossary, read_glossary, write_glossary
 from a11ykit.terms.base import Glossary
-from a11ykit.pipeline import build_page
+from a11ykit.api import build_page
 from a11ykit.translate.translator import FLAG_GLOSSARY_FALLBACK, Translator
 
 from fakes import IdentityEngine, TokenDroppingEngine, UpperEngine
@@ -129,11 +129,9 @@ def test_a_violation_is_reported_when_a_term_does_not_come_out():
 def test_an_approved_translation_that_breaks_a_term_is_a_violation():
     from a11ykit.html.parse import parse_page
 
-    document = parse_page(b"<p>ICE detained him.</p>").document
-    (result,) = Translator(UpperEngine(), TERMS, "en", "es").translate_document(
-        document, approved={"a11y-1-1": "El hielo lo detuvo."}
-    )
-    (v,) = result.violations
+    (unit,) = parse_page(b"<p>ICE detained him.</p>").units
+    Translator(UpperEngine(), TERMS, "en", "es").translate_units([unit], approved={"a11y-1-1": "El hielo lo detuvo."})
+    (v,) = unit.violations
     assert v.where == "approved" and v.term == "ICE"
 
 

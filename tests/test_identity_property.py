@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from a11ykit.terms.base import Glossary
-from a11ykit.pipeline import build_page
+from a11ykit.api import build_page
 
 from fakes import IdentityEngine
 from pagecheck import soup_without_additions

@@ -6,7 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from a11ykit.terms.base import Glossary
-from a11ykit.pipeline import build_page
+from a11ykit.api import build_page
 from a11ykit.review_page import render_review_page
 from a11ykit.translate.translator import FLAG_MARKUP_REALIGNED, FLAG_MARKUP_UNPLACED, place_inline
 
@@ -28,7 +28,7 @@ def test_an_engine_that_drops_tags_still_gets_the_link_around_its_words():
     engine = TagDroppingEngine()
     page = build_page(LINK.encode(), source="en", target="es", engine=engine, glossary=Glossary())
     assert "HIS ACCOUNT TO <a" in page.html and ">TIM MILLER</a> TRACKS." in page.html
-    assert FLAG_MARKUP_REALIGNED in page.results[0].flags
+    assert FLAG_MARKUP_REALIGNED in page.units[0].flags
 
 
 def test_placement_follows_the_words_when_the_engine_reorders_them():
@@ -46,7 +46,7 @@ def test_a_tag_that_cannot_be_placed_is_kept_around_the_sentence_and_flagged():
 def test_unplaceable_markup_is_reported_in_the_result_flags():
     page = build_page(b'<p>Look <a href="x">here</a> now please.</p>', source="en", target="es",
                       engine=ReorderingEngine(), glossary=Glossary())
-    assert page.results[0].flags  # realigned or unplaced, never silent
+    assert page.units[0].flags  # realigned or unplaced, never silent
     assert page.html.count('href="x"') == 1
 
 
@@ -136,9 +136,9 @@ def test_apertium_translates_each_link_around_its_own_words():
 def test_markup_that_cannot_be_placed_is_a_qa_problem_in_the_report_and_the_review_page():
     engine = EmptyInsideLinksEngine()
     built = build_page(LINKS.encode(), source="en", target="es", engine=engine, glossary=Glossary())
-    assert FLAG_MARKUP_UNPLACED in built.results[0].flags
-    assert [p.code for p in built.problems if p.segment_id == built.results[0].segment_id] == ["markup-unplaced"]
-    review = render_review_page(built.document, built.results, built.problems, source_lang="en", target_lang="es",
+    assert FLAG_MARKUP_UNPLACED in built.units[0].flags
+    assert [p.code for p in built.problems if p.segment_id == built.units[0].id] == ["markup-unplaced"]
+    review = render_review_page(built, built.units, built.problems, source_lang="en", target_lang="es",
                                 stem="x", po_path="x.po")
     assert "markup-unplaced" in review
 
@@ -180,5 +180,5 @@ class SpaceInsideTagsEngine(UpperEngine):
 def test_spaces_an_engine_puts_inside_an_element_go_outside_it():
     built = build_page(b'<p>Read <a href="/x">the report</a> now.</p>', source="en", target="es",
                        engine=SpaceInsideTagsEngine(), glossary=Glossary())
-    assert built.results[0].text == "READ <1>THE REPORT</1> NOW."
+    assert built.units[0].text == "READ <1>THE REPORT</1> NOW."
     assert not [p for p in built.problems if p.code == "whitespace"]

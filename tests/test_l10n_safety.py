@@ -14,7 +14,7 @@ import pytest
 from a11ykit.cli import main
 from a11ykit.errors import InputError
 from a11ykit.l10n import format_ui, ui_translations
-from a11ykit.pipeline import speech_items
+from a11ykit.speak import speech_items
 
 ROOT = Path(__file__).resolve().parent.parent
 SPANISH_UI = ROOT / "locales" / "es" / "LC_MESSAGES" / "a11ykit.po"
@@ -190,7 +190,7 @@ def test_an_image_is_announced_with_the_catalogs_words_and_its_description_verba
     locales = tmp_path / "locales"
     ui_catalog(locales, IMAGE, "Foto ({description})")
     page = PAGE.replace(b"A prison yard", b"A yard {description} {0}")
-    items = speech_items(page, "es", locales_dir=locales)
+    items = speech_items(page, "es", ui_dir=locales)
     assert [item.text for item in items if item.kind == "image"] == ["Foto (A yard {description} {0})"]
 
 
@@ -198,4 +198,4 @@ def test_the_narration_refuses_a_hostile_image_string(tmp_path: Path) -> None:
     locales = tmp_path / "locales"
     ui_catalog(locales, IMAGE, "Imagen: {description.__class__}")
     with pytest.raises(InputError, match="unknown placeholder {description.__class__}"):
-        speech_items(PAGE, "es", locales_dir=locales)
+        speech_items(PAGE, "es", ui_dir=locales)

@@ -15,23 +15,23 @@ from a11ykit.review import catalog as review
 from a11ykit.text import tagged
 from a11ykit.html.parse import parse_page
 from a11ykit.html.render import apply_translations
-from a11ykit.article import Document, Segment, SegmentResult
+from a11ykit.article import Unit
 from a11ykit.speech import lexicon as lexicon_module
 
 
 def test_rendering_a_sentence_reads_its_tags_once_not_once_per_tag(monkeypatch):
     page = parse_page(("<p>Start " + " ".join(f"<b>w{i}</b>" for i in range(500)) + " end.</p>").encode())
-    (segment,) = page.document.segments
+    (unit,) = page.units
     read = []
     real = tagged.tokenize
     monkeypatch.setattr(tagged, "tokenize", lambda text: read.append(text) or real(text))
-    apply_translations(page, {segment.id: segment.text})
-    assert 0 < sum(text.count("<") for text in read) < 10 * segment.text.count("<")
+    apply_translations(page, {unit.id: unit.source})
+    assert 0 < sum(text.count("<") for text in read) < 10 * unit.source.count("<")
 
 
-def catalog_of(document: Document, *, approved: bool):
-    results = [SegmentResult(s.id, s.text, s.text.upper(), s.text.upper()) for s in document.segments]
-    catalog = review.update_catalog(None, document, results, target_lang="es", engine="upper", source_name="p.html")
+def catalog_of(units: list[Unit], *, approved: bool):
+    results = [Unit(u.id, u.source, u.kind, u.block, machine=u.source.upper(), text=u.source.upper()) for u in units]
+    catalog = review.update_catalog(None, results, target_lang="es", engine="upper", source_name="p.html")
     if approved:
         for message in catalog:
             if message.id:
@@ -41,8 +41,8 @@ def catalog_of(document: Document, *, approved: bool):
 
 def test_an_edited_sentence_is_compared_with_a_short_list_of_entries_not_all(monkeypatch):
     size = 400
-    before = Document("en", [Segment(f"s{i}", f"Item w{i}q and w{i + 1}q are here.", "sentence", f"b{i}") for i in range(size)])
-    after = Document("en", [Segment(s.id, "Also, " + s.text, "sentence", s.block) for s in before.segments])
+    before = [Unit(f"s{i}", f"Item w{i}q and w{i + 1}q are here.", "sentence", f"b{i}") for i in range(size)]
+    after = [Unit(u.id, "Also, " + u.source, "sentence", u.block) for u in before]
     catalog, _ = catalog_of(before, approved=True)
     compared = []
 
@@ -53,10 +53,10 @@ def test_an_edited_sentence_is_compared_with_a_short_list_of_entries_not_all(mon
 
     monkeypatch.setattr(difflib, "SequenceMatcher", Counting)
     _, results = catalog_of(after, approved=False)
-    updated = review.update_catalog(catalog, after, results, target_lang="es", engine="upper", source_name="p.html")
+    updated = review.update_catalog(catalog, results, target_lang="es", engine="upper", source_name="p.html")
     assert len(compared) <= size * (review.SHORTLIST_SIZE + 1)
     # …and each edited sentence still found its own approved entry: it is offered as the suggestion.
-    assert all(m.previous_id == [b.text] for m, b in zip(list(updated)[1:], before.segments))
+    assert all(m.previous_id == [b.source] for m, b in zip(list(updated)[1:], before))
 
 
 LEXICON_WORDS = ["ICE", "ice", "U.S.", "U.S. ICE", "CECOT", "Cecot", "-", "A&B", "Hernández", " ICE", "é"]

@@ -8,7 +8,7 @@ import pytest
 from a11ykit.cli import main
 from a11ykit.translate.engines.base import lock_tokens, token_pattern
 from a11ykit.terms.base import Glossary
-from a11ykit.pipeline import build_page
+from a11ykit.api import build_page
 from a11ykit.translate.translator import FLAG_GLOSSARY_FALLBACK, Translator
 
 from fakes import AdversarialEngine, IdentityEngine, UpperEngine

@@ -12,7 +12,7 @@ from a11ykit.translate.engines.apertium import ApertiumEngine
 from a11ykit.cli import main
 from a11ykit.html.parse import MAX_DEPTH, parse_page
 from a11ykit.terms.base import Glossary
-from a11ykit.pipeline import build_page
+from a11ykit.api import build_page
 
 from fakes import IdentityEngine
 from pagecheck import hrefs, soup_without_additions

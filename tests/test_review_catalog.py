@@ -11,12 +11,12 @@ import pytest
 from babel.messages.catalog import Catalog
 
 from a11ykit.errors import InputError
-from a11ykit.article import Document, Segment, SegmentResult
+from a11ykit.article import Unit
+from a11ykit.layout import catalog_path
 from a11ykit.terms.base import TermHit
 from a11ykit.review.catalog import (
     approved_translations,
     catalog_bytes,
-    catalog_path,
     catalog_problems,
     catalog_stats,
     read_catalog,
@@ -38,25 +38,27 @@ MT = {
 }
 
 
-def document(*texts: str) -> Document:
-    segments = [Segment(f"s{i}", text, "sentence", f"b{i}", "paragraph") for i, text in enumerate(texts, 1)]
+def document(*texts: str) -> list[Unit]:
+    """A page's units, not translated yet."""
+    units = [Unit(f"s{i}", text, "sentence", f"b{i}", "paragraph") for i, text in enumerate(texts, 1)]
     if texts and texts[-1] == S3:
-        segments[-1] = Segment(f"s{len(texts)}", S3, "attribute", "img1", "image", "alt")
-    return Document("en", segments)
+        units[-1] = Unit(f"s{len(texts)}", S3, "attribute", "img1", "image", "alt")
+    return units
 
 
-def results(doc: Document, mt: dict[str, str] | None = None) -> list[SegmentResult]:
+def results(doc: list[Unit], mt: dict[str, str] | None = None) -> list[Unit]:
+    """The units once the engine has translated them."""
     mt = MT if mt is None else mt
     out = []
-    for s in doc.segments:
-        machine = mt.get(s.text, s.text.upper())
-        hits = [TermHit("Alien Enemies Act", "Alien Enemies Act", "Ley de Enemigos Extranjeros")] if "Alien" in s.text else []
-        out.append(SegmentResult(s.id, s.text, machine, machine, hits=hits))
+    for u in doc:
+        machine = mt.get(u.source, u.source.upper())
+        hits = [TermHit("Alien Enemies Act", "Alien Enemies Act", "Ley de Enemigos Extranjeros")] if "Alien" in u.source else []
+        out.append(Unit(u.id, u.source, u.kind, u.block, u.role, u.attribute, machine, machine, "machine", hits=hits))
     return out
 
 
-def build(old: Catalog | None, doc: Document, mt: dict[str, str] | None = None, now=NOW) -> Catalog:
-    return update_catalog(old, doc, results(doc, mt), target_lang="es", engine=ENGINE, source_name="cecot.html", now=now)
+def build(old: Catalog | None, doc: list[Unit], mt: dict[str, str] | None = None, now=NOW) -> Catalog:
+    return update_catalog(old, results(doc, mt), target_lang="es", engine=ENGINE, source_name="cecot.html", now=now)
 
 
 def po_text(catalog: Catalog) -> str:
@@ -82,7 +84,7 @@ def approve(catalog: Catalog, context: str, string: str | None = None) -> Catalo
 
 
 @pytest.fixture
-def doc() -> Document:
+def doc() -> list[Unit]:
     return document(S1, S2, S3)
 
 
@@ -147,9 +149,8 @@ def test_update_catalog_does_not_change_the_catalog_it_is_given(doc):
 
 
 def test_an_untranslated_segment_gets_an_empty_msgstr_that_is_not_fuzzy():
-    doc = document(S1)
-    res = [SegmentResult("s1", S1, "", S1, origin="untranslated")]
-    message = entry(update_catalog(None, doc, res, target_lang="es", engine=ENGINE, source_name="cecot.html", now=NOW), "s1")
+    res = [Unit("s1", S1, machine="", text=S1, origin="untranslated")]
+    message = entry(update_catalog(None, res, target_lang="es", engine=ENGINE, source_name="cecot.html", now=NOW), "s1")
     assert (message.string, message.fuzzy) == ("", False)
 
 
@@ -200,7 +201,7 @@ def test_translator_comments_survive_a_rebuild(doc):
 EDITED_S1 = "He spent <1>126 days</1> in CECOT."
 
 
-def rebuild_after_edit(doc: Document) -> Catalog:
+def rebuild_after_edit(doc: list[Unit]) -> Catalog:
     old = approve(approve(build(None, doc), "s1", "Estuvo <1>125 días</1> en el CECOT."), "s2")
     return build(old, document(EDITED_S1, S2, S3), {**MT, EDITED_S1: "Pasó <1>126 días</1> en CECOT."}, now=LATER)
 

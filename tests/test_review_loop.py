@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from a11ykit.cli import main
-from a11ykit.review.catalog import catalog_path, read_catalog, write_catalog
+from a11ykit.layout import catalog_path
+from a11ykit.review.catalog import read_catalog, write_catalog
 
 CORRECTED = "Estuvo detenido mientras se revisaba su caso."
 

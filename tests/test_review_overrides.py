@@ -10,7 +10,7 @@ from unwritable import a11ykit, read_only
 
 from a11ykit.errors import GlossaryError
 from a11ykit.terms.glossary import read_glossary, write_glossary
-from a11ykit.article import Document, Segment
+from a11ykit.article import Unit
 from a11ykit.terms.base import Glossary, Term
 from a11ykit.terms.overrides import (
     FIELDS,
@@ -165,32 +165,32 @@ def test_two_approved_overrides_for_the_same_term_and_language_are_an_error():
 
 # --- approved translations that contradict the glossary -------------------------------------
 
-DOC = Document("en", [Segment("s1", "They used the <1>Alien Enemies Act</1> twice.", "sentence", "b1")])
+DOC = [Unit("s1", "They used the <1>Alien Enemies Act</1> twice.", "sentence", "b1")]
 
 
 def test_an_approved_translation_without_the_locked_term_is_a_conflict():
-    conflicts = approved_conflicts(GLOSSARY, "en", "es", DOC, {"s1": "Usaron la <1>ley de guerra</1> dos veces."})
+    conflicts = approved_conflicts(GLOSSARY, "es", DOC, {"s1": "Usaron la <1>ley de guerra</1> dos veces."})
     assert [(v.segment_id, v.term, v.expected, v.expected_count, v.found_count, v.where) for v in conflicts] == [
         ("s1", "Alien Enemies Act", "Ley de Enemigos Extranjeros", 1, 0, "approved")
     ]
 
 
 def test_an_approved_translation_with_a_variant_of_the_term_is_fine():
-    assert approved_conflicts(GLOSSARY, "en", "es", DOC, {"s1": "Usaron la <1>Ley de Extranjeros Enemigos</1> dos veces."}) == []
+    assert approved_conflicts(GLOSSARY, "es", DOC, {"s1": "Usaron la <1>Ley de Extranjeros Enemigos</1> dos veces."}) == []
 
 
 def test_the_terms_case_rule_applies_to_approved_translations():
-    assert approved_conflicts(GLOSSARY, "en", "es", DOC, {"s1": "Usaron la <1>ley de enemigos extranjeros</1>."}) == []
+    assert approved_conflicts(GLOSSARY, "es", DOC, {"s1": "Usaron la <1>ley de enemigos extranjeros</1>."}) == []
 
 
 def test_an_approved_translation_with_the_form_an_override_replaced_is_a_conflict():
     glossary, _ = apply_overrides(GLOSSARY, [override()])
-    conflicts = approved_conflicts(glossary, "en", "es", DOC, {"s1": "Usaron la <1>Ley de Enemigos Extranjeros</1>."})
+    conflicts = approved_conflicts(glossary, "es", DOC, {"s1": "Usaron la <1>Ley de Enemigos Extranjeros</1>."})
     assert [v.expected for v in conflicts] == [NEW_FORM]
 
 
 def test_conflicts_are_reported_as_warnings_with_a_stable_code():
-    conflicts = approved_conflicts(GLOSSARY, "en", "es", DOC, {"s1": "Usaron otra ley."})
+    conflicts = approved_conflicts(GLOSSARY, "es", DOC, {"s1": "Usaron otra ley."})
     assert [(p.code, p.segment_id, p.severity) for p in conflict_problems(conflicts)] == [
         ("approved-conflict", "s1", "warning")
     ]

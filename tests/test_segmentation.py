@@ -7,11 +7,11 @@ from a11ykit.html.parse import parse_page
 
 
 def segments(html: str, lang: str = "en"):
-    return parse_page(html.encode(), lang=lang).document.segments
+    return parse_page(html.encode(), lang=lang).units
 
 
 def texts(html: str):
-    return [s.text for s in segments(html)]
+    return [s.source for s in segments(html)]
 
 
 def test_a_paragraph_is_split_into_sentences():
@@ -77,7 +77,7 @@ def test_translatable_attributes_become_segments():
         '<img src=a alt="A photo."><a href=x title="More info">x</a><input placeholder="Search">'
         '<button aria-label="Close menu">x</button>'
     )
-    attrs = [(s.attribute, s.text) for s in segments(html) if s.kind == "attribute"]
+    attrs = [(s.attribute, s.source) for s in segments(html) if s.kind == "attribute"]
     assert attrs == [
         ("content", "A story."),
         ("content", "The title."),
@@ -103,8 +103,8 @@ def test_roles_say_what_the_text_is():
 
 def test_the_example_article_has_every_headline_word(examples_dir):
     page = parse_page((examples_dir / "cecot.html").read_bytes())
-    h1 = [s for s in page.document.segments if s.role == "heading"][0]
-    assert "Andry Hernández Romero" in h1.text
+    h1 = [s for s in page.units if s.role == "heading"][0]
+    assert "Andry Hernández Romero" in h1.source
 
 
 def test_a_menu_of_links_is_one_segment_per_item():

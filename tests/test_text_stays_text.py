@@ -20,7 +20,8 @@ from a11ykit.speech.captions import Cue, read_vtt, write_vtt
 from a11ykit.terms.glossary import read_glossary
 from a11ykit.terms.base import Glossary
 from a11ykit.terms.overrides import Override, apply_overrides
-from a11ykit.pipeline import PageBuild, build_page
+from a11ykit.article import Article
+from a11ykit.api import build_page
 from a11ykit.review.catalog import catalog_bytes, read_catalog
 from a11ykit.review_page import render_review_page
 from a11ykit.terms.tbx import read_tbx
@@ -48,7 +49,7 @@ def csv_glossary(*rows: list[str]) -> Glossary:
     return read_glossary(io.StringIO(out.getvalue()), "terms.csv")
 
 
-def build(body: str, glossary: Glossary = Glossary(), catalog=None) -> PageBuild:  # noqa: ANN001
+def build(body: str, glossary: Glossary = Glossary(), catalog=None) -> Article:  # noqa: ANN001
     page = f'<!DOCTYPE html><html lang="en"><head><title>T</title></head><body><p>{body}</p></body></html>'
     return build_page(page.encode(), source="en", target="es", engine=IdentityEngine(), glossary=glossary,
                       catalog=catalog, audio_stem="story")
@@ -57,17 +58,17 @@ def build(body: str, glossary: Glossary = Glossary(), catalog=None) -> PageBuild
 # --- where the text comes from ------------------------------------------------------------------
 
 
-def sentence_id(built: PageBuild) -> str:
+def sentence_id(built: Article) -> str:
     """The id of the paragraph's sentence (the title is a segment too)."""
-    (sid,) = [r.segment_id for r in built.results if "Say" in r.source]
+    (sid,) = [u.id for u in built.units if "Say" in u.source]
     return sid
 
 
-def from_page(text: str) -> PageBuild:
+def from_page(text: str) -> Article:
     return build(f"Say {html.escape(text)} now.")
 
 
-def from_approved_msgstr(text: str) -> PageBuild:
+def from_approved_msgstr(text: str) -> Article:
     first = build("Say hello now.")
     (message,) = [m for m in first.catalog if m.context == sentence_id(first)]
     message.string = f"Di {text} ahora."
@@ -75,20 +76,20 @@ def from_approved_msgstr(text: str) -> PageBuild:
     return build("Say hello now.", catalog=read_catalog(io.BytesIO(catalog_bytes(first.catalog))))
 
 
-def from_glossary_entry(text: str) -> PageBuild:
+def from_glossary_entry(text: str) -> Article:
     glossary = csv_glossary(["map", "hello", text, "ignore", "", "", "", "", "", ""],
                             ["keep", "ICE", "", "exact", "en", "", text, "", "", ""])
     return build("Say hello to ICE now.", glossary)
 
 
-def from_override(text: str) -> PageBuild:
+def from_override(text: str) -> Article:
     glossary = csv_glossary(["map", "hello", "hola", "ignore", "", "", "", "", "", ""])
     override = Override("hello", "es", text, "approved", "ana", datetime.date(2026, 7, 1), "test")
     glossary, _ = apply_overrides(glossary, [override])
     return build("Say hello now.", glossary)
 
 
-def from_tbx(text: str) -> PageBuild:
+def from_tbx(text: str) -> Article:
     term = html.escape(text, quote=False)
     data = f"""<?xml version="1.0" encoding="UTF-8"?>
 <martif type="TBX" xml:lang="en"><text><body>
@@ -113,8 +114,8 @@ CASES = [pytest.param(make, text, id=f"{name}: {text}") for name, (make, texts) 
 # --- what a11ykit writes ----------------------------------------------------------------------------
 
 
-def review_page(built: PageBuild) -> str:
-    return render_review_page(built.document, built.results, built.problems, source_lang="en", target_lang="es",
+def review_page(built: Article) -> str:
+    return render_review_page(built, built.units, built.problems, source_lang="en", target_lang="es",
                               stem="story", po_path="story.po")
 
 

@@ -366,34 +366,73 @@ def input_hash(path: Path) -> str:
     return hashlib.sha256(relative.encode("utf-8")).hexdigest()[:8]
 
 
+#: The suffix of every file a build of ``<stem>`` into ``<lang>`` writes in the output folder.
+SUFFIXES = {
+    "page": ".html",
+    "report": ".report.json",
+    "review": ".review.html",
+    "opus": ".opus",
+    "mp3": ".mp3",
+    "captions": ".vtt",
+    "chapters": ".chapters.vtt",
+    "syncmap": ".syncmap.json",
+    "epub": ".epub",
+}
+#: What the narration writes (:func:`a11ykit.speech.output_names`), in that order.
+AUDIO_KINDS = ("opus", "mp3", "captions", "chapters", "syncmap")
+#: The per-sentence audio cache, in the output folder (``build`` and ``speak`` share it).
+SPEECH_CACHE = ".speech-cache"
+
+
+def output_name(stem: str, lang: str, kind: str) -> str:
+    """``cecot.es.html``, ``cecot.es.report.json``…: the one place an output's name is made."""
+    return f"{stem}.{lang}{SUFFIXES[kind]}"
+
+
+def catalog_path(locales_dir: str | Path, lang: str, stem: str) -> Path:
+    """Where the translators' catalog of a page lives: ``LOCALES/<lang>/LC_MESSAGES/<stem>.po``."""
+    return Path(locales_dir) / lang / "LC_MESSAGES" / f"{stem}.po"
+
+
 @dataclass(frozen=True)
-class BuildPaths:
-    """Every file one build of one page into one language writes."""
+class Outputs:
+    """Every file one build of one page into one language writes: ``<stem>.<lang>.*`` in
+    ``out_dir`` (see :data:`SUFFIXES`), the translators' catalog and the speech cache."""
 
     stem: str
     target: str
     out_dir: Path
     catalog: Path
 
-    def _out(self, suffix: str) -> Path:
-        return self.out_dir / f"{self.stem}.{self.target}{suffix}"
+    def path(self, kind: str) -> Path:
+        return self.out_dir / output_name(self.stem, self.target, kind)
 
     @property
     def page(self) -> Path:
-        return self._out(".html")
+        return self.path("page")
 
     @property
     def report(self) -> Path:
-        return self._out(".report.json")
+        return self.path("report")
 
     @property
     def review(self) -> Path:
-        return self._out(".review.html")
+        return self.path("review")
+
+    @property
+    def epub(self) -> Path:
+        return self.path("epub")
+
+    @property
+    def speech_cache(self) -> Path:
+        return self.out_dir / SPEECH_CACHE
+
+    def sibling(self, lang: str) -> str:
+        """The file name of this page in another language, beside it."""
+        return output_name(self.stem, lang, "page")
 
     def audio(self) -> list[Path]:
-        from a11ykit.speech import output_names
-
-        return [self.out_dir / name for name in output_names(self.stem, self.target).values()]
+        return [self.path(kind) for kind in AUDIO_KINDS]
 
     def all(self) -> list[Path]:
         return [self.page, self.report, self.review, self.catalog, *self.audio()]
@@ -427,28 +466,26 @@ def _own(plain: Path, hashed: Path, owner: Callable[[Path], Path | None], me: Pa
     return plain.exists() and owner(plain) not in (me, None)
 
 
-def build_paths(input_path: Path, target: str, out_dir: Path, locales_dir: Path) -> BuildPaths:
+def outputs_for(input_path: Path, target: str, out_dir: Path, locales_dir: Path) -> Outputs:
     """The files of a build: ``<stem>.<lang>.*`` in ``out_dir`` and ``<stem>.po`` under
     ``locales_dir``, unless the report (for the outputs) or the catalog of that name
     records another input (``b/index.html`` built after ``a/index.html``): then
     ``<stem>-<hash>``, the hash being :func:`input_hash`, so two inputs never share
     outputs or a catalog. A file that records no input (an older build) is not another's."""
-    from a11ykit.review.catalog import catalog_path
-
     me = Path(input_path).resolve()
     plain = output_stem(input_path)
     hashed = f"{plain}-{input_hash(input_path)}"
     out_dir = Path(out_dir)
 
     def report(stem: str) -> Path:
-        return out_dir / f"{stem}.{target}.report.json"
+        return out_dir / output_name(stem, target, "report")
 
     stem = hashed if _own(report(plain), report(hashed), _report_owner, me) else plain
     catalog = catalog_path(locales_dir, target, plain)
     hashed_catalog = catalog_path(locales_dir, target, hashed)
     if _own(catalog, hashed_catalog, _catalog_owner, me):
         catalog = hashed_catalog
-    return BuildPaths(stem, target, out_dir, catalog)
+    return Outputs(stem, target, out_dir, catalog)
 
 
 def refuse_overwriting(input_path: Path, outputs: list[Path]) -> None:

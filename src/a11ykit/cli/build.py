@@ -1,4 +1,6 @@
-"""``a11ykit build``: translate a page (and, by default, narrate it)."""
+"""``a11ykit build``: translate a page (and, by default, narrate it).
+
+Parses the options, calls :func:`a11ykit.build` and :meth:`Article.save`, prints what was written."""
 
 from __future__ import annotations
 
@@ -6,12 +8,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from a11ykit.translate.engines.base import available_engines
+from a11ykit.api import build
 from a11ykit.errors import InputError
-from a11ykit.terms.glossary import DEFAULT_GLOSSARY
 from a11ykit.layout import terminate_cleanly
-from a11ykit.pipeline import BuildOptions, build_file
 from a11ykit.progress import terminal_progress
+from a11ykit.terms.glossary import DEFAULT_GLOSSARY
+from a11ykit.translate.engines.base import available_engines
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,29 +46,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.epub and not args.audio:
         raise InputError("--epub needs the narration; leave out --no-audio", code="A11Y806")
-    options = BuildOptions(
-        target=args.target,
-        source=args.source,
-        out_dir=args.out,
-        engine=args.engine,
-        glossary_path=args.glossary,
-        strict=args.strict,
-        locales_dir=args.locales,
-        audio=args.audio,
-        voice=args.voice,
-        original_url=args.original_url,
-    )
     with terminate_cleanly():
-        outcome = build_file(args.input, options, progress=terminal_progress())
-    summary = outcome.report["summary"]
-    print(f"wrote {outcome.page_path} and {outcome.report_path}")
+        article = build(
+            args.input,
+            to=args.target,
+            source=args.source,
+            out=args.out,
+            engine=args.engine,
+            glossary=args.glossary,
+            locales=args.locales,
+            audio=args.audio,
+            voice=args.voice,
+            original_url=args.original_url,
+            strict=args.strict,
+            progress=terminal_progress(),
+        ).save()
+    outputs, summary = article.settings.outputs, article.summary
+    print(f"wrote {outputs.page} and {outputs.report}")
     print(
-        f"{summary['segments']} segments ({summary['sentences']} sentences) with {outcome.build.engine}; "
-        f"{summary['violations']} glossary violation(s); {summary['flagged']} flagged for review; "
-        f"{summary['problems']} QA problem(s); {summary['approved']} approved translation(s) used"
+        f"{summary.segments} segments ({summary.sentences} sentences) with {article.engine}; "
+        f"{summary.violations} glossary violation(s); {summary.flagged} flagged for review; "
+        f"{summary.problems} QA problem(s); {summary.approved} approved translation(s) used"
     )
-    print(f"translators' catalog: {outcome.report['catalog']}")
-    audio = outcome.report.get("audio")
+    print(f"translators' catalog: {outputs.catalog}")
+    audio = article.audio
     if audio:
         voice = audio["voice"]
         print(f"audio: {audio['files']['opus']} ({audio['duration']:.1f} s, voice {voice['name']} [{voice['identifier']}]); "
@@ -75,11 +78,11 @@ def run(args: argparse.Namespace) -> int:
         from a11ykit.cli.epub import describe
         from a11ykit.epub import build_epub
 
-        print(describe(build_epub(outcome.page_path, lang=outcome.build.target, image_dirs=[args.input.parent],
+        print(describe(build_epub(outputs.page, lang=article.target, image_dirs=[args.input.parent],
                                   glossary_path=args.glossary)))
-    for v in outcome.build.violations:
+    for v in article.violations:
         print(f"  violation {v.segment_id}: {v.term!r} expected as {v.expected!r} "
               f"{v.expected_count}×, found {v.found_count}×", file=sys.stderr)
-    for warning in outcome.build.warnings:
+    for warning in article.warnings:
         print(f"  warning: {warning}", file=sys.stderr)
     return 0

@@ -16,7 +16,7 @@ from a11ykit.terms.glossary import DEFAULT_GLOSSARY, load_glossary, read_glossar
 from a11ykit.l10n import check_language
 from a11ykit.terms.base import Glossary
 from a11ykit.terms.overrides import Override, load_overrides, sort_key, write_overrides
-from a11ykit.pipeline import write_atomic
+from a11ykit.layout import atomic_write as write_atomic
 from a11ykit.terms.tbx import read_tbx, write_tbx
 
 DEFAULT_OVERRIDES = Path("glossary") / "overrides.csv"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from a11ykit.errors import InputError
 from a11ykit.l10n import check_language
-from a11ykit.layout import build_paths
+from a11ykit.layout import outputs_for
 from a11ykit.review.checks import Problem, has_errors, problem_from_dict
 from a11ykit.review.catalog import catalog_stats, read_catalog
 
@@ -66,7 +66,7 @@ def format_problem(p: Problem) -> str:
 
 def run_check(args: argparse.Namespace) -> int:
     target = check_language(args.target, "target language")
-    paths = build_paths(args.input, target, args.out, args.locales)
+    paths = outputs_for(args.input, target, args.out, args.locales)
     stem, report_path = paths.stem, paths.report
     problems = load_problems(report_path, f"a11ykit build {args.input} --to {target} --out {args.out}")
     for p in problems:

@@ -1,18 +1,16 @@
-"""``a11ykit speak``: narrate one page into audio, captions, chapters and a sync map."""
+"""``a11ykit speak``: narrate one page into audio, captions, chapters and a sync map.
+
+Parses the options and prints; the work is :func:`a11ykit.speak.speak`."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from a11ykit.errors import InputError
-from a11ykit.terms.glossary import DEFAULT_GLOSSARY, load_glossary
-from a11ykit.layout import terminate_cleanly
 from a11ykit.article import LANGUAGES
+from a11ykit.layout import terminate_cleanly
 from a11ykit.progress import terminal_progress
-
-#: The per-sentence audio cache, beside the outputs; ``a11ykit build`` uses the same one.
-CACHE_DIR = ".speech-cache"
+from a11ykit.terms.glossary import DEFAULT_GLOSSARY
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -38,7 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--glossary",
         type=Path,
         metavar="PATH",
-        help=f"glossary whose say_en/say_es columns set pronunciations (default: {DEFAULT_GLOSSARY}, if present)",
+        help=f"glossary whose say_en/say_es columns set pronunciations (default: as for build, {DEFAULT_GLOSSARY}, "
+        "else the project's own)",
     )
     parser.add_argument(
         "--no-cache", action="store_true", help="do not reuse or keep per-sentence audio between runs"
@@ -47,35 +46,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from a11ykit.layout import output_stem
-    from a11ykit.pipeline import detect_language, parse_page, speech_items
-    from a11ykit.speech import synthesize_article
-    from a11ykit.speech.lexicon import lexicon_for
+    from a11ykit.speak import speak
 
-    try:
-        html = args.input.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {args.input}: {exc.strerror}") from None
-    lang = args.lang
-    if lang is None:
-        try:
-            lang = detect_language(parse_page(html, name=str(args.input)))
-        except InputError as exc:
-            raise InputError("cannot tell the page's language; pass --lang en or --lang es", code=exc.code) from None
-    out_dir = args.out if args.out is not None else args.input.parent
-    glossary_path = args.glossary or (DEFAULT_GLOSSARY if DEFAULT_GLOSSARY.is_file() else None)
-    glossary = load_glossary(glossary_path) if glossary_path is not None else None
     with terminate_cleanly():
-        result = synthesize_article(
-            speech_items(html, lang, name=str(args.input)),
-            lang=lang,
-            out_dir=out_dir,
-            stem=output_stem(args.input),
+        result = speak(
+            args.input,
+            lang=args.lang,
+            out=args.out,
             voice=args.voice,
             rate=args.rate,
-            lexicon=lexicon_for(lang, glossary),
-            cache_dir=None if args.no_cache else out_dir / CACHE_DIR,
-            workers=max(1, args.workers),
+            workers=args.workers,
+            glossary=args.glossary,
+            cache=not args.no_cache,
             progress=terminal_progress(),
         )
     print(

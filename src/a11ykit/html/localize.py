@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 from bs4.element import Doctype
 
 from a11ykit.errors import InputError
-from a11ykit.terms.glossary import TermMatcher
+from a11ykit.terms.glossary import matcher_for
 from a11ykit.html.parse import ParsedPage, element_translatable
 from a11ykit.l10n import format_time_element, format_ui, language_name
 from a11ykit.terms.base import Glossary
@@ -26,7 +26,7 @@ NOTICE_STYLE = (
 def make_decorator(glossary: Glossary, page_lang: str):  # noqa: ANN201 - a render.Decorator
     """Marks terms inside page text: other-language terms get ``<span lang>``, acronyms
     get ``<abbr title>`` with their expansion the first time they appear on the page."""
-    matcher = TermMatcher(glossary)
+    matcher = matcher_for(glossary)
     seen_abbr: set[str] = set()
 
     def decorate(text: str, soup: BeautifulSoup) -> list[PageElement]:

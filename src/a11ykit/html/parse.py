@@ -1,4 +1,4 @@
-"""Parse a page and cut it into segments.
+"""Parse a page and cut it into units (sentences and attribute values).
 
 A *run* is a maximal sequence of sibling text nodes and inline elements inside
 any container; each run is split into sentences. Inline elements stay inside
@@ -21,7 +21,7 @@ from bs4.element import Doctype, PreformattedString
 from a11ykit.text import tagged
 from a11ykit.errors import InputError
 from a11ykit.html.decode import decode_html
-from a11ykit.article import Document, Role, Segment
+from a11ykit.article import Role, Unit
 from a11ykit.text.sentences import boundaries
 
 #: Elements that may sit inside a sentence and carry words.
@@ -77,7 +77,9 @@ class AttributeSlot:
 @dataclass
 class ParsedPage:
     soup: BeautifulSoup
-    document: Document
+    units: list[Unit]  # in reading order: each run's sentences, then the attributes
+    lang: str  # the language the page says it is in ("en" if it does not say)
+    title: str
     runs: list[Run]
     attributes: list[AttributeSlot]
     encoding: str
@@ -99,21 +101,20 @@ def parse_page(data: bytes, *, lang: str | None = None, name: str = "input") -> 
     marked = [(run, _run_text(run)) for run in runs]
     marked = [(run, text) for run, text in marked if _LETTER.search(tagged.plain(text[0]))]
     runs = [run for run, _ in marked]
-    segments: list[Segment] = []
+    units: list[Unit] = []
     for index, (run, (raw, placeholders)) in enumerate(marked, start=1):
         run.id = f"b{index}"
         _split_run(run, raw, placeholders, page_lang)
         role = _role(run.container)
         for slot in run.sentences:
-            segments.append(Segment(slot.segment_id, slot.text, "sentence", run.id, role))
+            units.append(Unit(slot.segment_id, slot.text, "sentence", run.id, role))
     attributes = _collect_attributes(soup)
     for slot in attributes:
         value = slot.element.get(slot.attribute)
         role: Role = "image" if slot.attribute == "alt" else "meta" if slot.element.name == "meta" else "label"
-        segments.append(Segment(slot.segment_id, _attribute_text(value), "attribute", slot.segment_id, role, slot.attribute))
+        units.append(Unit(slot.segment_id, _attribute_text(value), "attribute", slot.segment_id, role, slot.attribute))
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    document = Document(page_lang, segments, title)
-    return ParsedPage(soup, document, runs, attributes, decoded.encoding, decoded.warnings)
+    return ParsedPage(soup, units, page_lang, title, runs, attributes, decoded.encoding, decoded.warnings)
 
 
 #: What limits an end tag's reach in the HTML5 parsing algorithm ("has an element in scope").

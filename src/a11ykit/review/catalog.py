@@ -54,10 +54,10 @@ from babel.messages.pofile import PoFileError, generate_po, normalize, read_po, 
 
 from a11ykit.text import tagged
 from a11ykit.errors import InputError
-from a11ykit.article import Document, Segment, SegmentResult
+from a11ykit.article import Problem, Unit
 from a11ykit.l10n import language_name
 from a11ykit.review.po_check import check_po
-from a11ykit.review.checks import Problem, problem
+from a11ykit.review.checks import problem
 
 #: The gettext convention for both languages (what Poedit and msginit write).
 PLURAL_FORMS = {"en": "nplurals=2; plural=(n != 1);", "es": "nplurals=2; plural=(n != 1);"}
@@ -73,11 +73,6 @@ HEADER_COMMENT = """\
 
 #: Flags Babel adds by guessing from the text; a sentence like "5% in" is not a format string.
 _GUESSED_FLAGS = {"python-format", "python-brace-format"}
-
-
-def catalog_path(locales_dir: str | Path, lang: str, stem: str) -> Path:
-    """Where the catalog of a page lives: ``LOCALES/<lang>/LC_MESSAGES/<stem>.po``."""
-    return Path(locales_dir) / lang / "LC_MESSAGES" / f"{stem}.po"
 
 
 #: The header comment line that records which input page a catalog belongs to.
@@ -103,8 +98,8 @@ def record_input(catalog: Catalog, input_ref: str) -> Catalog:
     return catalog
 
 
-def location(source_name: str, segment: Segment) -> tuple[str, None]:
-    """The ``#:`` reference of a segment: ``cecot.html#b12`` (no line number)."""
+def location(source_name: str, segment: Unit) -> tuple[str, None]:
+    """The ``#:`` reference of a unit: ``cecot.html#b12`` (no line number)."""
     return (f"{source_name}#{segment.block}", None)
 
 
@@ -210,7 +205,7 @@ def _messages(catalog: Catalog) -> list[Message]:
 
 
 def _new_message(
-    segment: Segment,
+    segment: Unit,
     string: str,
     *,
     fuzzy: bool,
@@ -221,7 +216,7 @@ def _new_message(
     locations: Iterable[tuple[str, int | None]] = (),
 ) -> Message:
     message = Message(
-        segment.text,
+        segment.source,
         string,
         locations=list(locations),
         flags=set(flags) - {"fuzzy"} | ({"fuzzy"} if fuzzy else set()),
@@ -234,14 +229,14 @@ def _new_message(
     return message
 
 
-def _auto_comments(segment: Segment, result: SegmentResult, engine: str) -> list[str]:
+def _auto_comments(segment: Unit, engine: str) -> list[str]:
     what = segment.role if segment.attribute is None else f"{segment.role}, {segment.attribute} attribute"
     comments = [f"{what}; engine: {engine}" if engine else what]
-    for hit in result.hits:
+    for hit in segment.hits:
         line = f"glossary: {hit.source_form} → {hit.target_form}"
         if line not in comments:
             comments.append(line)
-    comments += [f"review: {flag}" for flag in dict.fromkeys(result.flags)]
+    comments += [f"review: {flag}" for flag in dict.fromkeys(segment.flags)]
     return comments
 
 
@@ -274,8 +269,7 @@ def new_catalog(
 
 def update_catalog(
     catalog: Catalog | None,
-    document: Document,
-    results: Sequence[SegmentResult],
+    units: Sequence[Unit],
     *,
     target_lang: str,
     engine: str,
@@ -283,8 +277,7 @@ def update_catalog(
     now: datetime.datetime | None = None,
     input_ref: str | None = None,
 ) -> Catalog:
-    """The catalog after a build: one entry per segment that has a result, in page
-    order, merged with the translators' work in ``catalog`` (see the module doc).
+    """The catalog after a build: one entry per unit, in page order, merged with the translators' work in ``catalog`` (see the module doc).
 
     Pure: ``catalog`` is not changed. ``engine`` is the engine's ``describe()``;
     ``source_name`` the page's file name, used in locations. ``now`` (default: the
@@ -304,8 +297,7 @@ def update_catalog(
             new.delete(message.id, message.context)
             if message.context is None:  # not one of ours: keep it, out of the way
                 new.obsolete[message.id] = message
-    by_id = {r.segment_id: r for r in results}
-    segments = [s for s in document.segments if s.id in by_id]
+    segments = list(units)
     matches = _match(segments, pool)
     for segment in segments:
         old = matches.get(segment.id)
@@ -313,13 +305,12 @@ def update_catalog(
             del new.obsolete[old.obsolete_key]
         message = _merged(
             segment,
-            by_id[segment.id],
             old.message if old else None,
             old is not None and old.obsolete_key is not None,
             engine,
             source_name,
         )
-        new[segment.text] = message
+        new[segment.source] = message
     claimed = {id(old) for old in matches.values()}
     for old in pool:  # segments that disappeared
         if old.obsolete_key is None and id(old) not in claimed:
@@ -349,7 +340,7 @@ class _Old:
 SIMILARITY_CUTOFF = 0.6
 
 
-def _match(segments: Sequence[Segment], pool: Sequence[_Old]) -> dict[str, _Old]:
+def _match(segments: Sequence[Unit], pool: Sequence[_Old]) -> dict[str, _Old]:
     """Pair segments with the previous entries, in three passes:
 
     1. same id, same text;
@@ -362,7 +353,7 @@ def _match(segments: Sequence[Segment], pool: Sequence[_Old]) -> dict[str, _Old]
     matches: dict[str, _Old] = {}
     taken: set[int] = set()
 
-    def claim(segment: Segment, old: _Old) -> None:
+    def claim(segment: Unit, old: _Old) -> None:
         matches[segment.id] = old
         taken.add(id(old))
 
@@ -374,14 +365,14 @@ def _match(segments: Sequence[Segment], pool: Sequence[_Old]) -> dict[str, _Old]
     for candidates in by_text.values():  # approved first, then the other active ones, then obsolete
         candidates.sort(key=lambda o: (not o.approved, o.obsolete_key is not None))
     for segment in segments:
-        for old in by_key.get((segment.id, segment.text), ()):
+        for old in by_key.get((segment.id, segment.source), ()):
             if id(old) not in taken:
                 claim(segment, old)
                 break
     for segment in segments:
         if segment.id in matches:
             continue
-        for old in by_text.get(segment.text, ()):
+        for old in by_text.get(segment.source, ()):
             if id(old) not in taken:
                 claim(segment, old)
                 break
@@ -391,7 +382,7 @@ def _match(segments: Sequence[Segment], pool: Sequence[_Old]) -> dict[str, _Old]
     for segment in segments:
         if segment.id in matches:
             continue
-        text = tagged.plain(segment.text)
+        text = tagged.plain(segment.source)
         best: tuple[float, bool, _Old] | None = None
         for old in candidates if shortlist is None else shortlist.similar(text, segment.id, taken):
             if id(old) in taken:
@@ -448,15 +439,14 @@ class _Shortlist:
 
 
 def _merged(
-    segment: Segment,
-    result: SegmentResult,
+    segment: Unit,
     old: Message | None,
     revived: bool,
     engine: str,
     source_name: str,
 ) -> Message:
-    machine = result.machine
-    comments = _auto_comments(segment, result, engine)
+    machine = segment.machine
+    comments = _auto_comments(segment, engine)
     keep = {
         "locations": [location(source_name, segment)],
         "user_comments": old.user_comments if old is not None else [],
@@ -473,7 +463,7 @@ def _merged(
         )
 
     approved = not old.fuzzy and not revived
-    if old.id == segment.text:
+    if old.id == segment.source:
         if approved:
             return _new_message(segment, old_string, fuzzy=False, auto_comments=comments, **keep)
         if old.previous_id or revived:  # a translator's text waiting for review
@@ -484,7 +474,7 @@ def _merged(
     if approved:  # the source was edited: keep the approved text as the suggestion
         return suggestion([old.id])
     if old.previous_id:  # edited again while waiting for review
-        if old.previous_id[0] == segment.text:  # back to the text that was approved
+        if old.previous_id[0] == segment.source:  # back to the text that was approved
             return _new_message(segment, old_string, fuzzy=False, auto_comments=comments, **keep)
         return suggestion(old.previous_id)
     return _new_message(segment, machine, fuzzy=bool(machine), auto_comments=comments, **keep)
@@ -493,33 +483,33 @@ def _merged(
 # --- what the build takes back ----------------------------------------------------------
 
 
-def _approved_entries(catalog: Catalog, document: Document) -> list[tuple[Segment, str]]:
+def _approved_entries(catalog: Catalog, units: Sequence[Unit]) -> list[tuple[Unit, str]]:
     """Each segment with the approved entry for its exact text, paired as :func:`update_catalog`
     pairs them: a paragraph inserted above shifts the ids, and the approval follows its sentence
     on this very build."""
     pool = [_Old(m, None) for m in _messages(catalog) if m.context is not None]
-    matches = _match(document.segments, pool)
+    matches = _match(units, pool)
     entries = []
-    for segment in document.segments:
+    for segment in units:
         old = matches.get(segment.id)
-        if old is None or not old.approved or old.message.id != segment.text:
+        if old is None or not old.approved or old.message.id != segment.source:
             continue
         entries.append((segment, str(old.message.string)))
     return entries
 
 
-def approved_translations(catalog: Catalog, document: Document) -> dict[str, str]:
-    """Segment id → approved tagged translation, for the entries that are not fuzzy,
+def approved_translations(catalog: Catalog, units: Sequence[Unit]) -> dict[str, str]:
+    """Unit id → approved tagged translation, for the entries that are not fuzzy,
     have a msgstr, have the current source text as msgid and keep its placeholders
     (the others are reported by :func:`catalog_problems`)."""
     return {
         segment.id: string
-        for segment, string in _approved_entries(catalog, document)
-        if tagged.is_well_formed(string, segment.text)
+        for segment, string in _approved_entries(catalog, units)
+        if tagged.is_well_formed(string, segment.source)
     }
 
 
-def catalog_problems(catalog: Catalog, document: Document) -> list[Problem]:
+def catalog_problems(catalog: Catalog, units: Sequence[Unit]) -> list[Problem]:
     """Approved entries the build cannot use because their placeholders are broken."""
     return [
         problem(
@@ -528,8 +518,8 @@ def catalog_problems(catalog: Catalog, document: Document) -> list[Problem]:
             "the approved translation does not keep the placeholders of the source; "
             "the machine translation is used instead",
         )
-        for segment, string in _approved_entries(catalog, document)
-        if not tagged.is_well_formed(string, segment.text)
+        for segment, string in _approved_entries(catalog, units)
+        if not tagged.is_well_formed(string, segment.source)
     ]
 
 

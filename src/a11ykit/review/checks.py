@@ -1,30 +1,29 @@
 """Quality checks on a translated page, run on every build.
 
-Each check is a small function returning a list of :class:`Problem`; none of them
-raises. Every problem carries a stable ``code`` (listed in :data:`CODES`), the
-segment it is about (``""`` for the whole page) and a severity: ``error`` means
-the page is wrong and must not ship as is, ``warning`` means a person should look.
+Every check has one signature, ``check(context, unit) -> list[Problem]``, and is listed
+once in :data:`CHECKS` (as Babel lists its checkers): :func:`run_checks` calls each
+check for every unit in reading order, then once with ``unit=None`` for the page. None
+of them raises. Every problem carries a stable ``code`` (listed in :data:`CODES`), the
+unit it is about (``""`` for the whole page) and a severity: ``error`` means the page is
+wrong and must not ship as is, ``warning`` means a person should look.
 
-Checks compare *what goes on the page* (``SegmentResult.text``) with the source,
-whatever its origin (machine or approved).
+Checks compare *what goes on the page* (``Unit.text``) with the source, whatever its
+origin (machine or approved). This module reads units and writes nothing: the build
+files the problems under their units.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Literal
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
-from a11ykit.text import tagged
+from a11ykit.article import Problem, Severity, Unit
 from a11ykit.errors import InputError
-from a11ykit.terms.glossary import TermMatcher
-from a11ykit.article import Document, SegmentResult
 from a11ykit.terms.base import Glossary, Term, Violation
-
-Severity = Literal["error", "warning"]
+from a11ykit.terms.glossary import matcher_for
+from a11ykit.text import tagged
 
 #: Every problem code, with its severity and what it means.
 CODES: dict[str, tuple[Severity, str]] = {
@@ -44,16 +43,6 @@ CODES: dict[str, tuple[Severity, str]] = {
     "approved-tags": ("warning", "an approved translation breaks placeholders; not used"),
     "approved-conflict": ("warning", "an approved translation contradicts a locked term; not used"),
 }
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding of a check. ``segment_id`` is ``""`` for page-level problems."""
-
-    code: str
-    segment_id: str
-    message: str
-    severity: Severity = "error"
 
 
 def problem(code: str, segment_id: str, message: str) -> Problem:
@@ -83,50 +72,68 @@ def has_errors(problems: Iterable[Problem]) -> bool:
 # --- glossary terms in plain text -------------------------------------------------
 
 
-@lru_cache(maxsize=8)
-def _matcher(glossary: Glossary) -> TermMatcher:
-    return TermMatcher(glossary)
-
-
 def term_mismatches(
     glossary: Glossary, target_lang: str, source: str, target: str
 ) -> list[tuple[Term, int, int]]:
-    """See :meth:`TermMatcher.mismatches`; the matcher is built once per glossary."""
-    return _matcher(glossary).mismatches(source, target, target_lang)
+    """See :meth:`TermMatcher.mismatches`, with the glossary's one matcher."""
+    return matcher_for(glossary).mismatches(source, target, target_lang)
 
 
 # --- checks -----------------------------------------------------------------------
 
 
-def check_tags(result: SegmentResult) -> list[Problem]:
+@dataclass
+class Context:
+    """What the checks know besides the unit: the page's glossary, target language, every
+    unit in reading order (for consistency) and the page's links before and after."""
+
+    glossary: Glossary | None = None
+    target_lang: str = ""
+    units: Sequence[Unit] = ()
+    source_hrefs: Sequence[str] = ()
+    output_hrefs: Sequence[str] = ()
+    _first: dict[str, Unit] = field(default_factory=dict, init=False, repr=False)
+
+    def first_with_source(self, unit: Unit) -> Unit:
+        """The first unit of the page with the same source text as ``unit``."""
+        if not self._first:
+            for other in self.units:
+                self._first.setdefault(other.source, other)
+        return self._first.get(unit.source, unit)
+
+
+#: A check: the problems of one unit, or of the page when ``unit`` is None.
+Check = Callable[[Context, "Unit | None"], list[Problem]]
+
+
+def check_tags(context: Context, unit: Unit | None) -> list[Problem]:
     """Same placeholders as the source, each inside the same element, and words in every
     element that had words (a link must not be left empty)."""
-    emptied = tagged.emptied(result.text, result.source)
-    if tagged.is_well_formed(result.text, result.source):
-        return [
-            problem("tags", result.segment_id, f"element <{n}> had words in the source but has none")
-            for n in emptied
-        ]
-    wanted = " ".join(_placeholder_names(result.source)) or "none"
-    got = " ".join(_placeholder_names(result.text)) or "none"
+    if unit is None:
+        return []
+    emptied = tagged.emptied(unit.text, unit.source)
+    if tagged.is_well_formed(unit.text, unit.source):
+        return [problem("tags", unit.id, f"element <{n}> had words in the source but has none") for n in emptied]
+    wanted = " ".join(_placeholder_names(unit.source)) or "none"
+    got = " ".join(_placeholder_names(unit.text)) or "none"
     if sorted(wanted.split()) == sorted(got.split()):
-        return [problem("tags", result.segment_id, f"placeholders are nested as {got}, expected {wanted}")]
-    return [problem("tags", result.segment_id, f"placeholders are {got}, expected {wanted}")]
+        return [problem("tags", unit.id, f"placeholders are nested as {got}, expected {wanted}")]
+    return [problem("tags", unit.id, f"placeholders are {got}, expected {wanted}")]
 
 
 #: Flags (of the translator and the renderer) that mean an inline element is not where it belongs.
 UNPLACED_FLAGS = ("markup-unplaced", "markup-missing", "markup-repeated", "markup-unknown")
 
 
-def check_markup(result: SegmentResult) -> list[Problem]:
+def check_markup(context: Context, unit: Unit | None) -> list[Problem]:
     """An element the build could not put around its own translated words is a problem, not only a flag."""
-    found = [flag for flag in UNPLACED_FLAGS if flag in result.flags]
-    if not found:
+    found = [flag for flag in UNPLACED_FLAGS if unit is not None and flag in unit.flags]
+    if unit is None or not found:
         return []
     return [
         problem(
             "markup-unplaced",
-            result.segment_id,
+            unit.id,
             f"inline markup could not be placed ({', '.join(found)}); check the element's words and position",
         )
     ]
@@ -137,9 +144,11 @@ def _placeholder_names(text: str) -> list[str]:
     return [shapes[t.kind].format(t.value) for t in tagged.tokenize(text) if t.kind != "text"]
 
 
-def check_hrefs(source_hrefs: Sequence[str], output_hrefs: Sequence[str]) -> list[Problem]:
+def check_hrefs(context: Context, unit: Unit | None) -> list[Problem]:
     """Page level: the output links to the same targets, as often (order may change)."""
-    source, output = Counter(source_hrefs), Counter(output_hrefs)
+    if unit is not None:
+        return []
+    source, output = Counter(context.source_hrefs), Counter(context.output_hrefs)
     problems = [
         problem("hrefs", "", f"link to {href!r} is missing from the output ({n} fewer)")
         for href, n in (source - output).items()
@@ -151,12 +160,15 @@ def check_hrefs(source_hrefs: Sequence[str], output_hrefs: Sequence[str]) -> lis
     return problems
 
 
-def check_terms(result: SegmentResult, glossary: Glossary, target_lang: str) -> list[Problem]:
-    mismatches = term_mismatches(glossary, target_lang, tagged.plain(result.source), tagged.plain(result.text))
+def check_terms(context: Context, unit: Unit | None) -> list[Problem]:
+    if unit is None or context.glossary is None:
+        return []
+    target_lang = context.target_lang
+    mismatches = term_mismatches(context.glossary, target_lang, tagged.plain(unit.source), tagged.plain(unit.text))
     return [
         problem(
             "term-count",
-            result.segment_id,
+            unit.id,
             f"{term.key!r} appears {expected}× in the source but "
             f"{term.canonical(target_lang)!r} only {found}× in the output",
         )
@@ -183,17 +195,19 @@ def _without_terms(plain: str, glossary: Glossary | None) -> str:
     if glossary is None:
         return plain
     pieces, pos = [], 0
-    for match in _matcher(glossary).finditer(plain):
+    for match in matcher_for(glossary).finditer(plain):
         pieces.append(plain[pos : match.start])
         pos = match.end
     return " ".join([*pieces, plain[pos:]])
 
 
-def check_numbers(result: SegmentResult, glossary: Glossary | None = None) -> list[Problem]:
+def check_numbers(context: Context, unit: Unit | None) -> list[Problem]:
     """Numbers survive; separators may be localized, so digits are compared. Numbers
     inside glossary terms ("Ley … de 1798") are the glossary's business, not counted."""
-    source = _numbers(_without_terms(tagged.plain(result.source), glossary))
-    output = _numbers(_without_terms(tagged.plain(result.text), glossary))
+    if unit is None:
+        return []
+    source = _numbers(_without_terms(tagged.plain(unit.source), context.glossary))
+    output = _numbers(_without_terms(tagged.plain(unit.text), context.glossary))
     missing, extra = source - output, output - source
     if not missing and not extra:
         return []
@@ -202,19 +216,15 @@ def check_numbers(result: SegmentResult, glossary: Glossary | None = None) -> li
         parts.append("missing " + ", ".join(sorted(missing.elements())))
     if extra:
         parts.append("not in the source " + ", ".join(sorted(extra.elements())))
-    return [problem("numbers", result.segment_id, "numbers differ: " + "; ".join(parts))]
+    return [problem("numbers", unit.id, "numbers differ: " + "; ".join(parts))]
 
 
-def check_urls(result: SegmentResult) -> list[Problem]:
-    source, output = Counter(_urls(tagged.plain(result.source))), Counter(_urls(tagged.plain(result.text)))
-    problems = [
-        problem("urls", result.segment_id, f"URL {url!r} is missing from the output")
-        for url in (source - output)
-    ]
-    problems += [
-        problem("urls", result.segment_id, f"URL {url!r} is not in the source")
-        for url in (output - source)
-    ]
+def check_urls(context: Context, unit: Unit | None) -> list[Problem]:
+    if unit is None:
+        return []
+    source, output = Counter(_urls(tagged.plain(unit.source))), Counter(_urls(tagged.plain(unit.text)))
+    problems = [problem("urls", unit.id, f"URL {url!r} is missing from the output") for url in (source - output)]
+    problems += [problem("urls", unit.id, f"URL {url!r} is not in the source") for url in (output - source)]
     return problems
 
 
@@ -223,91 +233,82 @@ _WORD_RE = re.compile(r"[^\W\d_]+")
 MAX_NAME_WORDS = 4
 
 
-def check_untranslated(result: SegmentResult, glossary: Glossary) -> list[Problem]:
-    """Output equal to the source, with words to translate. Segments made only of
+def check_untranslated(context: Context, unit: Unit | None) -> list[Problem]:
+    """Output equal to the source, with words to translate. Units made only of
     glossary terms, or of a few capitalized words (a name, a byline), are fine, and
     so is text a translator approved."""
-    if result.origin == "approved":
+    if unit is None or unit.origin == "approved":
         return []
-    source = tagged.plain(result.source)
-    if source != tagged.plain(result.text) or not _WORD_RE.search(source):
+    source = tagged.plain(unit.source)
+    if source != tagged.plain(unit.text) or not _WORD_RE.search(source):
         return []
-    words = _WORD_RE.findall(_without_terms(source, glossary))
+    words = _WORD_RE.findall(_without_terms(source, context.glossary))
     if not words or (len(words) <= MAX_NAME_WORDS and all(w[0].isupper() for w in words)):
         return []
-    return [problem("untranslated", result.segment_id, "the output is the source text, unchanged")]
+    return [problem("untranslated", unit.id, "the output is the source text, unchanged")]
 
 
 def _edges(text: str) -> tuple[bool, bool]:
     return (text[:1].isspace(), text[-1:].isspace()) if text else (False, False)
 
 
-def check_whitespace(result: SegmentResult) -> list[Problem]:
-    """Leading/trailing whitespace of the segment and of each inline element."""
-    pairs = [("the segment", result.source, result.text)]
-    source_inner, output_inner = tagged.inner_texts(result.source), tagged.inner_texts(result.text)
+def check_whitespace(context: Context, unit: Unit | None) -> list[Problem]:
+    """Leading/trailing whitespace of the unit and of each inline element."""
+    if unit is None:
+        return []
+    pairs = [("the segment", unit.source, unit.text)]
+    source_inner, output_inner = tagged.inner_texts(unit.source), tagged.inner_texts(unit.text)
     for number in sorted(source_inner.keys() & output_inner.keys()):
         pairs.append((f"element <{number}>", source_inner[number], output_inner[number]))
     problems = []
     for where, source, output in pairs:
         (s_lead, s_trail), (o_lead, o_trail) = _edges(source), _edges(output)
         if s_lead != o_lead:
-            problems.append(problem("whitespace", result.segment_id, f"leading whitespace of {where} differs"))
+            problems.append(problem("whitespace", unit.id, f"leading whitespace of {where} differs"))
         if s_trail != o_trail:
-            problems.append(problem("whitespace", result.segment_id, f"trailing whitespace of {where} differs"))
+            problems.append(problem("whitespace", unit.id, f"trailing whitespace of {where} differs"))
     return problems
 
 
-def check_consistency(results: Sequence[SegmentResult]) -> list[Problem]:
+def check_consistency(context: Context, unit: Unit | None) -> list[Problem]:
     """The same source text should come out the same everywhere on the page."""
-    first: dict[str, SegmentResult] = {}
-    problems = []
-    for result in results:
-        seen = first.setdefault(result.source, result)
-        if seen is not result and seen.text != result.text:
-            problems.append(
-                problem(
-                    "inconsistent",
-                    result.segment_id,
-                    f"same source as {seen.segment_id} but translated differently: "
-                    f"{tagged.plain(result.text)!r} vs {tagged.plain(seen.text)!r}",
-                )
-            )
-    return problems
-
-
-def check_result(result: SegmentResult, glossary: Glossary, target_lang: str) -> list[Problem]:
-    """Every per-segment check on one result."""
+    if unit is None:
+        return []
+    seen = context.first_with_source(unit)
+    if seen is unit or seen.text == unit.text:
+        return []
     return [
-        *check_tags(result),
-        *check_markup(result),
-        *check_terms(result, glossary, target_lang),
-        *check_numbers(result, glossary),
-        *check_urls(result),
-        *check_untranslated(result, glossary),
-        *check_whitespace(result),
+        problem(
+            "inconsistent",
+            unit.id,
+            f"same source as {seen.id} but translated differently: "
+            f"{tagged.plain(unit.text)!r} vs {tagged.plain(seen.text)!r}",
+        )
     ]
 
 
-def run_checks(
-    document: Document,
-    results: Sequence[SegmentResult],
-    glossary: Glossary,
-    source_lang: str,
-    target_lang: str,
-    source_hrefs: Sequence[str] = (),
-    output_hrefs: Sequence[str] = (),
-) -> list[Problem]:
-    """All checks over a page, segments in reading order, page-level problems last.
-    (``source_lang`` is part of the call for symmetry; the term check finds source
-    terms in either language's forms, as the build does.)"""
-    order = {segment.id: index for index, segment in enumerate(document.segments)}
-    ordered = sorted(results, key=lambda r: order.get(r.segment_id, len(order)))
+#: Every check, by name, in the order their problems are listed for a unit.
+CHECKS: dict[str, Check] = {
+    "tags": check_tags,
+    "markup": check_markup,
+    "terms": check_terms,
+    "numbers": check_numbers,
+    "urls": check_urls,
+    "untranslated": check_untranslated,
+    "whitespace": check_whitespace,
+    "consistency": check_consistency,
+    "hrefs": check_hrefs,
+}
+
+
+def run_checks(context: Context, checks: Mapping[str, Check] = CHECKS) -> list[Problem]:
+    """Every check over the page: the units' problems in reading order, page-level problems last."""
     problems: list[Problem] = []
-    for result in ordered:
-        problems += check_result(result, glossary, target_lang)
-    problems += check_consistency(ordered)
-    problems += check_hrefs(source_hrefs, output_hrefs)
+    for unit in context.units:
+        for check in checks.values():
+            problems += check(context, unit)
+    for check in checks.values():
+        problems += check(context, None)
     return problems
 
 

@@ -29,7 +29,8 @@ from typing import TextIO
 
 from a11ykit.errors import GlossaryError
 from a11ykit.article import LANGUAGES
-from a11ykit.terms.base import Glossary, Term
+from a11ykit.terms.base import Glossary, Term, Violation
+from a11ykit.text import tagged
 from a11ykit.speech.lexicon import check_pronunciation
 
 COLUMNS = ("kind", "en", "es", "case", "lang", "abbr_en", "abbr_es", "say_en", "say_es", "note")
@@ -301,6 +302,27 @@ class TermMatcher:
             if found < expected:
                 found_terms.append((term, expected, found))
         return found_terms
+
+
+@lru_cache(maxsize=8)
+def matcher_for(glossary: Glossary) -> TermMatcher:
+    """The glossary's one :class:`TermMatcher`, shared by locking, marking, checks and
+    conflicts: the only place a matcher is built."""
+    return TermMatcher(glossary)
+
+
+def term_violations(
+    glossary: Glossary, target_lang: str, unit_id: str, source: str, text: str, where: str = "translation"
+) -> list[Violation]:
+    """Every locked term of the tagged ``source`` that the tagged ``text`` has fewer times than
+    the source (any accepted target form counts): the one place a :class:`Violation` is made,
+    for build violations and for approved translations that contradict the glossary."""
+    return [
+        Violation(unit_id, term.key, term.canonical(target_lang), expected, found, where)
+        for term, expected, found in matcher_for(glossary).mismatches(
+            tagged.plain(source), tagged.plain(text), target_lang
+        )
+    ]
 
 
 def target_form(term: Term, found: str, found_lang: str, target: str) -> str:

@@ -27,9 +27,9 @@ from typing import IO, Literal
 
 from a11ykit.text import tagged
 from a11ykit.errors import GlossaryError
-from a11ykit.article import LANGUAGES, Document
+from a11ykit.article import LANGUAGES, Unit
 from a11ykit.terms.base import Glossary, Term, Violation
-from a11ykit.review.checks import term_mismatches
+from a11ykit.terms.glossary import term_violations
 
 OverrideStatus = Literal["proposed", "approved", "rejected"]
 STATUSES: tuple[OverrideStatus, ...] = ("proposed", "approved", "rejected")
@@ -178,35 +178,15 @@ def _override_term(term: Term, override: Override) -> Term:
 # --- approved PO translations against the glossary -----------------------------------------
 
 
-def approved_conflicts(
-    glossary: Glossary,
-    source_lang: str,
-    target_lang: str,
-    document: Document,
-    approved: Mapping[str, str],
-) -> list[Violation]:
-    """Approved translations (segment id → tagged text) in which a locked term of the
-    source appears fewer times than in the source (any accepted target form counts;
-    the same rule as the build's violation check). ``source_lang`` is part of the
-    call for symmetry: source terms are found in either language's forms."""
+def approved_conflicts(glossary: Glossary, target_lang: str, units: Sequence[Unit], approved: Mapping[str, str]) -> list[Violation]:
+    """Approved translations (unit id → tagged text) in which a locked term of the source
+    appears fewer times than in the source (any accepted target form counts; the same rule
+    as the build's violation check). Source terms are found in either language's forms."""
     violations = []
-    for segment in document.segments:
-        text = approved.get(segment.id)
-        if text is None:
-            continue
-        for term, expected, found in term_mismatches(
-            glossary, target_lang, tagged.plain(segment.text), tagged.plain(text)
-        ):
-            violations.append(
-                Violation(
-                    segment_id=segment.id,
-                    term=term.key,
-                    expected=term.canonical(target_lang),
-                    expected_count=expected,
-                    found_count=found,
-                    where="approved",
-                )
-            )
+    for unit in units:
+        text = approved.get(unit.id)
+        if text is not None:
+            violations += term_violations(glossary, target_lang, unit.id, unit.source, text, where="approved")
     return violations
 
 

@@ -1,4 +1,4 @@
-"""lock → engine → unlock → verify, over a whole Document.
+"""lock → engine → unlock → verify, over all the units of an article.
 
 Locking replaces what the engine must not touch — glossary terms, atoms
 (``<3/>``), dates, numbers with separators, and source text that looks like a
@@ -38,9 +38,9 @@ from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 
 from a11ykit.text import tagged
 from a11ykit.translate.engines.base import Engine, lock_tokens, token_pattern
-from a11ykit.terms.glossary import TermMatcher, target_form
+from a11ykit.terms.glossary import matcher_for, target_form, term_violations
 from a11ykit.l10n import find_dates
-from a11ykit.article import Document, SegmentResult
+from a11ykit.article import Unit
 from a11ykit.terms.base import Glossary, TermHit, Violation
 from a11ykit.progress import Progress, no_progress
 from a11ykit.text.realign import place_inline
@@ -97,7 +97,7 @@ class Translator:
         self.glossary = glossary
         self.source = source
         self.target = target
-        self.matcher = TermMatcher(glossary)
+        self.matcher = matcher_for(glossary)
 
     # --- locking --------------------------------------------------------------------
 
@@ -192,31 +192,30 @@ class Translator:
 
     # --- the document -----------------------------------------------------------------
 
-    def translate_document(
+    def translate_units(
         self,
-        document: Document,
+        units: Sequence[Unit],
         *,
         approved: Mapping[str, str] | None = None,
         progress: Progress = no_progress,
-    ) -> list[SegmentResult]:
+    ) -> None:
+        """Fill in each unit's machine output, final text, origin, flags, term hits and
+        violations; a unit with an ``approved`` text (by id) gets that text instead."""
         approved = approved or {}
-        unique = list(dict.fromkeys(s.text for s in document.segments))
+        unique = list(dict.fromkeys(u.source for u in units))
         progress("translating", 0, len(unique))
         machine = self.translate_texts(unique)
         progress("translating", len(unique), len(unique))
-        results: list[SegmentResult] = []
-        for segment in document.segments:
-            text, flags, hits = machine[segment.text]
-            result = SegmentResult(segment.id, segment.text, text, text, "machine", list(flags), list(hits))
-            result.violations = self.violations(segment.id, segment.text, text)
-            if segment.id in approved:
-                result.text = approved[segment.id]
-                result.origin = "approved"
-                result.violations = self.violations(segment.id, segment.text, result.text, where="approved")
-            if result.violations and FLAG_GLOSSARY_VIOLATION not in result.flags:
-                result.flags.append(FLAG_GLOSSARY_VIOLATION)
-            results.append(result)
-        return results
+        for unit in units:
+            text, flags, hits = machine[unit.source]
+            unit.machine, unit.text, unit.origin, unit.flags, unit.hits = text, text, "machine", list(flags), list(hits)
+            unit.violations = self.violations(unit.id, unit.source, text)
+            if unit.id in approved:
+                unit.text = approved[unit.id]
+                unit.origin = "approved"
+                unit.violations = self.violations(unit.id, unit.source, unit.text, where="approved")
+            if unit.violations and FLAG_GLOSSARY_VIOLATION not in unit.flags:
+                unit.flags.append(FLAG_GLOSSARY_VIOLATION)
 
     def translate_texts(self, texts: Sequence[str]) -> dict[str, tuple[str, list[str], list[TermHit]]]:
         """Tagged source → (tagged translation, flags, term hits), with at most two engine calls."""
@@ -309,12 +308,7 @@ class Translator:
 
     def violations(self, segment_id: str, source: str, translation: str, where: str = "translation") -> list[Violation]:
         """Every source occurrence of a locked term must appear in the output as the glossary says."""
-        return [
-            Violation(segment_id, term.key, term.canonical(self.target), expected, found, where)
-            for term, expected, found in self.matcher.mismatches(
-                tagged.plain(source), tagged.plain(translation), self.target
-            )
-        ]
+        return term_violations(self.glossary, self.target, segment_id, source, translation, where)
 
 
 def acceptable(translation: str, source: str) -> bool:

@@ -1,0 +1,205 @@
+"""The stages of a build, listed once in :data:`STAGES`.
+
+Each stage is a plain function ``Article -> Article`` that fills in its part of the article
+(segment → translate → localize → check → catalog → narrate → render); what a stage needs
+besides the article (engine, glossary, the translators' catalog, links, the player's stem)
+is in the article's :class:`Settings`, decided before the first stage runs
+(:mod:`a11ykit.api`). A stage calls the module that does the work (HTML, translation,
+checks, catalog) and records the outcome on the article.
+
+This module must not read or write files, resolve inputs (paths, engines by name) or format
+the report; it only orders the work.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from babel.messages.catalog import Catalog
+
+from a11ykit.article import Article
+from a11ykit.errors import InputError
+from a11ykit.html.localize import link_to_file, localize_page, make_decorator, retag_languages
+from a11ykit.html.parse import ParsedPage, declared_language
+from a11ykit.html.render import apply_translations, serialize
+from a11ykit.l10n import check_language, ui_translations
+from a11ykit.layout import Fingerprint, Outputs
+from a11ykit.progress import Progress, no_progress
+from a11ykit.review.catalog import approved_translations, catalog_problems, update_catalog
+from a11ykit.review.checks import Context, conflict_problems, run_checks
+from a11ykit.terms.base import Glossary
+from a11ykit.terms.overrides import Override, approved_conflicts
+from a11ykit.text import tagged
+from a11ykit.translate.engines.base import Engine
+from a11ykit.translate.translator import Translator
+
+_STOPWORDS = {
+    "en": set("the and of to in is was that for with on as he his by at from it this are were have which".split()),
+    "es": set("el la los las de que y en un una por con para del al es fue se su sus como más pero".split()),
+}
+
+
+@dataclass
+class Settings:
+    """What the stages need besides the article, decided before the first stage runs."""
+
+    target: str
+    engine: Engine
+    glossary: Glossary
+    source: str | None = None  # None: the page's declared language, else a guess
+    catalog: Catalog | None = None  # the translators' catalog as the build found it
+    ui_dir: Path | None = None  # the app's own UI catalogs, if not the package's
+    original_href: str = ""  # the notice's link to the original ("": its sibling file)
+    own_href: str = ""  # this page's own address, for the language switcher
+    audio_stem: str | None = None  # with a stem the page gets the player for <stem>.<target>.*
+    progress: Progress = no_progress
+    # What only a build from a file has: where it reads and writes, what to write into the report.
+    input_path: Path | None = None
+    outputs: Outputs | None = None
+    catalog_read_as: Fingerprint | None = None
+    glossary_path: Path | None = None
+    overrides: list[Override] = field(default_factory=list)
+    proposed: list[Override] = field(default_factory=list)
+    voice: str | None = None
+    cache_dir: Path | None = None
+    strict: bool = False
+    request: dict[str, Any] = field(default_factory=dict)  # the arguments a11ykit.build() was called with
+
+
+# --- the stages ------------------------------------------------------------------------
+
+
+def detect_language(page: ParsedPage) -> str:
+    """The page's language: its ``lang`` attribute, else the language of most stopwords."""
+    declared = declared_language(page.soup)
+    if declared in _STOPWORDS:
+        return declared
+    words = re.findall(r"[^\W\d_]+", " ".join(tagged.plain(u.source) for u in page.units).lower())
+    scores = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()}
+    best = max(scores, key=scores.__getitem__)
+    if scores[best] == 0:
+        raise InputError("cannot tell the page's language; pass --from en or --from es", code="A11Y107")
+    return best
+
+
+def _hrefs(page: ParsedPage) -> list[str]:
+    return [
+        str(a.get("href"))
+        for a in page.soup.find_all("a")
+        if a.get("href") is not None and not a.find_parent(class_="a11y-notice")
+    ]
+
+
+def segment(article: Article) -> Article:
+    """The page's units and languages, and the links it has before anything changes."""
+    page, settings = article.page, article.settings
+    article.units, article.title, article.warnings = page.units, page.title, page.warnings
+    article.target = check_language(settings.target, "target language")
+    article.source = check_language(settings.source, "source language") if settings.source else detect_language(page)
+    if article.source == article.target:
+        raise InputError(
+            f"{article.name}: the page is already in {article.source}; choose the other language with --to",
+            code="A11Y108",
+        )
+    article.source_hrefs = _hrefs(page)
+    return article
+
+
+def translate(article: Article) -> Article:
+    """Each unit's machine output and final text. Translators' approved entries win, unless
+    they break a locked term: then the glossary wins."""
+    settings = article.settings
+    catalog = settings.catalog
+    approved = approved_translations(catalog, article.units) if catalog is not None else {}
+    article.conflicts = approved_conflicts(settings.glossary, article.target, article.units, approved)
+    for conflict in article.conflicts:
+        approved.pop(conflict.segment_id, None)
+    translator = Translator(settings.engine, settings.glossary, article.source, article.target)
+    translator.translate_units(article.units, approved=approved, progress=settings.progress)
+    article.engine = settings.engine.describe()
+    return article
+
+
+def localize(article: Article) -> Article:
+    """The translations into the page, which then says its new language, links the original
+    and formats dates for its readers."""
+    page, settings = article.page, article.settings
+    retag_languages(page, article.source, article.target)
+    render_flags = apply_translations(
+        page, {u.id: u.text for u in article.units}, decorate=make_decorator(settings.glossary, article.target)
+    )
+    for unit in article.units:
+        unit.flags += [flag for flag in render_flags.get(unit.id, []) if flag not in unit.flags]
+    localize_page(
+        page,
+        source=article.source,
+        target=article.target,
+        original_href=settings.original_href or link_to_file(Path(article.name).name),
+        own_href=settings.own_href,
+        ui=ui_translations(article.target, settings.ui_dir),
+    )
+    article.output_hrefs = _hrefs(page)
+    return article
+
+
+def check(article: Article) -> Article:
+    """Every QA check, filed under the unit it is about (see :mod:`a11ykit.review.checks`)."""
+    settings = article.settings
+    context = Context(settings.glossary, article.target, article.units, article.source_hrefs, article.output_hrefs)
+    article.add_problems(run_checks(context))
+    if settings.catalog is not None:
+        article.add_problems(catalog_problems(settings.catalog, article.units))
+    article.add_problems(conflict_problems(article.conflicts))
+    return article
+
+
+def catalog(article: Article) -> Article:
+    """The translators' catalog with this build's units merged in."""
+    article.catalog = update_catalog(
+        article.settings.catalog,
+        article.units,
+        target_lang=article.target,
+        engine=article.engine,
+        source_name=Path(article.name).name,
+    )
+    return article
+
+
+def narrate(article: Article) -> Article:
+    """With audio, the player on the page and the items the narration will read."""
+    stem = article.settings.audio_stem
+    if stem is None:
+        return article
+    from a11ykit.html.player import LABELS, player_fragment, player_tags
+    from a11ykit.html.reading import insert_player, speech_items
+
+    ui = ui_translations(article.target, article.settings.ui_dir)
+    labels = {key: ui.gettext(text) for key, text in LABELS.items()}
+    head_html, body_html = player_tags(inline=True)
+    article.speech = speech_items(article.page.soup, ui)
+    insert_player(
+        article.page.soup, player_fragment(lang=article.target, stem=stem, labels=labels), head_html, body_html
+    )
+    return article
+
+
+def render(article: Article) -> Article:
+    """The page as HTML."""
+    article.html = serialize(article.page.soup)
+    return article
+
+
+#: The build, in order.
+STAGES: tuple[Callable[[Article], Article], ...] = (segment, translate, localize, check, catalog, narrate, render)
+
+
+def run_stages(article: Article) -> Article:
+    for stage in STAGES:
+        article = stage(article)
+    return article
+
+
