@@ -240,6 +240,7 @@ def _synthesize(article: Article, staging: Staging) -> dict[str, Any]:
     """Narrate the page next to it; what happened goes into the report."""
     import dataclasses
 
+    from a11ykit.html.reading import narration_tags
     from a11ykit.speech import synthesize_article
     from a11ykit.speech.lexicon import lexicon_for
 
@@ -255,6 +256,7 @@ def _synthesize(article: Article, staging: Staging) -> dict[str, Any]:
         cache_dir=settings.cache_dir or outputs.speech_cache,
         progress=settings.progress,
         staging=staging,
+        tags=narration_tags(article.page.soup, source=Path(article.name).name),
     )
     timing = {cue.id: cue for cue in result.cues}
     for unit in article.units:
@@ -268,5 +270,6 @@ def _synthesize(article: Article, staging: Staging) -> dict[str, Any]:
         "items": len(article.speech),
         "synthesized": result.synthesized,
         "cached": result.cached,
+        "levels": result.levels.as_dict() if result.levels is not None else None,
     }
 

@@ -37,6 +37,12 @@ from bs4.element import PreformattedString
 from a11ykit.speech.captions import Cue
 from a11ykit.errors import InputError
 from a11ykit.html.localize import NOTICE_CLASS
+from a11ykit.html.metadata import meta as _meta
+from a11ykit.html.metadata import page_address as _canonical
+from a11ykit.html.metadata import page_author as _author
+from a11ykit.html.metadata import page_publisher as _publisher
+from a11ykit.html.metadata import read_root
+from a11ykit.html.metadata import text_of as _text
 from a11ykit.html.reading import PLAYER_CLASS
 from a11ykit.html.render import SENTENCE_CLASS
 
@@ -79,7 +85,6 @@ KEPT_SCHEMES = ("http", "https", "mailto")
 IMAGE_TEXT_CLASS = "a11y-image-text"
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*,?\s*([^.,;|]+)", re.I)
 
 
 @dataclass(frozen=True)
@@ -124,19 +129,6 @@ class Content:
     canonical: str | None
 
 
-def _text(node: Tag) -> str:
-    return " ".join(node.get_text().split())
-
-
-def _meta(soup: BeautifulSoup, *keys: str) -> str | None:
-    for key in keys:
-        for attr in ("name", "property", "itemprop"):
-            tag = soup.find("meta", attrs={attr: key})
-            if isinstance(tag, Tag) and str(tag.get("content") or "").strip():
-                return " ".join(str(tag["content"]).split())
-    return None
-
-
 def parse_time(value: str) -> datetime | None:
     """An HTML date or date-time (``2026-07-25``, ``2026-07-25T10:00:00-04:00``) in UTC; None if not one."""
     value = value.strip().replace("Z", "+00:00")
@@ -147,13 +139,6 @@ def parse_time(value: str) -> datetime | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return when.astimezone(UTC)
-
-
-def read_root(soup: BeautifulSoup) -> Tag:
-    """What the narration reads: the article, else the main, else the body."""
-    root = soup.find("article") or soup.find("main") or soup.find("body") or soup
-    assert isinstance(root, Tag)
-    return root
 
 
 def _split(root: Tag) -> list[list[Tag | NavigableString]]:
@@ -315,36 +300,6 @@ def _notice(soup: BeautifulSoup, converter: _Converter) -> ET.Element | None:
             _append_text(paragraph, str(child))
     notice.extract()
     return aside
-
-
-def _author(soup: BeautifulSoup, root: Tag) -> str | None:
-    found = _meta(soup, "author", "article:author", "dc.creator", "DC.creator")
-    if found and not urlsplit(found).scheme:
-        return found
-    for scope in (root, soup):
-        tag = scope.find(attrs={"rel": "author"}) or scope.find(class_=re.compile(r"\b(author|byline__name)\b"))
-        if isinstance(tag, Tag) and _text(tag):
-            return _text(tag)
-    return None
-
-
-def _publisher(soup: BeautifulSoup) -> str | None:
-    found = _meta(soup, "publisher", "og:site_name", "application-name", "dc.publisher", "DC.publisher")
-    if found:
-        return found
-    footer = soup.find("footer")
-    if isinstance(footer, Tag):
-        match = _COPYRIGHT.search(_text(footer))
-        if match and match.group(1).strip():
-            return match.group(1).strip()
-    return None
-
-
-def _canonical(soup: BeautifulSoup) -> str | None:
-    link = soup.find("link", rel="canonical")
-    href = str(link.get("href") or "") if isinstance(link, Tag) else ""
-    href = href or _meta(soup, "og:url") or ""
-    return href if urlsplit(href).scheme in ("http", "https") else None
 
 
 def extract(

@@ -2,7 +2,8 @@
 
 This module owns the page side of narration: finding the spoken items of a rendered
 page (:func:`speech_items` gives items (:class:`a11ykit.speech.SpeechItem`), the only thing
-speech receives from a page) and putting the player (:mod:`a11ykit.html.player`) into it.
+speech receives from a page, with :func:`narration_tags` for the audio files) and putting
+the player (:mod:`a11ykit.html.player`) into it.
 It must not synthesize or touch audio files, and must not change the page's text.
 
 Read: the notice (once, one item per sentence: each is wrapped in a sentence span
@@ -21,10 +22,12 @@ import re
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from a11ykit.html.localize import NOTICE_CLASS
+from a11ykit.html.metadata import original_address, page_author, page_publisher, page_title
 from a11ykit.html.parse import SKIP_TAGS, element_translatable
 from a11ykit.html.render import SENTENCE_CLASS
 from a11ykit.l10n import format_ui
 from a11ykit.speech import SpeechItem
+from a11ykit.speech.tags import AudioTags
 
 HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 PLAYER_CLASS = "a11y-listen"
@@ -117,6 +120,20 @@ def _sentences(text: str) -> list[tuple[bool, str]]:
         if current[len(sentence) :]:
             parts.append((False, current[len(sentence) :]))
     return parts
+
+
+def narration_tags(soup: BeautifulSoup, *, source: str) -> AudioTags:
+    """What the narration files say about themselves, from the page: its headline, author,
+    publisher and language, and a comment naming where the text comes from (the original's
+    address when the page gives it, else ``source``, e.g. the input file's name)."""
+    lang = str(soup.html.get("lang") or "") if isinstance(soup.html, Tag) else ""
+    return AudioTags(
+        title=page_title(soup),
+        artist=page_author(soup) or "",
+        publisher=page_publisher(soup) or "",
+        language=lang,
+        comment=f"Narrated by a11ykit with espeak-ng from {original_address(soup) or source}",
+    )
 
 
 def insert_player(soup: BeautifulSoup, fragment: str, head_html: str, body_end_html: str) -> None:

@@ -108,10 +108,21 @@ class OutputRecord:
         except (OSError, ValueError, KeyError, TypeError):
             return False
 
-    def save(self, key: str, paths: list[Path], *, quiet: bool = False) -> None:
-        """Record the files as written now; ``quiet``: a record that cannot be written is skipped."""
+    def details(self) -> dict[str, object]:
+        """What was recorded with the files besides them (e.g. their levels), or ``{}``."""
         try:
-            record = {"key": key, "files": {str(p.resolve()): _digest(p) for p in paths}}
+            details = json.loads(self.path.read_text(encoding="utf-8")).get("details", {})
+        except (OSError, ValueError, AttributeError):
+            return {}
+        return details if isinstance(details, dict) else {}
+
+    def save(
+        self, key: str, paths: list[Path], *, quiet: bool = False, details: dict[str, object] | None = None
+    ) -> None:
+        """Record the files as written now, and ``details`` about them; ``quiet``: a record that
+        cannot be written is skipped."""
+        try:
+            record = {"key": key, "files": {str(p.resolve()): _digest(p) for p in paths}, "details": details or {}}
             atomic_write(self.path, json.dumps(record, indent=1))
         except (OSError, OutputError):
             if not quiet:

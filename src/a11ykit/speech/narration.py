@@ -30,6 +30,7 @@ A11Y507 rate or volume out of range; A11Y500 anything else.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -54,12 +55,17 @@ from a11ykit.speech.captions import (
     write_vtt,
 )
 from a11ykit.speech.items import SpeechItem, check_items, gaps_for
+from a11ykit.speech.levels import PEAK_CEILING, TARGET_LOUDNESS, Levels, normalize
 from a11ykit.speech.lexicon import lexicon_for, lexicon_substitution
 from a11ykit.speech.outputs import AudioResult, output_names
 from a11ykit.speech.synth import CALL_TIMEOUT, DEFAULT_RATE, DEFAULT_VOLUME, Chunk, Synthesizer, check_rate
+from a11ykit.speech.tags import AudioTags, tag_mp3, tag_opus
 from a11ykit.speech.voices import Voice, choose_voice
 
 Writer = Callable[[BinaryIO], None]
+
+#: What decides the normalization (a change writes the files again).
+LEVEL_RULES = {"target": TARGET_LOUDNESS, "ceiling": PEAK_CEILING, "version": 1}
 
 
 @dataclass
@@ -208,6 +214,7 @@ def synthesize_article(
     timeout: float | None = None,
     progress: Progress | None = None,
     staging: Staging | None = None,
+    tags: AudioTags | None = None,
 ) -> AudioResult:
     """Narrate the items and write the audio, captions, chapters and sync map into ``out_dir``.
 
@@ -215,8 +222,11 @@ def synthesize_article(
     (80–450); ``lexicon`` maps written forms to what to say (None: the built-in
     lexicon for ``lang``); ``cache_dir`` keeps per-sentence audio between builds.
     With ``staging``, the files are only staged there and the caller commits them
-    together with its own; without, they are committed here.
+    together with its own; without, they are committed here. ``tags`` go into both audio
+    files (None: the language only). The audio is normalized (:mod:`a11ykit.speech.levels`);
+    the result says how (``levels``).
     """
+    tags = tags if tags is not None else AudioTags("", language=lang)
     items = list(items)
     progress = progress or no_progress
     synthesis = synthesize_items(
@@ -248,13 +258,16 @@ def synthesize_article(
     record = None
     if cache_dir is not None:
         record = OutputRecord(cache_dir, f"{stem}.{lang}")
-        key = outputs_key(synthesis.keys, _layout(items))
+        key = outputs_key(synthesis.keys, _layout(items, tags))
     written = record is None or not record.current(key, targets)
-    if written:
+    levels = None if written or record is None else _recorded_levels(record)
+    if levels is None:
+        written = True
         with contextlib.nullcontext(staging) if staging is not None else Staging() as stage:
-            _encode_outputs(timeline, cues, captions, chapters, out_dir, names, progress, stage)
+            levels = _encode_outputs(timeline, cues, captions, chapters, out_dir, names, progress, stage, tags)
             if record is not None:  # a cache: if it cannot be saved, the next build writes again
-                stage.after_commit(lambda: record.save(key, targets, quiet=True))
+                details = {"levels": dataclasses.asdict(levels)}
+                stage.after_commit(lambda: record.save(key, targets, quiet=True, details=details))
             if staging is None:
                 stage.commit()
     paths = dict(zip(names.values(), targets, strict=True))
@@ -271,6 +284,7 @@ def synthesize_article(
         cached=synthesis.cached,
         duration=duration,
         written=written,
+        levels=levels,
     )
 
 
@@ -289,10 +303,19 @@ def _word_clock(
     return clock
 
 
-def _layout(items: Sequence[SpeechItem]) -> dict[str, object]:
+def _recorded_levels(record: OutputRecord) -> Levels | None:
+    try:
+        return Levels(**record.details()["levels"])  # type: ignore[arg-type]
+    except (KeyError, TypeError):
+        return None
+
+
+def _layout(items: Sequence[SpeechItem], tags: AudioTags) -> dict[str, object]:
     """Everything besides the chunks that decides the output files' bytes."""
     return {
         "items": [[item.id, item.text, item.kind] for item in items],
+        "tags": tags.fields(),
+        "levels": LEVEL_RULES,
         "gaps": gaps_for(items),
         "captions": CAPTION_RULES,
         "rate": encode.OUTPUT_RATE,
@@ -309,14 +332,20 @@ def _encode_outputs(
     names: Mapping[str, str],
     progress: Progress,
     staging: Staging,
-) -> None:
+    tags: AudioTags,
+) -> Levels:
     progress("encoding", 0, 2)
     audio = encode.resample(timeline.samples, timeline.sample_rate, encode.OUTPUT_RATE)
+    audio, levels = normalize(audio, encode.OUTPUT_RATE)
     duration = len(audio) / encode.OUTPUT_RATE
 
-    def encoded(write: Callable[[BinaryIO, np.ndarray, int], None], name: str, step: int) -> Writer:
+    def encoded(
+        write: Callable[[BinaryIO, np.ndarray, int], None], tag: Callable[[bytes, AudioTags], bytes], name: str, step: int
+    ) -> Writer:
         def run(f: BinaryIO) -> None:
-            write(f, audio, encode.OUTPUT_RATE)
+            data = io.BytesIO()
+            write(data, audio, encode.OUTPUT_RATE)
+            f.write(tag(data.getvalue(), tags))
             f.flush()
             f.seek(0)
             encode.verify_audio(f, duration=duration, what=name)
@@ -325,14 +354,15 @@ def _encode_outputs(
         return run
 
     writers = {
-        names["opus"]: encoded(encode.write_opus, names["opus"], 1),
-        names["mp3"]: encoded(encode.write_mp3, names["mp3"], 2),
+        names["opus"]: encoded(encode.write_opus, tag_opus, names["opus"], 1),
+        names["mp3"]: encoded(encode.write_mp3, tag_mp3, names["mp3"], 2),
         names["captions"]: _text(lambda f: write_vtt(f, captions)),
         names["chapters"]: _text(lambda f: write_vtt(f, chapters)),
         names["syncmap"]: _text(lambda f: write_syncmap(f, cues)),
     }
     for name, write in writers.items():
         staging.stage(out_dir / name, write)
+    return levels
 
 
 def _text(write: Callable[[TextIO], None]) -> Writer:
