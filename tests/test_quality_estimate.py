@@ -67,6 +67,23 @@ def test_names_acronyms_and_numbers_are_never_flagged(lexicons, source, output):
     assert estimate_en_es(lexicons, source, output, protected=["The Bulwark"]).reasons == ()
 
 
+@pytest.mark.parametrize(
+    ("source", "output"),
+    [
+        ("In the 21st century, in the 1990s.", "En el siglo 21st, en los 1990s."),
+        ("The G7 met at 5 pm, 10km away.", "El G7 se reunió a las 5 pm, a 10km."),
+        ("A 4x4 car.", "Un coche 4x4."),
+    ],
+)
+def test_codes_units_and_ordinals_next_to_numbers_are_not_glued_words(lexicons, source, output):
+    assert estimate_en_es(lexicons, source, output).reasons == ()
+
+
+def test_a_short_source_word_left_behind_is_still_flagged(lexicons):
+    result = estimate_en_es(lexicons, "The Act of Congress.", "La Ley of Congreso.")
+    assert result.reason("source-word").words == ("of",)
+
+
 def test_protected_forms_are_never_flagged(lexicons):
     source, output = "He was deported after a Trump order.", "Fue deportado tras una orden de Trump."
     assert estimate_en_es(lexicons, source, output, protected=["Trump"]).reasons == ()

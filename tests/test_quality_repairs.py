@@ -117,7 +117,9 @@ class TestSplitGluedWords:
         assert split_glued_words(text, spanish) == expected
 
     @pytest.mark.parametrize(
-        "text", ["han sido piecing juntos", "en Tecoluca, El Salvador", "Bluewater dijo", "la megacárcel", "125 días"]
+        "text",
+        ["han sido piecing juntos", "en Tecoluca, El Salvador", "Bluewater dijo", "la megacárcel", "125 días",
+         "el virus H1N1 a 10km", "el G7 del siglo 21st"],
     )
     def test_known_words_names_and_words_made_of_no_known_words_are_left_alone(self, spanish, text):
         assert split_glued_words(text, spanish) == text

@@ -5,8 +5,8 @@ Reasons (stable codes, :data:`REASON_CODES`):
 
 ``glued-word``
     a word neither language knows that is two or three known words of the target language run
-    together ("trasladosdepista" = traslados + de + pista), or letters glued to a number
-    ("Calvariode125").
+    together ("trasladosdepista" = traslados + de + pista), or three letters or more glued to a
+    number ("Calvariode125"; "G7", "10km" and "21st" are not).
 ``source-word``
     a source-language word left in the output: copied from the source sentence and not a word of
     the target language ("piecing", "filings"; a capitalised word counts when the source language
@@ -29,8 +29,9 @@ common word is the target language's own word quoted in the source ("Centro *de 
     the output is much shorter or longer than the source (:data:`LENGTH_RATIO`), for sources
     of at least :data:`MIN_LENGTH_CHARS` characters.
 
-Never flagged: numbers, acronyms (all capitals), protected spans (glossary forms, names the
-caller knows), names (a capitalised word inside a sentence that the source language does not
+Never flagged: numbers and what the analyser cut off them ("st" of "21st"), acronyms (all
+capitals), words of one or two letters unless the source language knows them as common words
+("pm", "h"), protected spans (glossary forms, names the caller knows), names (a capitalised word inside a sentence that the source language does not
 know or knows only as a proper noun, or that the target language knows as a proper noun).
 
 Score (documented formula, every factor in [0, 1])::
@@ -260,6 +261,9 @@ _WORD_RE = re.compile(r"\w+(?:['’.-]\w+)*")
 _DIGIT_RE = re.compile(r"\d")
 _LETTER_DIGIT_RE = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 _SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;…]\s+)[\W_]*$")
+#: A word glued to a number: three letters or more against digits ("Calvariode125"); a letter or
+#: two are a code, a unit or an ordinal ("G7", "10km", "21st").
+GLUED_TO_NUMBER_RE = re.compile(r"[^\W\d_]{3,}\d|\d[^\W\d_]{3,}")
 
 
 @dataclass(frozen=True)
@@ -296,11 +300,13 @@ def _faulty_words(
         for candidate in cands:
             surface = candidate.token.surface
             if _DIGIT_RE.search(surface):
-                if _LETTER_DIGIT_RE.search(surface):
+                if GLUED_TO_NUMBER_RE.search(surface):
                     found[surface] = "glued-word"
                 continue
             source_token = source_analyses.get(surface, Token(surface, ()))
             common_in_source = source_token.known and not source_token.is_proper_noun
+            if len(surface) <= 2 and not common_in_source:
+                continue  # a short abbreviation or unit ("pm", "h"), not a word left behind
             if candidate.capitalised and (
                 candidate.in_name or not common_in_source or _name_in_source(surface, sources)
             ):
@@ -342,6 +348,8 @@ def _candidates(masked: str, tokens: Sequence[Token], source_case: set[str], mar
         at = position if at < 0 else at
         position = at + len(token.surface)
         prefix = masked.startswith("-", position) and masked[position + 1 : position + 2].isalpha()
+        # A piece the analyser cut off a number ("st" of "21st", "x4" of "4x4") belongs to it.
+        prefix = prefix or masked[at - 1 : at].isdigit()
         words.append((token, bool(_SENTENCE_START_RE.search(masked[:at])), prefix))
 
     def capitalised(i: int) -> bool:

@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from a11ykit.quality.estimate import MIN_PART_CHARS, glued_parts
+from a11ykit.quality.estimate import GLUED_TO_NUMBER_RE, MIN_PART_CHARS, glued_parts_many
 from a11ykit.quality.lexicon import Lexicon
 
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -136,16 +136,14 @@ def split_glued_words(text: str, lexicon: Lexicon) -> str:
     """Words the engine glued together are split again into their known parts:
     "a trasladosdepista rápida" → "a traslados de pista rápida", "Calvariode125" → "Calvario de 125"
     (:func:`a11ykit.quality.estimate.glued_parts`). Words the language knows are never touched,
-    nor capitalised words without digits (names: "Bluewater" stays one word)."""
+    nor capitalised words without digits (names: "Bluewater" stays one word), nor codes, units
+    and ordinals ("H1N1", "10km", "21st")."""
     words = {
         w for w in (m.group(0) for m in _WORD_WITH_DIGITS_RE.finditer(text))
-        if any(c.isalpha() for c in w) and (w[:1].islower() or any(c.isdigit() for c in w))
+        if GLUED_TO_NUMBER_RE.search(w) or (w.isalpha() and w.islower() and len(w) >= 2 * MIN_PART_CHARS)
     }
     unknown = words - lexicon.known(words)
-    splits = {
-        w: glued_parts(w, lexicon) for w in unknown if len(w) >= 2 * MIN_PART_CHARS or any(c.isdigit() for c in w)
-    }
-    splits = {w: parts for w, parts in splits.items() if parts}
+    splits = {w: parts for w, parts in glued_parts_many(unknown, lexicon).items() if parts}
     if not splits:
         return text
     return _WORD_WITH_DIGITS_RE.sub(lambda m: " ".join(splits.get(m.group(0)) or [m.group(0)]), text)
