@@ -79,6 +79,27 @@ def test_codes_units_and_ordinals_next_to_numbers_are_not_glued_words(lexicons, 
     assert estimate_en_es(lexicons, source, output).reasons == ()
 
 
+@pytest.mark.parametrize(
+    ("source", "output", "code", "word"),
+    [
+        ("The law isn't new.", "La ley isn't nueva.", "source-word", "isn"),
+        ("He was based in Kabul.", "Estuvo basadoenKabul.", "glued-word", "basadoenKabul"),
+        ("The action was not approved.", "La acciónnoaprobada.", "glued-word", "acciónnoaprobada"),
+        ("The 125-day ordeal.", "El calvario de125 días.", "glued-word", "de125"),
+    ],
+)
+def test_words_found_on_real_pages_get_their_reason(lexicons, source, output, code, word):
+    assert word in estimate_en_es(lexicons, source, output).reason(code).words
+
+
+@pytest.mark.parametrize(("source", "output"), [("Use bzip2 or gzip.", "Usa bzip2 o gzip."),
+                                                ("The virus H1N1.", "El virus H1N1."),
+                                                ("An A330 plane.", "Un avión A330.")])
+def test_program_names_and_codes_with_digits_are_not_glued_words(lexicons, source, output):
+    result = estimate_en_es(lexicons, source, output)
+    assert result.reason("glued-word") is None
+
+
 def test_a_short_source_word_left_behind_is_still_flagged(lexicons):
     result = estimate_en_es(lexicons, "The Act of Congress.", "La Ley of Congreso.")
     assert result.reason("source-word").words == ("of",)

@@ -5,13 +5,14 @@ Reasons (stable codes, :data:`REASON_CODES`):
 
 ``glued-word``
     a word neither language knows that is two or three known words of the target language run
-    together ("trasladosdepista" = traslados + de + pista), or three letters or more glued to a
-    number ("Calvariode125"; "G7", "10km" and "21st" are not).
+    together ("trasladosdepista" = traslados + de + pista, "basadoenKabul"), or known words glued
+    to a number ("Calvariode125"; "G7", "10km", "21st" and "bzip2" are not).
 ``source-word``
-    a source-language word left in the output: copied from the source sentence and not a word of
-    the target language ("piecing", "filings"; a capitalised word counts when the source language
-    knows it as a common word and the target language only as a name), or not in the source but
-    known to the source language and not to the target one.
+    a source-language word left in the output: copied from the source sentence (or from one of
+    its words: "isn" of "isn't") and not a word of the target language ("piecing", "filings"; a
+    capitalised word counts when the source language knows it as a common word and the target
+    language only as a name), or not in the source but known to the source language as a common
+    word and not to the target one.
 ``unknown-word``
     any other word the target language does not know (not a name either).
 
@@ -67,9 +68,10 @@ LENGTH_RATIO = {("en", "es"): (0.6, 2.0), ("es", "en"): (0.5, 1.6)}
 DEFAULT_LENGTH_RATIO = (0.5, 2.0)
 LENGTH_PENALTY = 0.7
 MIN_LENGTH_CHARS = 20
-#: A glued word's parts: at least this long, or a closed-class word (preposition, article…).
+#: A glued word's parts: at least this long, or a short function word (preposition, article…).
 MIN_PART_CHARS = 3
-CLOSED_CLASSES = frozenset({"pr", "det", "cnjcoo", "cnjsub", "prn", "cnjadv"})
+#: Parts of speech a part shorter than that may have ("de", "el", "no", "y").
+SHORT_PART_CLASSES = frozenset({"pr", "det", "cnjcoo", "cnjsub", "prn", "cnjadv", "adv"})
 
 
 @dataclass(frozen=True)
@@ -259,11 +261,12 @@ def _score(
 
 _WORD_RE = re.compile(r"\w+(?:['’.-]\w+)*")
 _DIGIT_RE = re.compile(r"\d")
+_LETTERS_RE = re.compile(r"[^\W\d_]+")
 _LETTER_DIGIT_RE = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 _SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;…]\s+)[\W_]*$")
-#: A word glued to a number: three letters or more against digits ("Calvariode125"); a letter or
-#: two are a code, a unit or an ordinal ("G7", "10km", "21st").
-GLUED_TO_NUMBER_RE = re.compile(r"[^\W\d_]{3,}\d|\d[^\W\d_]{3,}")
+#: Letters against digits: a word glued to a number when its letters are known words
+#: ("Calvariode125", "de125"), a code, a unit or an ordinal otherwise ("G7", "10km", "21st").
+GLUED_TO_NUMBER_RE = re.compile(r"[^\W\d_]\d|\d[^\W\d_]")
 
 
 @dataclass(frozen=True)
@@ -296,12 +299,14 @@ def _faulty_words(
     undecided: list[tuple[int, str, bool]] = []  # sentence, word, common word of the source
     for i, (cands, sources) in enumerate(zip(candidates, source_tokens)):
         found: dict[str, str] = {}
-        source_words = {t.surface.casefold() for t in sources}
+        source_words = {t.surface.casefold() for t in sources} | {
+            w.casefold() for w in _LETTERS_RE.findall(pairs[i][0])
+        }
         for candidate in cands:
             surface = candidate.token.surface
             if _DIGIT_RE.search(surface):
                 if GLUED_TO_NUMBER_RE.search(surface):
-                    found[surface] = "glued-word"
+                    undecided.append((i, surface, False))
                 continue
             source_token = source_analyses.get(surface, Token(surface, ()))
             common_in_source = source_token.known and not source_token.is_proper_noun
@@ -319,18 +324,18 @@ def _faulty_words(
                 if candidate.capitalised:
                     found[surface] = "source-word"
                 continue
-            if copied:
+            if copied or common_in_source:
                 found[surface] = "source-word"
             else:
-                undecided.append((i, surface, common_in_source))
+                undecided.append((i, surface, True))
         faulty.append(found)
 
     glued = glued_parts_many([word for _, word, _ in undecided], target_lexicon)
-    for i, word, common_in_source in undecided:
+    for i, word, unknown in undecided:
         if glued[word] is not None:
             faulty[i][word] = "glued-word"
-        else:
-            faulty[i][word] = "source-word" if common_in_source else "unknown-word"
+        elif unknown:
+            faulty[i][word] = "unknown-word"
     return faulty
 
 
@@ -398,7 +403,10 @@ def glued_parts_many(words: Iterable[str], lexicon: Lexicon) -> dict[str, list[s
     analyses = lexicon.lookup(letter_pieces | {part for ss in splits.values() for split in ss for part in split})
 
     def split_of(piece: str) -> list[str] | None:
-        valid = [split for split in splits[piece] if all(_usable_part(p, analyses.get(p)) for p in split)]
+        valid = [
+            split for split in splits[piece]
+            if all(_usable_part(p, analyses.get(p), inner=k > 0) for k, p in enumerate(split))
+        ]
         if not valid:
             return None
         return min(valid, key=lambda split: (len(split), -min(len(p) for p in split)))
@@ -409,9 +417,11 @@ def glued_parts_many(words: Iterable[str], lexicon: Lexicon) -> dict[str, list[s
             result[word] = None if _DIGIT_RE.search(word) else split_of(word)
             continue
         parts: list[str] | None = []
+        if any(len(piece) < 2 for piece in parts_of_word if not _DIGIT_RE.search(piece)):
+            result[word] = None  # one letter against digits is a code ("A330", "G7")
+            continue
         for piece in parts_of_word:
-            token = analyses.get(piece)
-            if _DIGIT_RE.search(piece) or (token is not None and token.known):
+            if _DIGIT_RE.search(piece) or _usable_part(piece, analyses.get(piece)):
                 parts.append(piece)
             elif (split := split_of(piece)) is not None:
                 parts += split
@@ -431,10 +441,14 @@ def _splits(word: str) -> list[list[str]]:
     ]
 
 
-def _usable_part(part: str, token: Token | None) -> bool:
-    if token is None or not token.known or token.is_proper_noun:
+def _usable_part(part: str, token: Token | None, *, inner: bool = False) -> bool:
+    """A known word long enough (or a short function word); a proper noun only with its capital
+    inside the glued word ("basadoenKabul"), never as a whole word of its own."""
+    if token is None or not token.known:
         return False
-    return len(part) >= MIN_PART_CHARS or any(tags[:1] and tags[0] in CLOSED_CLASSES for tags in token.tags)
+    if token.is_proper_noun and not (inner and part[:1].isupper()):
+        return False
+    return len(part) >= MIN_PART_CHARS or any(tags[:1] and tags[0] in SHORT_PART_CLASSES for tags in token.tags)
 
 
 def _lost_words(source: str, back_translation: str) -> tuple[str, ...]:
