@@ -15,6 +15,7 @@ hunspell   93.4 %   93.9 %   15–35 s (``hunspell -a``: it also computes
                              suggestions); 0.1–0.3 s as one ``-l`` batch
 =========  =======  =======  ==================================================
 
+(Times on an idle machine; on a busy one both grow about tenfold, in the same ratio.)
 Coverage is a draw. Apertium is the choice because: (1) it is the engine's own lexicon, so
 "unknown" means "the engine could not have translated it" — hunspell knows "piecing", "filings"
 and "bookings", but the engine does not, and those words are still found (copied from the source
