@@ -16,10 +16,6 @@ Reasons (stable codes, :data:`REASON_CODES`):
 ``unknown-word``
     any other word the target language does not know (not a name either).
 
-A word the engine itself marked unknown (:func:`strip_unknown_marks`) is judged by the same rules,
-also when the target language knows it only as a proper noun; one the target language knows as a
-common word is the target language's own word quoted in the source ("Centro *de Confinamiento
-*del Terrorismo" in an English text) and is fine.
 ``round-trip``
     the output translated back with the reverse engine scores below :data:`ROUND_TRIP_FLOOR`
     chrF against the source (only when a back translation is given, for sources of at least
@@ -32,8 +28,14 @@ common word is the target language's own word quoted in the source ("Centro *de 
 
 Never flagged: numbers and what the analyser cut off them ("st" of "21st"), acronyms (all
 capitals), words of one or two letters unless the source language knows them as common words
-("pm", "h"), protected spans (glossary forms, names the caller knows), names (a capitalised word inside a sentence that the source language does not
-know or knows only as a proper noun, or that the target language knows as a proper noun).
+("pm", "h"), protected spans (glossary forms, names the caller knows), names (a capitalised
+word inside a sentence that the source language does not know or knows only as a proper noun,
+or that the target language knows as a proper noun, or next to another such word).
+
+A word the engine itself marked unknown (:func:`strip_unknown_marks`) is judged by the same rules,
+also when the target language knows it only as a proper noun; one the target language knows as a
+common word is the target language's own word quoted in the source ("Centro *de Confinamiento
+*del Terrorismo" in an English text) and is fine.
 
 Score (documented formula, every factor in [0, 1])::
 
