@@ -15,7 +15,6 @@ Reasons (stable codes, :data:`REASON_CODES`):
     word and not to the target one.
 ``unknown-word``
     any other word the target language does not know (not a name either).
-
 ``round-trip``
     the output translated back with the reverse engine scores below :data:`ROUND_TRIP_FLOOR`
     chrF against the source (only when a back translation is given, for sources of at least
