@@ -17,7 +17,7 @@ from a11ykit.l10n import format_ui, ui_translations
 from a11ykit.speak import speech_items
 
 ROOT = Path(__file__).resolve().parent.parent
-SPANISH_UI = ROOT / "locales" / "es" / "LC_MESSAGES" / "a11ykit.po"
+SPANISH_UI = ROOT / "src" / "a11ykit" / "locales" / "es" / "LC_MESSAGES" / "a11ykit.po"
 PAGE = b"<!DOCTYPE html><html lang='en'><body><p>He was held in March.</p><img src='a.jpg' alt='A prison yard'></body></html>"
 NOTICE = "Esta página es una traducción automática del original en {language}."
 IMAGE = "Imagen: {description}"
@@ -43,7 +43,7 @@ def build(capsys: pytest.CaptureFixture[str], tmp_path: Path, locales: Path) -> 
     page = tmp_path / "story.html"
     page.write_bytes(PAGE)
     argv = ["build", str(page), "--to", "es", "--engine", "apertium", "--no-audio",
-            "--out", str(tmp_path / "out"), "--locales", str(locales)]
+            "--out", str(tmp_path / "out"), "--ui-locales", str(locales), "--locales", str(tmp_path / "catalogs")]
     code = main(argv)
     out, err = capsys.readouterr()
     return code, out, err
@@ -91,7 +91,7 @@ def test_a_lone_brace_is_text() -> None:
 
 def test_the_projects_ui_catalogs_load() -> None:
     for lang in ("en", "es"):
-        assert ui_translations(lang, ROOT / "locales").gettext("Read the original")
+        assert ui_translations(lang).gettext("Read the original")
 
 
 @pytest.mark.parametrize(

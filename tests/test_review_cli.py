@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from a11ykit.cli import main, make_parser
-from a11ykit.cli.glossary import decide
+from a11ykit.terms.overrides import decide
 from a11ykit.terms.overrides import Override
 
 GLOSSARY_CSV = (

@@ -25,7 +25,7 @@ from a11ykit.errors import InputError, ViolationError
 from a11ykit.html.localize import link_to_file, original_address
 from a11ykit.html.parse import parse_page
 from a11ykit.l10n import check_language
-from a11ykit.layout import Fingerprint, Staging, fingerprint, locked, outputs_for, refuse_overwriting
+from a11ykit.layout import DEFAULT_LOCALES, Fingerprint, Staging, fingerprint, locked, outputs_for, refuse_overwriting
 from a11ykit.progress import Progress, no_progress
 from a11ykit.report import make_report, report_json
 from a11ykit.review.catalog import catalog_bytes, read_catalog, record_input, update_catalog
@@ -35,10 +35,6 @@ from a11ykit.terms.base import Glossary
 from a11ykit.terms.glossary import default_glossary_path, load_glossary
 from a11ykit.terms.overrides import Override, apply_overrides, load_overrides, overrides_path
 from a11ykit.translate.engines.base import Engine, select_engine
-
-#: Where translators' catalogs go unless ``locales`` says otherwise.
-DEFAULT_LOCALES = Path("locales")
-
 
 def resolve_glossary(glossary: Glossary | str | Path | None) -> tuple[Glossary, Path | None, list[Override], list[Override]]:
     """The glossary a build uses: a path (None: the default glossary) is read with the overrides
@@ -112,6 +108,7 @@ def build(
     engine: str = "auto",
     glossary: str | Path | None = None,
     locales: str | Path | None = None,
+    ui_locales: str | Path | None = None,
     audio: bool = True,
     voice: str | None = None,
     cache_dir: str | Path | None = None,
@@ -121,7 +118,8 @@ def build(
 ) -> Article:
     """Build the page at ``input_path`` into the language ``to``, as ``a11ykit build`` does: the
     glossary (default: the project's) with its overrides, the translators' catalog under
-    ``locales`` (default: ``locales/``) and links as they will be in ``out``. Nothing is
+    ``locales`` (default: ``locales/``) and links as they will be in ``out``. ``ui_locales``:
+    the page's own UI strings from there instead of a11ykit's. Nothing is
     written until :meth:`Article.save`. ``source`` None or "auto": the page's own language."""
     request = dict(locals())
     input_path = Path(input_path)
@@ -149,8 +147,8 @@ def build(
         page.warnings.append(unknown + missing)
     settings = Settings(
         target=target, engine=chosen, glossary=resolved, source=page_source, catalog=previous,
-        ui_dir=Path(locales) if locales is not None else None, original_href=original_link, own_href=link_to_file(outputs.page.name),
-        audio_stem=outputs.stem if audio else None, progress=progress,
+        ui_dir=Path(ui_locales) if ui_locales is not None else None,
+        original_href=original_link, own_href=link_to_file(outputs.page.name), audio_stem=outputs.stem if audio else None, progress=progress,
         input_path=input_path, outputs=outputs, catalog_read_as=read_as, glossary_path=glossary_path,
         overrides=overrides, proposed=proposed, voice=voice,
         cache_dir=Path(cache_dir) if cache_dir is not None else None, strict=strict, request=request,

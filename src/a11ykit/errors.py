@@ -2,6 +2,9 @@
 
 Every error carries a stable ``code`` (searchable, testable) and the ``exit_code``
 the CLI turns it into. The message is one line meant for a person.
+
+This module owns the error types and their codes only; it must not import any other a11ykit
+module (every module imports it).
 """
 
 from __future__ import annotations

@@ -1,7 +1,11 @@
 """Locale formatting (Babel) and the page's own UI strings (gettext, compiled with Babel).
 
-UI catalogs live in ``locales/<lang>/LC_MESSAGES/a11ykit.po``; they are compiled
-in memory at load time, so there is no ``.mo`` file to forget to rebuild.
+The app's own UI catalogs ship inside the package, in
+``src/a11ykit/locales/<lang>/LC_MESSAGES/a11ykit.po`` (a folder given with ``--ui-locales``
+or ``$A11YKIT_LOCALES`` is searched first); they are compiled in memory at load time, so
+there is no ``.mo`` file to forget to rebuild. They live apart from the translators' article
+catalogs (``locales/`` of the working folder, :func:`a11ykit.layout.catalog_path`), which this
+module never reads.
 
 Catalog text is data, never code: a UI string is filled in with :func:`format_ui`,
 which replaces ``{name}`` for the names the caller passes and nothing else (no
@@ -33,7 +37,7 @@ from a11ykit.article import LANGUAGES
 from a11ykit.review.po_check import check_po
 
 UI_DOMAIN = "a11ykit"
-_REPO_LOCALES = Path(__file__).resolve().parents[2] / "locales"
+_PACKAGE_LOCALES = Path(__file__).resolve().parent / "locales"
 BABEL_LOCALES = {"en": "en_US", "es": "es_419"}
 
 
@@ -51,13 +55,14 @@ def language_name(lang: str, in_lang: str | None = None, *, capitalize: bool = T
 
 
 def ui_locales_dirs(locales_dir: Path | None = None) -> list[Path]:
+    """Where UI catalogs are looked for, first first: ``locales_dir``, ``$A11YKIT_LOCALES``, the package's."""
     dirs = []
     if locales_dir is not None:
         dirs.append(Path(locales_dir))
     env = os.environ.get("A11YKIT_LOCALES")
     if env:
         dirs.append(Path(env))
-    dirs.append(_REPO_LOCALES)
+    dirs.append(_PACKAGE_LOCALES)
     return dirs
 
 

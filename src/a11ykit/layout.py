@@ -14,6 +14,9 @@ catalogs are read and written under, and :func:`fingerprint` what tells that a
 file changed since it was read. Failures are :class:`~a11ykit.errors.OutputError`
 (one line, exit 2): A11Y701 cannot write, A11Y702 a folder is in the way,
 A11Y703 a file changed since it was read, A11Y704 a lock not released in time.
+
+This module owns every output name (:data:`SUFFIXES`, :class:`Outputs`) and the way files are
+written; it must not know what is in them (HTML, JSON, PO, audio).
 """
 
 from __future__ import annotations
@@ -382,6 +385,8 @@ SUFFIXES = {
 AUDIO_KINDS = ("opus", "mp3", "captions", "chapters", "syncmap")
 #: The per-sentence audio cache, in the output folder (``build`` and ``speak`` share it).
 SPEECH_CACHE = ".speech-cache"
+#: Where translators' catalogs go unless a command says otherwise (``--locales``).
+DEFAULT_LOCALES = Path("locales")
 
 
 def output_name(stem: str, lang: str, kind: str) -> str:

@@ -1,4 +1,7 @@
-"""Progress on long work: shown on a terminal (stderr), silent otherwise."""
+"""Progress on long work: shown on a terminal (stderr), silent otherwise.
+
+It owns how progress is shown, not what is measured; it must not import any other a11ykit module.
+"""
 
 from __future__ import annotations
 

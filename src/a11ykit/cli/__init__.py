@@ -1,7 +1,8 @@
 """The command line: parse options, call the library, turn errors into exit codes.
 
-Each sub-command lives in :mod:`a11ykit.cli` as a module with
-``register(subparsers)``, which adds its parser and sets ``func(args) -> int``.
+Each sub-command is a module of this package with ``register(subparsers)``, which adds its
+parser and sets ``func(args) -> int``. Nothing in the library imports this package; the
+commands only parse arguments, call the library and print.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from a11ykit import __version__
 from a11ykit.errors import A11yKitError
 
-#: Sub-command modules under a11ykit.cli, in the order ``--help`` lists them.
+#: Sub-command modules of this package, in the order ``--help`` lists them.
 COMMAND_MODULES = ("build", "speak", "epub", "models", "review", "glossary")
 
 

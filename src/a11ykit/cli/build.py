@@ -31,7 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help=f"translation engine: auto (default), {', '.join(available_engines())}")
     p.add_argument("--glossary", default=None, type=Path, metavar="PATH",
                    help=f"locked glossary CSV (default: {DEFAULT_GLOSSARY}, else the project's own)")
-    p.add_argument("--locales", default=None, type=Path, metavar="DIR", help="gettext catalogs folder (default: locales/)")
+    p.add_argument("--locales", default=None, type=Path, metavar="DIR",
+                   help="the translators' catalogs folder: DIR/<lang>/LC_MESSAGES/<stem>.po (default: locales/)")
+    p.add_argument("--ui-locales", default=None, type=Path, metavar="DIR",
+                   help="a folder of the page's own UI strings (DIR/<lang>/LC_MESSAGES/a11ykit.po) to use instead of "
+                   "a11ykit's")
     p.add_argument("--strict", action="store_true", help="exit 1 if glossary violations remain")
     p.add_argument("--no-audio", dest="audio", action="store_false", help="skip the narrated audio and the player")
     p.add_argument("--voice", default=None, metavar="VOICE", help="espeak-ng voice for the narration (default: per language)")
@@ -55,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
             engine=args.engine,
             glossary=args.glossary,
             locales=args.locales,
+            ui_locales=args.ui_locales,
             audio=args.audio,
             voice=args.voice,
             original_url=args.original_url,

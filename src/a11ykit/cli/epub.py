@@ -1,4 +1,7 @@
-"""``a11ykit epub``: a built page and its narration as an EPUB 3 talking book."""
+"""``a11ykit epub``: a built page and its narration as an EPUB 3 talking book.
+
+It parses options and prints; the work is :func:`a11ykit.epub.build_epub`.
+"""
 
 from __future__ import annotations
 

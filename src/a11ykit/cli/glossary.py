@@ -1,23 +1,16 @@
-"""``a11ykit glossary``: TBX export/import and translators' overrides."""
+"""``a11ykit glossary``: TBX export/import and translators' overrides.
+
+Parses the options and prints; the work is :mod:`a11ykit.terms.exchange` and
+:func:`a11ykit.terms.overrides.override_term`."""
 
 from __future__ import annotations
 
 import argparse
-import datetime
-import io
-import os
-import re
-import subprocess
-from dataclasses import replace
 from pathlib import Path
 
-from a11ykit.errors import GlossaryError, InputError
-from a11ykit.terms.glossary import DEFAULT_GLOSSARY, load_glossary, read_glossary, write_glossary
-from a11ykit.l10n import check_language
-from a11ykit.terms.base import Glossary
-from a11ykit.terms.overrides import Override, load_overrides, sort_key, write_overrides
-from a11ykit.layout import atomic_write as write_atomic
-from a11ykit.terms.tbx import read_tbx, write_tbx
+from a11ykit.terms.exchange import export_tbx, import_tbx
+from a11ykit.terms.glossary import DEFAULT_GLOSSARY
+from a11ykit.terms.overrides import load_overrides, override_term, sort_key
 
 DEFAULT_OVERRIDES = Path("glossary") / "overrides.csv"
 
@@ -93,79 +86,6 @@ def _overrides_option(p: argparse.ArgumentParser) -> None:
                    help=f"the overrides file (default: {DEFAULT_OVERRIDES})")
 
 
-# --- export / import ------------------------------------------------------------------------
-
-
-def write_file(path: Path, text: str) -> None:
-    """Write ``path`` whole or not at all; a folder that cannot be written is one line, not a traceback."""
-    try:
-        write_atomic(path, text)
-    except OSError as exc:  # read-only or missing permission, a file where a folder should be, a full disk
-        raise InputError(f"{path}: cannot write it ({exc.strerror or exc})", code="A11Y270") from None
-
-
-def export_tbx(glossary_path: Path, tbx_path: Path) -> int:
-    """Write the glossary at ``glossary_path`` as TBX; returns the number of terms."""
-    glossary = load_glossary(glossary_path)
-    buffer = io.BytesIO()
-    write_tbx(buffer, glossary)
-    write_file(tbx_path, buffer.getvalue().decode("utf-8"))
-    return len(glossary)
-
-
-def one_line_notes(glossary: Glossary) -> Glossary:
-    """The glossary with each term's notes on one line, joined by ' / ': the CSV has one line per term."""
-    terms = tuple(
-        replace(t, note=" / ".join(line.strip() for line in t.note.splitlines() if line.strip()))
-        for t in glossary.terms
-    )
-    return replace(glossary, terms=terms)
-
-
-def import_tbx(tbx_path: Path, glossary_path: Path, *, allow_empty: bool = False) -> int:
-    """Replace the CSV glossary with the TBX file's terms; returns the number of terms.
-
-    The CSV is checked by reading it back (the rules of every build) before it replaces
-    the old one; a problem names the TBX entry. A file without terms is refused unless
-    ``allow_empty``: an empty import would silently unlock every term.
-    """
-    try:
-        with tbx_path.open("rb") as f:
-            glossary = read_tbx(f, str(tbx_path))
-    except FileNotFoundError:
-        raise InputError(f"{tbx_path}: no such file", code="A11Y101") from None
-    except IsADirectoryError:
-        raise InputError(f"{tbx_path}: is a directory, not a TBX file", code="A11Y101") from None
-    except OSError as exc:
-        raise InputError(f"{tbx_path}: cannot read it ({exc.strerror or exc})", code="A11Y101") from None
-    if not glossary.terms and not allow_empty:
-        raise GlossaryError(
-            f"{tbx_path} has no terms; importing it would empty {glossary_path} "
-            "(give --allow-empty to do that)",
-            code="A11Y263",
-        )
-    text = io.StringIO()
-    write_glossary(text, one_line_notes(glossary))
-    as_csv = f"{tbx_path} (as CSV)"
-    try:
-        read_glossary(io.StringIO(text.getvalue()), as_csv)
-    except GlossaryError as exc:
-        raise _by_entry(exc, as_csv, str(tbx_path)) from None
-    write_file(glossary_path, text.getvalue())
-    return len(glossary)
-
-
-def _by_entry(error: GlossaryError, as_csv: str, tbx_name: str) -> GlossaryError:
-    """A problem found in the CSV form, told by TBX entry: CSV line N+1 holds entry N."""
-    message = str(error)
-    found = re.match(re.escape(as_csv) + r":(\d+): (.*)", message)
-    if found is None:
-        return error
-    detail = re.sub(r"already defined on line (\d+)", lambda m: f"already defined in entry {int(m.group(1)) - 1}",
-                    found.group(2))
-    return GlossaryError(f"{tbx_name} entry {int(found.group(1)) - 1}: {detail}", code=error.code)
-
-
 def run_export(args: argparse.Namespace) -> int:
     count = export_tbx(args.glossary, args.tbx)
     print(f"wrote {args.tbx} ({count} terms)")
@@ -178,90 +98,11 @@ def run_import(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- overrides -------------------------------------------------------------------------------
-
-
-def default_who() -> str:
-    """git config user.name, else $USER (or $USERNAME), else 'unknown'."""
-    try:
-        name = subprocess.run(
-            ["git", "config", "user.name"], capture_output=True, text=True, timeout=5, check=False
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        name = ""
-    return name or os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
-
-
-def save_overrides(path: Path, overrides: list[Override]) -> None:
-    text = io.StringIO()
-    write_overrides(text, overrides)
-    write_file(path, text.getvalue())
-
-
-def decide(
-    overrides: list[Override],
-    action: str,
-    *,
-    term: str,
-    lang: str,
-    form: str | None,
-    who: str,
-    why: str,
-    today: datetime.date,
-) -> tuple[list[Override], Override]:
-    """The overrides after ``action`` (propose, approve, reject), and the one it changed."""
-    if action == "propose":
-        assert form is not None
-        for o in overrides:
-            if (o.term, o.lang, o.form) == (term, lang, form):
-                raise InputError(f"{form!r} for {term!r} ({lang}) is already {o.status}", code="A11Y120")
-        new = Override(term, lang, form, "proposed", who, today, why)
-        return [*overrides, new], new
-    wanted = ("proposed", "rejected") if action == "approve" else ("proposed", "approved")
-    candidates = [
-        o for o in overrides
-        if (o.term, o.lang) == (term, lang) and o.status in wanted and (form is None or o.form == form)
-    ]
-    if not candidates:
-        states = " or ".join(wanted)
-        raise InputError(f"no {states} override for {term!r} ({lang}){f' with form {form!r}' if form else ''}",
-                         code="A11Y121")
-    if len(candidates) > 1:
-        forms = ", ".join(repr(o.form) for o in candidates)
-        raise InputError(f"several overrides for {term!r} ({lang}): {forms}; choose one with --form", code="A11Y122")
-    chosen = candidates[0]
-    status = "approved" if action == "approve" else "rejected"
-    changed = Override(chosen.term, lang, chosen.form, status, who, today, why or chosen.why)
-    result = []
-    for o in overrides:
-        if o is chosen:
-            result.append(changed)
-        elif action == "approve" and (o.term, o.lang) == (term, lang) and o.status == "approved":
-            result.append(Override(o.term, o.lang, o.form, "rejected", who, today, f"superseded by {changed.form!r}"))
-        else:
-            result.append(o)
-    return sorted(result, key=sort_key), changed
-
-
 def run_override(args: argparse.Namespace) -> int:
-    lang = check_language(args.lang, "language")
-    glossary = load_glossary(args.glossary)
-    if glossary.find(args.term) is None:
-        raise InputError(
-            f"{args.glossary} has no term {args.term!r} (give its canonical English form)", code="A11Y123"
-        )
-    overrides = load_overrides(args.overrides)
-    updated, changed = decide(
-        overrides,
-        args.action,
-        term=args.term,
-        lang=lang,
-        form=" ".join(args.form.split()) if args.form else None,
-        who=args.who or default_who(),
-        why=args.why,
-        today=datetime.date.today(),
+    changed = override_term(
+        args.glossary, args.overrides, args.action,
+        term=args.term, lang=args.lang, form=args.form, who=args.who, why=args.why,
     )
-    save_overrides(args.overrides, updated)
     print(f"{changed.status}: {changed.term!r} ({changed.lang}) → {changed.form!r} in {args.overrides}")
     return 0
 

@@ -1,4 +1,6 @@
-"""``a11ykit review check``: the QA problems of the last build, as an exit code."""
+"""``a11ykit review check``: the QA problems of the last build, as an exit code.
+
+Reads the build report and the catalog the build wrote, prints them; decides nothing about them."""
 
 from __future__ import annotations
 
@@ -8,11 +10,11 @@ from pathlib import Path
 
 from a11ykit.errors import InputError
 from a11ykit.l10n import check_language
-from a11ykit.layout import outputs_for
-from a11ykit.review.checks import Problem, has_errors, problem_from_dict
+from a11ykit.layout import DEFAULT_LOCALES, outputs_for
+from a11ykit.article import Problem
+from a11ykit.review.checks import has_errors, problem_from_dict
 from a11ykit.review.catalog import catalog_stats, read_catalog
 
-DEFAULT_LOCALES = Path("locales")
 DEFAULT_OUT = Path("out")
 
 

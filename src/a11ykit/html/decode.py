@@ -10,6 +10,8 @@ such a codec could turn inert text into live markup.
 A page whose declaration contradicts its bytes is decoded by what the bytes are
 when that is unambiguous (valid UTF-8 with non-ASCII text declared as a legacy
 charset — a common real-world bug), with a warning; otherwise it is an error.
+
+This module owns decoding only: it must not parse HTML or change the text it decodes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Page-level localisation: lang, alternates, dates, glossary marks, the translation notice."""
+"""Page-level localisation: lang, alternates, dates, glossary marks, the translation notice.
+
+It changes the page around the translated text (languages, links, the notice, dates, term
+marks); it must not change the translated text itself or write files.
+"""
 
 from __future__ import annotations
 

@@ -3,6 +3,9 @@
 Inline elements are the original ``Tag`` objects, emptied and refilled with the
 translated words, so every attribute survives by construction. Atoms are the
 original nodes moved, so scripts, comments and code stay byte-identical.
+
+This module owns putting text into the tree; it must not translate, decide which text goes where
+(the build's units say) or write files.
 """
 
 from __future__ import annotations

@@ -35,6 +35,9 @@ Babel's ``read_po`` does not read ``#|`` lines (python-babel/babel#206), and its
 :func:`read_catalog` and :func:`write_catalog` handle them, so the previous msgid
 survives a round trip and ``msgfmt --check`` accepts the file. Babel also guesses
 ``python-format`` from a ``%`` in a sentence; those guessed flags are dropped.
+
+This module owns the merge of units into PO entries and what the build takes back from them; it
+must not choose where the catalog lives (:mod:`a11ykit.layout`) or write files.
 """
 
 from __future__ import annotations

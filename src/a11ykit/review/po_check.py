@@ -11,6 +11,8 @@ line (A11Y160 syntax, A11Y161 duplicate entry), and a11ykit writes nothing.
 
 Comment lines are free text, except ``#~`` (obsolete entries) and ``#|``
 (previous msgid), whose keywords and strings are checked like the others.
+
+This module only checks syntax; it must not change a catalog or decide what its entries mean.
 """
 
 from __future__ import annotations

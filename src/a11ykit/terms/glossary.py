@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
 
-from a11ykit.errors import GlossaryError
+from a11ykit.errors import GlossaryError, InputError
 from a11ykit.article import LANGUAGES
 from a11ykit.terms.base import Glossary, Term, Violation
 from a11ykit.text import tagged
@@ -45,6 +45,17 @@ def default_glossary_path() -> Path:
     if DEFAULT_GLOSSARY.is_file() or not _PROJECT_GLOSSARY.is_file():
         return DEFAULT_GLOSSARY
     return _PROJECT_GLOSSARY
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write a glossary-side file (CSV, TBX, overrides) whole or not at all; a folder that cannot
+    be written is one line (A11Y270), not a traceback."""
+    from a11ykit.layout import atomic_write
+
+    try:
+        atomic_write(path, text)
+    except OSError as exc:  # read-only or missing permission, a file where a folder should be, a full disk
+        raise InputError(f"{path}: cannot write it ({exc.strerror or exc})", code="A11Y270") from None
 
 
 def read_glossary(fileobj: TextIO, name: str = "<glossary>") -> Glossary:

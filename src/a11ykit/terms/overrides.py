@@ -14,22 +14,28 @@ decision::
 
     term,lang,form,status,who,when,why
     Alien Enemies Act,es,Ley de Enemigos Extranjeros de 1798,approved,Ana Ruiz,2025-03-02,house style
+
+This module owns the overrides file and the decisions on it; it must not print (the CLI does)
+and must not touch the CSV glossary, which overrides change only in memory.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime
+import io
+import os
+import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Literal
 
-from a11ykit.text import tagged
-from a11ykit.errors import GlossaryError
+from a11ykit.errors import GlossaryError, InputError
 from a11ykit.article import LANGUAGES, Unit
 from a11ykit.terms.base import Glossary, Term, Violation
-from a11ykit.terms.glossary import term_violations
+from a11ykit.l10n import check_language
+from a11ykit.terms.glossary import load_glossary, term_violations, write_file
 
 OverrideStatus = Literal["proposed", "approved", "rejected"]
 STATUSES: tuple[OverrideStatus, ...] = ("proposed", "approved", "rejected")
@@ -188,6 +194,102 @@ def approved_conflicts(glossary: Glossary, target_lang: str, units: Sequence[Uni
         if text is not None:
             violations += term_violations(glossary, target_lang, unit.id, unit.source, text, where="approved")
     return violations
+
+
+def default_who() -> str:
+    """git config user.name, else $USER (or $USERNAME), else 'unknown'."""
+    try:
+        name = subprocess.run(
+            ["git", "config", "user.name"], capture_output=True, text=True, timeout=5, check=False
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        name = ""
+    return name or os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
+
+
+def save_overrides(path: Path, overrides: list[Override]) -> None:
+    """Write the overrides file whole or not at all."""
+    text = io.StringIO()
+    write_overrides(text, overrides)
+    write_file(path, text.getvalue())
+
+
+def decide(
+    overrides: list[Override],
+    action: str,
+    *,
+    term: str,
+    lang: str,
+    form: str | None,
+    who: str,
+    why: str,
+    today: datetime.date,
+) -> tuple[list[Override], Override]:
+    """The overrides after ``action`` (propose, approve, reject), and the one it changed."""
+    if action == "propose":
+        assert form is not None
+        for o in overrides:
+            if (o.term, o.lang, o.form) == (term, lang, form):
+                raise InputError(f"{form!r} for {term!r} ({lang}) is already {o.status}", code="A11Y120")
+        new = Override(term, lang, form, "proposed", who, today, why)
+        return [*overrides, new], new
+    wanted = ("proposed", "rejected") if action == "approve" else ("proposed", "approved")
+    candidates = [
+        o for o in overrides
+        if (o.term, o.lang) == (term, lang) and o.status in wanted and (form is None or o.form == form)
+    ]
+    if not candidates:
+        states = " or ".join(wanted)
+        raise InputError(f"no {states} override for {term!r} ({lang}){f' with form {form!r}' if form else ''}",
+                         code="A11Y121")
+    if len(candidates) > 1:
+        forms = ", ".join(repr(o.form) for o in candidates)
+        raise InputError(f"several overrides for {term!r} ({lang}): {forms}; choose one with --form", code="A11Y122")
+    chosen = candidates[0]
+    status = "approved" if action == "approve" else "rejected"
+    changed = Override(chosen.term, lang, chosen.form, status, who, today, why or chosen.why)
+    result = []
+    for o in overrides:
+        if o is chosen:
+            result.append(changed)
+        elif action == "approve" and (o.term, o.lang) == (term, lang) and o.status == "approved":
+            result.append(Override(o.term, o.lang, o.form, "rejected", who, today, f"superseded by {changed.form!r}"))
+        else:
+            result.append(o)
+    return sorted(result, key=sort_key), changed
+
+
+
+
+def override_term(
+    glossary_path: Path,
+    path: Path,
+    action: str,
+    *,
+    term: str,
+    lang: str,
+    form: str | None = None,
+    who: str | None = None,
+    why: str = "",
+    today: datetime.date | None = None,
+) -> Override:
+    """Record a translator's decision (propose, approve, reject) on the form of a term of the
+    glossary at ``glossary_path`` in the overrides file ``path``; returns the override it changed."""
+    lang = check_language(lang, "language")
+    if load_glossary(glossary_path).find(term) is None:
+        raise InputError(f"{glossary_path} has no term {term!r} (give its canonical English form)", code="A11Y123")
+    updated, changed = decide(
+        load_overrides(path),
+        action,
+        term=term,
+        lang=lang,
+        form=" ".join(form.split()) if form else None,
+        who=who or default_who(),
+        why=why,
+        today=today or datetime.date.today(),
+    )
+    save_overrides(path, updated)
+    return changed
 
 
 def load_overrides(path: Path) -> list[Override]:

@@ -19,6 +19,9 @@ file, A11Y402 not a zip or corrupt, A11Y403 unsafe member, A11Y404 not a package
 A11Y405 wrong type or pair, A11Y406 model or tokenizer missing, A11Y407 nothing to remove,
 A11Y408 two members on one path, A11Y409 over the unpack limits, A11Y410 does not load;
 A11Y411 (an InputError) is a package folder that cannot be written.
+
+This module owns the package files; it must not translate (the engine in
+:mod:`a11ykit.translate.engines.argos` does) or print.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 An engine translates a batch of one-line strings from one language to another.
 Heavy imports happen inside the engine modules, only when an engine is used.
+
+Engines translate strings; they must not know pages, glossaries, catalogs or files of the build.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ The whole batch goes through one ``apertium`` process in HTML format: each text
 becomes a ``<p>`` and inline tags become ``<span data-i="N">`` (Apertium keeps
 tags as "superblanks"; unknown tag names make it capitalise the next word, spans
 don't). ``-u`` stops it from marking unknown words with ``*``.
+
+This module owns talking to Apertium; it must not lock, verify or repair (the translator does).
 """
 
 from __future__ import annotations
