@@ -1,11 +1,8 @@
 """lock → engine → unlock → verify, over all the units of an article.
 
-Locking replaces what the engine must not touch — glossary terms, atoms
-(``<3/>``), dates, numbers with separators, and source text that looks like a
-lock token — by lock tokens (``QZXA``, all of one length in a text, so a token
-glued to a word is still found). Only the tokens issued for a text are read back,
-in any case, wherever the engine put them. Before locking, an atom glued to a word
-(``<1/>Text``) gets a space for the engine; the space is taken out again after.
+Locking (:mod:`a11ykit.translate.locks`) replaces what the engine must not touch by lock
+tokens and puts it back after. Before locking, an atom glued to a word (``<1/>Text``) gets a
+space for the engine; the space is taken out again after.
 
 After the engine, every token must come back exactly once, the inline tags must
 have the source's shape (same elements, each inside the same parent) and every
@@ -25,27 +22,26 @@ element and sentence that had words must still have words. When not:
 Nothing an engine returns raises: a wrong number of outputs is retried text by text
 (flag ``engine-output-count`` if still wrong). All of a document's sentences go to
 the engine in one call, plus at most one more call for the repairs.
+
+This module owns batching, repairs and verification of engine output; it must not know
+pages, catalogs or output files, and leaves locking to :mod:`a11ykit.translate.locks`.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal, NamedTuple
 
-from babel.numbers import NumberFormatError, format_decimal, parse_decimal
-
-from a11ykit.text import tagged
-from a11ykit.translate.engines.base import Engine, lock_tokens, token_pattern
-from a11ykit.terms.glossary import matcher_for, target_form, term_violations
-from a11ykit.l10n import find_dates
 from a11ykit.article import Unit
-from a11ykit.terms.base import Glossary, TermHit, Violation
 from a11ykit.progress import Progress, no_progress
+from a11ykit.terms.base import Glossary, TermHit, Violation
+from a11ykit.terms.glossary import term_violations
+from a11ykit.text import tagged
 from a11ykit.text.realign import place_inline
-
-__all__ = ["Lock", "Locked", "Translator", "place_inline"]
+from a11ykit.translate.engines.base import Engine
+from a11ykit.translate.locks import Locked, Locker
 
 # Stable flag codes, used in reports, QA and the review page.
 FLAG_GLOSSARY_FALLBACK = "glossary-fallback"
@@ -55,38 +51,12 @@ FLAG_GLOSSARY_VIOLATION = "glossary-violation"
 FLAG_ENGINE_EMPTY = "engine-empty"
 FLAG_ENGINE_COUNT = "engine-output-count"
 
-_NUMBER_RE = re.compile(r"(?<![\w.,])\d{1,3}(?:[.,]\d{3})+(?:[.,]\d+)?(?![\w]|[.,]\d)|(?<![\w.,])\d+[.,]\d+(?![\w]|[.,]\d)")
-_ATOM_RE = re.compile(r"<(\d+)/>")
-#: While locking, each lock is one character of plane 15's private use area (never a word
-#: character); source text in that range is locked first, as text.
-_SLOT_BASE = 0xF0000
-_SLOT_LIMIT = 0xFFFFD - _SLOT_BASE
-_SLOT_RE = re.compile("[\U000F0000-\U000FFFFD]")
-#: Source words that an engine's output could not tell from a lock token.
-_LOOKALIKE_RE = re.compile(r"\w*qzx\w*", re.IGNORECASE)
-_GLUE_RE = re.compile(r"[\w\U000F0000-\U000FFFFD]")
-_WORD_END_RE = re.compile(r"\w\s*$")
-_WORD_START_RE = re.compile(r"\s*\w")
+class Translated(NamedTuple):
+    """What became of one source text: its tagged translation, review flags and the terms locked in it."""
 
-
-@dataclass(frozen=True)
-class Lock:
-    token: str
-    replacement: str  # tagged text put back in place of the token
-    term: str | None = None  # glossary term key, if it is a term
-    glued_left: bool = False  # the source had a word right before it (no space)
-    glued_right: bool = False
-
-
-@dataclass
-class Locked:
-    wire: str
-    locks: list[Lock] = field(default_factory=list)
-    hits: list[TermHit] = field(default_factory=list)
-
-    @property
-    def pattern(self) -> re.Pattern[str] | None:
-        return token_pattern([lock.token for lock in self.locks])
+    text: str
+    flags: list[str]
+    hits: list[TermHit]
 
 
 class Translator:
@@ -97,98 +67,10 @@ class Translator:
         self.glossary = glossary
         self.source = source
         self.target = target
-        self.matcher = matcher_for(glossary)
-
-    # --- locking --------------------------------------------------------------------
+        self.locker = Locker(glossary, source, target)
 
     def lock(self, text: str) -> Locked:
-        hits: list[TermHit] = []
-        parts: list[tuple[str, str | None]] = []  # (replacement, term) per slot
-
-        def new_lock(replacement: str, term: str | None = None) -> str:
-            if len(parts) >= _SLOT_LIMIT:
-                return replacement
-            parts.append((replacement, term))
-            return chr(_SLOT_BASE + len(parts) - 1)
-
-        wire = _SLOT_RE.sub(lambda m: new_lock(m.group(0)), text)
-        wire = _ATOM_RE.sub(lambda m: new_lock(m.group(0)), wire)
-        pieces: list[str] = []
-        pos = 0
-        for match in self.matcher.finditer(wire):
-            form = target_form(match.term, match.form, match.lang, self.target)
-            hits.append(TermHit(match.term.key, match.form, form))
-            pieces.append(wire[pos : match.start])
-            pieces.append(new_lock(tagged.escape(form), match.term.key))
-            pos = match.end
-        pieces.append(wire[pos:])
-        wire = "".join(pieces)
-        wire = self._lock_dates(wire, new_lock)
-        wire = _NUMBER_RE.sub(lambda m: new_lock(self._localise_number(m.group(0))), wire)
-        wire = _LOOKALIKE_RE.sub(lambda m: new_lock(m.group(0)), wire)
-        tokens = lock_tokens(len(parts))
-        locks: list[Lock] = []
-
-        def token(m: re.Match[str]) -> str:
-            index = ord(m.group(0)) - _SLOT_BASE
-            left = bool(_GLUE_RE.match(wire[m.start() - 1 : m.start()]))
-            right = bool(_GLUE_RE.match(wire[m.end() : m.end() + 1]))
-            replacement, term = parts[index]
-            locks.append(Lock(tokens[index], replacement, term, left, right))
-            return (" " if left else "") + tokens[index] + (" " if right else "")
-
-        wire = _SLOT_RE.sub(token, wire)
-        order = {t: i for i, t in enumerate(tokens)}
-        locks.sort(key=lambda lock: order[lock.token])
-        return Locked(" ".join(wire.split()), locks, hits)
-
-    def _lock_dates(self, text: str, new_lock) -> str:  # noqa: ANN001 - (replacement) -> token
-        """Dates in words are formatted by Babel, not by the engine ("July 18" → "18 de julio")."""
-        pieces: list[str] = []
-        pos = 0
-        for start, end, replacement in find_dates(text, self.source, self.target):
-            pieces += [text[pos:start], new_lock(tagged.escape(replacement))]
-            pos = end
-        return "".join(pieces) + text[pos:]
-
-    def _localise_number(self, text: str) -> str:
-        try:
-            value = parse_decimal(text, locale=self.source, strict=True)
-        except NumberFormatError:
-            return text
-        if format_decimal(value, locale=self.source) != text:
-            return text  # not written the source language's way ("4,500" in Spanish): leave it
-        return format_decimal(value, locale=self.target)
-
-    @staticmethod
-    def unlock(output: str, locked: Locked) -> tuple[str, bool]:
-        """Put the locked parts back; False if any token is missing or repeated.
-
-        Only the tokens issued for this text are read, in any case, even glued to a word;
-        a locked part is kept apart from a word the engine glued it to, and glued again
-        to the word next to it where the source had it glued."""
-        pattern = locked.pattern
-        if pattern is None:
-            return " ".join(output.split()), True
-        by_token = {lock.token: lock for lock in locked.locks}
-        counts: Counter[str] = Counter()
-        spaced = pattern.sub(lambda m: "\0" + m.group(0).upper() + "\0", output.replace("\0", " "))
-        pieces = spaced.split("\0")  # text, token, text, token, …, text
-        for i in range(1, len(pieces), 2):
-            lock = by_token[pieces[i]]
-            counts[lock.token] += 1
-            pieces[i] = lock.replacement
-            before, after = pieces[i - 1], pieces[i + 1]
-            if lock.glued_left and before.strip() and _WORD_END_RE.search(before):
-                pieces[i - 1] = before.rstrip()
-            elif _WORD_END_RE.search(before) and not before[-1:].isspace():
-                pieces[i - 1] = before + " "  # the engine glued it to a word; the source did not
-            if lock.glued_right and after.strip() and _WORD_START_RE.match(after):
-                pieces[i + 1] = after.lstrip()
-            elif _WORD_START_RE.match(after) and not after[:1].isspace():
-                pieces[i + 1] = " " + after
-        ok = all(counts[t] == 1 for t in by_token)
-        return " ".join("".join(pieces).split()), ok
+        return self.locker.lock(text)
 
     # --- the document -----------------------------------------------------------------
 
@@ -217,20 +99,20 @@ class Translator:
             if unit.violations and FLAG_GLOSSARY_VIOLATION not in unit.flags:
                 unit.flags.append(FLAG_GLOSSARY_VIOLATION)
 
-    def translate_texts(self, texts: Sequence[str]) -> dict[str, tuple[str, list[str], list[TermHit]]]:
+    def translate_texts(self, texts: Sequence[str]) -> dict[str, Translated]:
         """Tagged source → (tagged translation, flags, term hits), with at most two engine calls."""
         prepared = []
         for text in texts:
             spaced, sites = tagged.space_out(text)
             prepared.append((text, spaced, sites, self.lock(spaced)))
         outputs, odd = self._call([lk.wire for _, _, _, lk in prepared])
-        done: dict[str, tuple[str, list[str], list[TermHit]]] = {}
+        done: dict[str, Translated] = {}
         repairs: list[_Repair] = []
         for (text, spaced, sites, lk), output, count_flags in zip(prepared, outputs, odd):
-            unlocked, tokens_ok = self.unlock(output, lk)
+            unlocked, tokens_ok = Locker.unlock(output, lk)
             unlocked = tagged.move_edge_spaces(tagged.restore_spacing(unlocked, sites), text)
             if tokens_ok and acceptable(unlocked, text):
-                done[text] = (unlocked, count_flags, lk.hits)
+                done[text] = Translated(unlocked, count_flags, lk.hits)
             else:
                 repairs.append(_Repair(text, spaced, sites, lk, unlocked, tokens_ok, count_flags))
         if repairs:
@@ -258,7 +140,7 @@ class Translator:
 
     # --- repairs ----------------------------------------------------------------------
 
-    def _repair(self, repairs: list[_Repair], done: dict[str, tuple[str, list[str], list[TermHit]]]) -> None:
+    def _repair(self, repairs: list[_Repair], done: dict[str, Translated]) -> None:
         batch = _Batch()
         for repair in repairs:
             if not repair.tokens_ok:
@@ -282,7 +164,7 @@ class Translator:
                     flags.append(FLAG_ENGINE_EMPTY)
             text = None
             if repair.inner:
-                inner = {n: tagged.plain(self.unlock(outputs[i], lk)[0]) for n, (lk, i) in repair.inner.items()}
+                inner = {n: tagged.plain(Locker.unlock(outputs[i], lk)[0]) for n, (lk, i) in repair.inner.items()}
                 placed, unplaced = place_inline(repair.text, words, inner, hints)
                 placed = tagged.restore_spacing(placed, repair.sites)
                 if not unplaced and acceptable(placed, repair.text):
@@ -302,7 +184,7 @@ class Translator:
                     flags.append(FLAG_ENGINE_EMPTY)
                 if any(inside for _, inside in empty):
                     flags.append(FLAG_MARKUP_UNPLACED)
-            done[repair.text] = (tagged.move_edge_spaces(text, repair.text), flags, repair.locked.hits)
+            done[repair.text] = Translated(tagged.move_edge_spaces(text, repair.text), flags, repair.locked.hits)
 
     # --- verification -----------------------------------------------------------------
 
@@ -340,9 +222,16 @@ class _Batch:
         return self._index[text]
 
 
-#: A chunk of a locked wire: ("mark", tag as written), ("fixed", tagged text put back as is),
-#: or ("words", source text, batch index, whether it is inside an element).
-_Chunk = tuple
+@dataclass(frozen=True)
+class _Chunk:
+    """A piece of a locked wire: a tag as written (``mark``), tagged text put back as is
+    (``fixed``), or source words the engine translates (``words``: their place in the batch,
+    and whether they are inside an element)."""
+
+    kind: Literal["mark", "fixed", "words"]
+    text: str
+    index: int = -1
+    inside: bool = False
 
 
 @dataclass
@@ -360,7 +249,7 @@ class _Repair:
 
     def batch_indexes(self) -> list[int]:
         chunks = [*self.around, *self.pieces]
-        return [c[2] for c in chunks if c[0] == "words"] + [i for _, i in self.inner.values()]
+        return [c.index for c in chunks if c.kind == "words"] + [i for _, i in self.inner.values()]
 
 
 def _chunks(wire: str, locked: Locked, batch: _Batch) -> list[_Chunk]:
@@ -371,13 +260,13 @@ def _chunks(wire: str, locked: Locked, batch: _Batch) -> list[_Chunk]:
     depth = 0
     for kind, raw in tagged.raw_parts(wire):
         if kind != "text":
-            chunks.append(("mark", raw))
+            chunks.append(_Chunk("mark", raw))
             depth += 1 if kind == "open" else -1 if kind == "close" else 0
             continue
         pos = 0
         for m in pattern.finditer(raw) if pattern else ():
             chunks.append(_words_chunk(raw[pos : m.start()], batch, depth > 0))
-            chunks.append(("fixed", by_token[m.group(0).upper()].replacement))
+            chunks.append(_Chunk("fixed", by_token[m.group(0).upper()].replacement))
             pos = m.end()
         chunks.append(_words_chunk(raw[pos:], batch, depth > 0))
     return chunks
@@ -385,8 +274,8 @@ def _chunks(wire: str, locked: Locked, batch: _Batch) -> list[_Chunk]:
 
 def _words_chunk(text: str, batch: _Batch, inside: bool) -> _Chunk:
     if re.search(r"[^\W\d_]", text):
-        return ("words", text, batch.add(text.strip()), inside)
-    return ("fixed", text)
+        return _Chunk("words", text, batch.add(text.strip()), inside)
+    return _Chunk("fixed", text)
 
 
 def _assemble(chunks: list[_Chunk], outputs: Sequence[str]) -> tuple[str, list[tuple[str, bool]]]:
@@ -395,16 +284,15 @@ def _assemble(chunks: list[_Chunk], outputs: Sequence[str]) -> tuple[str, list[t
     parts: list[str] = []
     empty: list[tuple[str, bool]] = []
     for chunk in chunks:
-        if chunk[0] in ("mark", "fixed"):
-            parts.append(chunk[1])
+        if chunk.kind != "words":
+            parts.append(chunk.text)
             continue
-        _, source, index, inside = chunk
-        translation = outputs[index] if index < len(outputs) else ""
+        translation = outputs[chunk.index] if chunk.index < len(outputs) else ""
         if not tagged.has_words(translation):
-            empty.append((source, inside))
-            parts.append(source)
+            empty.append((chunk.text, chunk.inside))
+            parts.append(chunk.text)
         else:
-            parts.append(_keep_spacing(source, tagged.escape(translation)))
+            parts.append(_keep_spacing(chunk.text, tagged.escape(translation)))
     return " ".join("".join(parts).split()), empty
 
 
