@@ -15,7 +15,8 @@ from bs4.element import Doctype
 
 from a11ykit.errors import InputError
 from a11ykit.terms.glossary import matcher_for
-from a11ykit.html.parse import ParsedPage, element_translatable
+from a11ykit.html.parse import ParsedPage
+from a11ykit.html.segment import element_translatable
 from a11ykit.l10n import format_time_element, format_ui, language_name
 from a11ykit.terms.base import Glossary
 

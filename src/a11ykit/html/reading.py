@@ -23,7 +23,7 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from a11ykit.html.localize import NOTICE_CLASS
 from a11ykit.html.metadata import original_address, page_author, page_publisher, page_title
-from a11ykit.html.parse import SKIP_TAGS, element_translatable
+from a11ykit.html.segment import SKIP_TAGS, element_translatable
 from a11ykit.html.render import SENTENCE_CLASS
 from a11ykit.l10n import format_ui
 from a11ykit.speech import SpeechItem

@@ -16,7 +16,8 @@ from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 from bs4.formatter import HTMLFormatter
 
 from a11ykit.text import tagged
-from a11ykit.html.parse import INLINE_TAGS, ParsedPage, Run, SentenceSlot
+from a11ykit.html.parse import ParsedPage
+from a11ykit.html.segment import INLINE_TAGS, Run, SentenceSlot
 
 #: Text → nodes, for marking glossary terms (``<span lang>``, ``<abbr>``) inside page text.
 Decorator = Callable[[str, BeautifulSoup], list[PageElement]]
