@@ -55,7 +55,7 @@ from a11ykit.speech.captions import (
     write_vtt,
 )
 from a11ykit.speech.items import SpeechItem, check_items, gaps_for
-from a11ykit.speech.levels import PEAK_CEILING, TARGET_LOUDNESS, Levels, normalize
+from a11ykit.speech.levels import PEAK_CEILING, TARGET_LOUDNESS, Levels, normalize, peak_dbfs
 from a11ykit.speech.lexicon import lexicon_for, lexicon_substitution
 from a11ykit.speech.outputs import AudioResult, output_names
 from a11ykit.speech.synth import CALL_TIMEOUT, DEFAULT_RATE, DEFAULT_VOLUME, Chunk, Synthesizer, check_rate
@@ -65,7 +65,7 @@ from a11ykit.speech.voices import Voice, choose_voice
 Writer = Callable[[BinaryIO], None]
 
 #: What decides the normalization (a change writes the files again).
-LEVEL_RULES = {"target": TARGET_LOUDNESS, "ceiling": PEAK_CEILING, "version": 1}
+LEVEL_RULES = {"target": TARGET_LOUDNESS, "ceiling": PEAK_CEILING, "version": 2}
 
 
 @dataclass
@@ -335,8 +335,10 @@ def _encode_outputs(
     tags: AudioTags,
 ) -> Levels:
     progress("encoding", 0, 2)
-    audio = encode.resample(timeline.samples, timeline.sample_rate, encode.OUTPUT_RATE)
-    audio, levels = normalize(audio, encode.OUTPUT_RATE)
+    # The gain goes on before resampling, which clips at full scale: espeak peaks at 0 dBFS.
+    scaled, levels = normalize(timeline.samples, timeline.sample_rate)
+    audio = encode.resample(scaled, timeline.sample_rate, encode.OUTPUT_RATE)
+    levels = dataclasses.replace(levels, peak=peak_dbfs(audio))  # as written
     duration = len(audio) / encode.OUTPUT_RATE
 
     def encoded(
