@@ -7,10 +7,10 @@ How a join stays gapless and sample-exact (RFC 3533 Ogg, RFC 7845 Ogg Opus; MP3 
 with the LAME/Info header):
 
 * Each piece is encoded from its own samples preceded by a short *primer* of silence, so
-  long that the encoder's delay plus the primer is a whole number of frames (Opus:
-  20 ms frames; MP3 at 24 kHz: 576-sample frames). The piece file says so: its Opus
-  pre-skip (or its LAME encoder delay) covers exactly the primer frames, so the piece
-  alone plays exactly its samples, and a joiner can drop those frames whole.
+  long that the encoder's delay plus the primer is a whole number of frames (Opus: one
+  10 ms packet, then 20 ms packets; MP3 at 24 kHz: 576-sample frames). The piece file says
+  so: its Opus pre-skip (or its LAME encoder delay) covers exactly the primer frames, so
+  the piece alone plays exactly its samples, and a joiner can drop those frames whole.
 * Every piece but the last must be a whole number of frames long (:func:`aligned_length`;
   the narration lengthens the pause that ends a piece by less than one frame), so its
   frames end exactly where its samples end.
@@ -144,18 +144,21 @@ def encode_opus_piece(samples: np.ndarray, rate: int, *, bitrate: int = OPUS_BIT
             lib.opus_encoder_ctl(ctypes.c_void_p(encoder), request, ctypes.c_int32(value))
         lib.opus_encoder_ctl(ctypes.c_void_p(encoder), _OPUS_GET_LOOKAHEAD, ctypes.byref(delay))
         frame = frame_samples("opus", rate)
-        primer = -(-delay.value // frame) * frame - delay.value
-        frames = -(-(primer + len(samples) + delay.value) // frame)
-        pcm = np.zeros(frames * frame, dtype=np.float32)
+        # The first packet is the primer's: the shortest Opus frame (10 or 20 ms) that covers
+        # the encoder's delay. Its length is the stream's pre-skip, which browsers count in
+        # <audio>.duration (10 ms here, where libsndfile's files have 6.5 ms).
+        first = next(f for f in (frame // 2, frame, 2 * frame, 3 * frame) if f >= delay.value)
+        primer = first - delay.value
+        pcm = np.zeros(first + -(-len(samples) // frame) * frame, dtype=np.float32)
         pcm[primer : primer + len(samples)] = samples
         out = ctypes.create_string_buffer(4000)
         packets = []
-        for start in range(0, len(pcm), frame):
-            chunk = pcm[start : start + frame]
-            size = lib.opus_encode_float(encoder, chunk.ctypes.data, frame, out, len(out))
-            if size < 0:
-                raise SpeechError(f"libopus failed (error {size})", code="A11Y520")
-            packets.append(out.raw[:size])
+        for start, size in [(0, first)] + [(s, frame) for s in range(first, len(pcm), frame)]:
+            chunk = pcm[start : start + size]
+            written = lib.opus_encode_float(encoder, chunk.ctypes.data, size, out, len(out))
+            if written < 0:
+                raise SpeechError(f"libopus failed (error {written})", code="A11Y520")
+            packets.append(out.raw[:written])
     finally:
         lib.opus_encoder_destroy(encoder)
     scale = _OPUS_RATE // rate
