@@ -162,6 +162,13 @@ def test_a_tmx_from_a_cat_tool_is_read_as_approved_translations(tmp_path: Path) 
     assert entry.approved == Approved("Subscribe", "Suscríbase", str(path), "maria", "20250101T000000Z")
 
 
+def test_a_unit_without_a_date_goes_out_without_one(tmp_path: Path) -> None:
+    with TranslationMemory.open(tmp_path / "tm.sqlite") as tm:
+        tm.store_approved("en", "es", [Approved("Subscribe", "Suscríbase", "agency.tmx", None, "")])
+        unit = etree.fromstring(_export(tm)).find("body/tu")
+    assert "creationdate" not in unit.attrib and DTD.validate(unit.getroottree())
+
+
 @pytest.mark.parametrize(
     ("document", "reason"),
     [

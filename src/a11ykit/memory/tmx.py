@@ -94,8 +94,9 @@ def _tu(
     out: BinaryIO, source_lang: str, target_lang: str, source: str, target: str,
     props: Sequence[tuple[str, str]], date: str, translator: str | None,
 ) -> None:
+    when = f" creationdate={_attr(date)}" if date else ""
     who = f" creationid={_attr(translator)}" if translator else ""
-    lines = [f"<tu srclang={_attr(source_lang)} creationdate={_attr(date)}{who}>"]
+    lines = [f"<tu srclang={_attr(source_lang)}{when}{who}>"]
     lines += [f"  <prop type={_attr(_PROP + name)}>{_text(value)}</prop>" for name, value in props if value]
     lines += [
         f"  <tuv xml:lang={_attr(source_lang)}><seg>{seg_content(source)}</seg></tuv>",
