@@ -35,10 +35,16 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from a11ykit.speech.captions import read_syncmap
 from a11ykit.epub.book import ACTIVE_CLASS, Book, Clip, book_files, contiguous_clips, make_book, write_epub
 from a11ykit.epub.content import Content, extract
 from a11ykit.errors import InputError
+from a11ykit.html.decode import decode_html
+from a11ykit.html.parse import declared_language
+from a11ykit.l10n import check_language
+from a11ykit.layout import output_stem
+from a11ykit.speech.captions import read_syncmap
+from a11ykit.speech.lexicon import lexicon_for
+from a11ykit.terms.glossary import default_glossary_path, load_glossary
 
 __all__ = [
     "ACTIVE_CLASS",
@@ -126,9 +132,6 @@ def _source_folders(soup: BeautifulSoup, page_path: Path, report_path: Path) -> 
 
 
 def _lexicon(lang: str, glossary_path: Path | None) -> dict[str, str]:
-    from a11ykit.terms.glossary import default_glossary_path, load_glossary
-    from a11ykit.speech.lexicon import lexicon_for
-
     path = Path(glossary_path) if glossary_path is not None else default_glossary_path()
     if glossary_path is None and not path.is_file():
         return lexicon_for(lang)
@@ -148,11 +151,6 @@ def build_epub(
     then beside the page it was translated from (as its build report or its links say).
     The book's pronunciation lexicon is the narration's: the built-in one and the
     ``say_*`` column of the glossary (``glossary_path``, default: as ``build`` finds it)."""
-    from a11ykit.html.decode import decode_html
-    from a11ykit.html.parse import declared_language
-    from a11ykit.l10n import check_language
-    from a11ykit.layout import output_stem
-
     page_path = Path(page_path)
     data = _read(page_path, "the page")
     soup = BeautifulSoup(decode_html(data, str(page_path)).text, "html.parser")

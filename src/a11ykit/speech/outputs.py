@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from a11ykit.layout import AUDIO_KINDS, output_name
 from a11ykit.speech.captions import Cue
 from a11ykit.speech.voices import Voice
 
@@ -55,6 +56,4 @@ class AudioResult:
 
 def output_names(stem: str, lang: str) -> dict[str, str]:
     """The file names :func:`a11ykit.speech.synthesize_article` writes (the page links to these)."""
-    from a11ykit.layout import AUDIO_KINDS, output_name
-
     return {kind: output_name(stem, lang, kind) for kind in AUDIO_KINDS}
