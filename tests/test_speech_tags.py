@@ -148,3 +148,14 @@ def test_a_build_reports_the_levels_of_its_audio(built):
     assert set(levels) == {"measured_lufs", "gain_db", "loudness_lufs", "peak_dbfs"}
     assert levels["loudness_lufs"] == pytest.approx(levels["measured_lufs"] + levels["gain_db"], abs=0.02)
     assert levels["peak_dbfs"] <= -1.0
+
+
+def test_the_speak_command_tags_its_audio_too(tmp_path):
+    from a11ykit.cli import main
+
+    (tmp_path / "home.html").write_text(PAGE, encoding="utf-8")
+    assert main(["speak", str(tmp_path / "home.html"), "--out", str(tmp_path / "out"), "--no-cache"]) == 0
+    found = probe((tmp_path / "out" / "home.en.mp3").read_bytes(), tmp_path, "mp3")
+    assert (found["title"], found["artist"], found["publisher"], found["language"]) == (
+        "He is back home", "Laura Pineda", "DNA", "eng"
+    )

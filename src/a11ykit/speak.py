@@ -55,6 +55,7 @@ def speak(
     progress: Progress = no_progress,
 ) -> AudioResult:
     """Narrate the page at ``input_path`` into ``<stem>.<lang>.*`` in ``out`` (default: beside it)."""
+    from a11ykit.html.reading import narration_tags
     from a11ykit.speech import synthesize_article
     from a11ykit.speech.lexicon import lexicon_for
 
@@ -74,4 +75,5 @@ def speak(
         cache_dir=out_dir / SPEECH_CACHE if cache else None,
         workers=max(1, workers),
         progress=progress,
+        tags=narration_tags(parse_page(data, name=str(input_path)).soup, source=input_path.name),
     )

@@ -223,10 +223,10 @@ def synthesize_article(
     lexicon for ``lang``); ``cache_dir`` keeps per-sentence audio between builds.
     With ``staging``, the files are only staged there and the caller commits them
     together with its own; without, they are committed here. ``tags`` go into both audio
-    files (None: the language only). The audio is normalized (:mod:`a11ykit.speech.levels`);
+    files (None: the language only; a language they lack is ``lang``). The audio is normalized (:mod:`a11ykit.speech.levels`);
     the result says how (``levels``).
     """
-    tags = tags if tags is not None else AudioTags("", language=lang)
+    tags = dataclasses.replace(tags or AudioTags(""), language=(tags and tags.language) or lang)
     items = list(items)
     progress = progress or no_progress
     synthesis = synthesize_items(
