@@ -7,7 +7,7 @@ from bs4 import BeautifulSoup
 
 from a11ykit.terms.base import Glossary
 from a11ykit.api import build_page
-from a11ykit.review_page import render_review_page
+from a11ykit.review.page import render_review_page
 from a11ykit.translate.translator import FLAG_MARKUP_REALIGNED, FLAG_MARKUP_UNPLACED, place_inline
 
 from fakes import AdversarialEngine, ReorderingEngine, TagDroppingEngine, UpperEngine

@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from a11ykit.article import Article, Problem, Unit
-from a11ykit.review_page import render_review_page
+from a11ykit.review.page import render_review_page
 
 DOC = Article(
     source="en",

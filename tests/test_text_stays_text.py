@@ -23,7 +23,7 @@ from a11ykit.terms.overrides import Override, apply_overrides
 from a11ykit.article import Article
 from a11ykit.api import build_page
 from a11ykit.review.catalog import catalog_bytes, read_catalog
-from a11ykit.review_page import render_review_page
+from a11ykit.review.page import render_review_page
 from a11ykit.terms.tbx import read_tbx
 
 from fakes import IdentityEngine

@@ -29,7 +29,7 @@ from a11ykit.layout import DEFAULT_LOCALES, Fingerprint, Staging, fingerprint, l
 from a11ykit.progress import Progress, no_progress
 from a11ykit.report import make_report, report_json
 from a11ykit.review.catalog import catalog_bytes, read_catalog, record_input, update_catalog
-from a11ykit.review_page import render_review_page
+from a11ykit.review.page import render_review_page
 from a11ykit.stages import Settings, detect_language, run_stages
 from a11ykit.terms.base import Glossary
 from a11ykit.terms.glossary import default_glossary_path, load_glossary
