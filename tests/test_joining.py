@@ -61,8 +61,9 @@ def narration(request: pytest.FixtureRequest) -> dict:
     pcm = [paragraph_piece(t, fmt, last=i == len(PARAGRAPHS) - 1) for i, t in enumerate(PARAGRAPHS)]
     pieces = [encode(p, RATE) for p in pcm]
     out = io.BytesIO()
-    join(pieces, out)
-    return {"fmt": fmt, "pcm": pcm, "pieces": pieces, "joined": out.getvalue(), "encode": encode, "join": join}
+    length = join(pieces, out)
+    return {"fmt": fmt, "pcm": pcm, "pieces": pieces, "joined": out.getvalue(), "length": length,
+            "encode": encode, "join": join}
 
 
 def decode(data: bytes, fmt: str, folder: Path) -> np.ndarray:
@@ -91,7 +92,7 @@ def test_the_joined_file_lasts_exactly_the_sum_of_the_pieces(narration: dict, tm
     with_ffmpeg = len(decode(narration["joined"], narration["fmt"], tmp_path))
     with_soundfile = len(soundfile.read(io.BytesIO(narration["joined"]), dtype="float32")[0])
     assert abs(with_ffmpeg - expected) < frame and abs(with_soundfile - expected) < frame
-    assert with_ffmpeg == expected  # in fact exact
+    assert with_ffmpeg == expected == narration["length"]  # in fact exact, and as join said
 
 
 def test_every_piece_starts_where_the_timeline_says(narration: dict, tmp_path: Path) -> None:

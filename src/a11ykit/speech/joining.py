@@ -207,7 +207,7 @@ def encode_mp3_piece(samples: np.ndarray, rate: int, *, bitrate: int = MP3_BITRA
 
 def join_opus(pieces: Sequence[bytes], out: BinaryIO) -> int:
     """Write the pieces (from :func:`encode_opus_piece`) as one Ogg Opus stream; returns its
-    length in samples at 48 kHz (pre-skip excluded)."""
+    length in samples at the pieces' own rate (OpusHead's input rate), pre-skip excluded."""
     if not pieces:
         raise ValueError("nothing to join")
     parsed = [OggOpus.parse(p, what=f"Opus piece {i + 1}") for i, p in enumerate(pieces)]
@@ -222,7 +222,8 @@ def join_opus(pieces: Sequence[bytes], out: BinaryIO) -> int:
     joined.pre_skip = first.pre_skip
     joined.end = first.pre_skip + sum(p.samples for p in parsed)
     out.write(joined.to_bytes())
-    return joined.end - joined.pre_skip
+    rate = struct.unpack_from("<I", first.head, 12)[0] or _OPUS_RATE
+    return (joined.end - joined.pre_skip) * rate // _OPUS_RATE
 
 
 def join_mp3(pieces: Sequence[bytes], out: BinaryIO) -> int:
