@@ -93,3 +93,15 @@ def test_each_unit_is_one_sentence_or_attribute_with_all_it_became(examples_dir)
     assert {u.kind for u in article.units} == {"sentence", "attribute"}
     assert all(u.origin == "machine" and u.machine == u.text for u in article.units)
     assert article.unit(article.units[-1].id) is article.units[-1]
+
+
+def test_saving_with_audio_gives_each_spoken_unit_its_timing_from_the_sync_map(tmp_path):
+    page = tmp_path / "story.html"
+    page.write_text('<html lang="en"><body><article><h1>The report</h1><p>He was held for a week. '
+                    'Then he was sent home.</p></article></body></html>', encoding="utf-8")
+    article = a11ykit.build(page, to="es", engine="apertium", out=tmp_path / "out", locales=tmp_path / "locales",
+                            cache_dir=tmp_path / "cache").save(audio=True)
+    syncmap = json.loads((tmp_path / "out" / "story.es.syncmap.json").read_text(encoding="utf-8"))
+    timed = {u.id: (round(u.start, 3), round(u.end, 3)) for u in article.units if u.start is not None}
+    assert timed and timed == {c["id"]: (c["start"], c["end"]) for c in syncmap if c["id"] in timed}
+    assert set(timed) == {u.id for u in article.units if u.kind == "sentence"}

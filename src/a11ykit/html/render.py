@@ -88,14 +88,6 @@ def _render_run(
     marker.extract()
 
 
-def slot_is_inline(slot: SentenceSlot, node: Tag) -> bool:
-    """Whether ``node`` is an inline element of the slot (``<n>…</n>``), not an atom (``<n/>``)."""
-    for kind, n in tagged.numbers(slot.text):
-        if slot.placeholders.get(n) is node:
-            return kind == "open"
-    return False
-
-
 def _build(
     soup: BeautifulSoup, text: str, slot: SentenceSlot, decorate: Decorator | None
 ) -> tuple[list[PageElement], list[str]]:

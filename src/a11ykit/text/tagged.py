@@ -265,14 +265,6 @@ def strip_inline(text: str) -> tuple[str, dict[int, tuple[int, int]]]:
     return stripped, ranges
 
 
-def strip_tags_keep_atoms(text: str) -> str:
-    """Inline tags removed, atoms kept (they must still appear once)."""
-    return "".join(
-        t.value if t.kind == "text" else f"<{t.value}/>" if t.kind == "atom" else ""
-        for t in tokenize(text)
-    ).replace("  ", " ")
-
-
 def inner_texts(text: str) -> dict[int, str]:
     """The tagged content of every inline element, by number."""
     result: dict[int, str] = {}
