@@ -30,7 +30,7 @@ from a11ykit.progress import Progress, no_progress
 from a11ykit.report import make_report, report_json
 from a11ykit.review.catalog import catalog_bytes, read_catalog, record_input, update_catalog
 from a11ykit.review.page import render_review_page
-from a11ykit.stages import Settings, detect_language, run_stages
+from a11ykit.stages import Settings, languages, run_stages
 from a11ykit.terms.base import Glossary
 from a11ykit.terms.glossary import default_glossary_path, load_glossary
 from a11ykit.terms.overrides import Override, apply_overrides, load_overrides, overrides_path
@@ -66,10 +66,9 @@ def build_page(
     approved translations (from ``catalog``) as :func:`build`; nothing is written."""
     resolved, glossary_path, overrides, proposed = resolve_glossary(glossary)
     page = parse_page(data, name=name)
-    target = check_language(target, "target language")
-    source = check_language(source, "source language") if source else None
+    target, source = languages(page, target, source, name)
     if isinstance(engine, str):
-        engine = select_engine(engine, source or detect_language(page), target, warnings=page.warnings)
+        engine = select_engine(engine, source, target, warnings=page.warnings)
     settings = Settings(
         target=target, engine=engine, glossary=resolved, source=source, catalog=catalog, ui_dir=ui_dir,
         original_href=original_href, own_href=own_href, audio_stem=audio_stem, progress=progress,
@@ -129,11 +128,7 @@ def build(
     resolved, glossary_path, overrides, proposed = resolve_glossary(glossary)
     page = parse_page(data, name=str(input_path))
     # Language first, so a wrong pair fails before any engine is looked for.
-    page_source = source or detect_language(page)
-    if page_source == target:
-        raise InputError(
-            f"{input_path}: the page is already in {target}; choose the other language with --to", code="A11Y108"
-        )
+    target, page_source = languages(page, target, source, str(input_path))
     chosen = select_engine(engine, page_source, target, warnings=page.warnings)
     out_dir = Path(out)
     outputs = outputs_for(input_path, target, out_dir, Path(locales) if locales is not None else DEFAULT_LOCALES)

@@ -86,6 +86,17 @@ def detect_language(page: ParsedPage) -> str:
     return best
 
 
+def languages(page: ParsedPage, target: str, source: str | None, name: str) -> tuple[str, str]:
+    """The target and source languages of a build: ``source`` None or "auto" is the page's own
+    (declared, else guessed); the same language twice is an InputError (A11Y108)."""
+    target = check_language(target, "target language")
+    source = None if source in ("auto", "", None) else check_language(source, "source language")
+    source = source or detect_language(page)
+    if source == target:
+        raise InputError(f"{name}: the page is already in {source}; choose the other language with --to", code="A11Y108")
+    return target, source
+
+
 def _hrefs(page: ParsedPage) -> list[str]:
     return [
         str(a.get("href"))
@@ -98,13 +109,7 @@ def segment(article: Article) -> Article:
     """The page's units and languages, and the links it has before anything changes."""
     page, settings = article.page, article.settings
     article.units, article.title, article.warnings = page.units, page.title, page.warnings
-    article.target = check_language(settings.target, "target language")
-    article.source = check_language(settings.source, "source language") if settings.source else detect_language(page)
-    if article.source == article.target:
-        raise InputError(
-            f"{article.name}: the page is already in {article.source}; choose the other language with --to",
-            code="A11Y108",
-        )
+    article.target, article.source = languages(page, settings.target, settings.source, article.name)
     article.source_hrefs = _hrefs(page)
     return article
 
