@@ -105,3 +105,17 @@ def test_saving_with_audio_gives_each_spoken_unit_its_timing_from_the_sync_map(t
     timed = {u.id: (round(u.start, 3), round(u.end, 3)) for u in article.units if u.start is not None}
     assert timed and timed == {c["id"]: (c["start"], c["end"]) for c in syncmap if c["id"] in timed}
     assert set(timed) == {u.id for u in article.units if u.kind == "sentence"}
+
+
+def test_speak_says_terms_with_the_glossary_build_uses_by_default(tmp_path, monkeypatch):
+    import a11ykit.speak
+    from a11ykit.speech import narration
+
+    heard = {}
+    monkeypatch.setattr(narration, "synthesize_article", lambda items, **options: heard.update(options))
+    page = tmp_path / "story.es.html"
+    page.write_text('<html lang="es"><body><p>Lo enviaron al CECOT.</p></body></html>', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # no glossary/ here: build falls back to the project's glossary
+    a11ykit.speak.speak(page)
+    assert heard["lexicon"]["CECOT"] == "se-kot"  # the project glossary's say_es
+    assert heard["out_dir"] == tmp_path and heard["stem"] == "story"
