@@ -1,27 +1,38 @@
-"""Time the narration of the example article: cold build, cached rebuild, one paragraph changed.
+"""Time the narration of the example article: cold build, cached rebuild, one paragraph changed;
+peak memory at 1×, 4× and 16× its length; the narration's levels.
 
 The article text (../shared/article-source.txt from the repository root) is split into sentences by a
 simple regular expression; its first line is the title (a heading), and a short
-line without a full stop is a subheading. Everything is written to a temporary
-folder.
+line without a full stop is a subheading. Sentence ids follow the page's convention
+(``a11y-<paragraph>-<n>``), so a paragraph is one encoded piece. Everything is written to a
+temporary folder.
 
 Figures printed:
 
 * synthesis: time to get every sentence's verified chunk (worker start-up included),
   and its real-time factor (synthesis time / narration length);
-* build: the whole ``synthesize_article`` call (synthesis, join, resample, Opus and
-  MP3 encoding and their decode checks, captions, chapters, sync map);
-* cached rebuild: the same build again with every sentence in the cache;
-* one paragraph changed: only that paragraph's sentences are synthesized again.
+* cold build: the whole ``synthesize_article`` call with an empty cache (synthesis, per-piece
+  levels, resampling, Opus and MP3 encoding, joining, decode checks, captions, sync map);
+* no-change rebuild: the same build again (every chunk, piece and output current);
+* one paragraph changed: only that paragraph's sentences are synthesized and its piece
+  encoded again; also as a fraction of the cold build;
+* levels: the written files' integrated loudness and sample peak as ffmpeg's ebur128 reads them;
+* peak RSS: a build of the article repeated 1, 4 and 16 times (every copy's sentences made
+  distinct), each in a fresh process: the build's own peak, and the largest speech worker's.
 
-Run: .venv/bin/python benchmarks/speech.py [--workers 2] [--runs 3]
+Run: .venv/bin/python benchmarks/speech.py [--workers 2] [--runs 3] [--scales 1 4 16]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
+import resource
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -31,14 +42,19 @@ from a11ykit.speech import SpeechItem, synthesize_article, synthesize_items
 ARTICLE_TEXT = Path(__file__).resolve().parent.parent.parent / "shared" / "article-source.txt"  # ../shared beside the repository
 
 
-def article_items(text: str) -> list[SpeechItem]:
+def article_items(text: str, copies: int = 1) -> list[SpeechItem]:
+    """The article's items; ``copies`` > 1 repeats it, each copy's sentences made distinct."""
+    paragraphs = [line.strip() for line in text.splitlines() if line.strip()]
     items = []
-    for p, paragraph in enumerate(line.strip() for line in text.splitlines() if line.strip()):
-        if p == 0 or (len(paragraph) < 60 and not paragraph.rstrip(".").count(".")):
-            items.append(SpeechItem(f"h{p}", paragraph.rstrip("."), "heading"))
-            continue
-        for s, sentence in enumerate(re.split(r"(?<=[.!?”])\s+(?=[“A-Z])", paragraph)):
-            items.append(SpeechItem(f"p{p}s{s}", sentence))
+    for copy in range(copies):
+        for p, paragraph in enumerate(paragraphs):
+            block = f"{copy}x{p}" if copies > 1 else str(p)
+            mark = f"Part {copy + 1}. " if copy else ""
+            if p == 0 or (len(paragraph) < 60 and not paragraph.rstrip(".").count(".")):
+                items.append(SpeechItem(f"a11y-{block}-0", mark + paragraph.rstrip("."), "heading"))
+                continue
+            for s, sentence in enumerate(re.split(r"(?<=[.!?”])\s+(?=[“A-Z])", paragraph)):
+                items.append(SpeechItem(f"a11y-{block}-{s}", (mark if s == 0 else "") + sentence))
     return items
 
 
@@ -48,11 +64,50 @@ def timed(function, *args, **kwargs):
     return time.perf_counter() - started, result
 
 
+def ffmpeg_levels(path: Path) -> tuple[float, float] | None:
+    """(integrated loudness LUFS, sample peak dBFS) of a file as ffmpeg's ebur128 reads them."""
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        return None
+    done = subprocess.run(
+        [ffmpeg, "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=sample", "-f", "null", "-"],
+        capture_output=True, text=True, timeout=600, check=True,
+    )
+    summary = done.stderr[done.stderr.rindex("Summary:"):]
+    loudness = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
+    return loudness, peak
+
+
+def peak_rss(copies: int, workers: int) -> dict[str, float]:
+    """Build the article ``copies`` times over in this process; its peak RSS and its workers'."""
+    items = article_items(ARTICLE_TEXT.read_text(encoding="utf-8"), copies)
+    with tempfile.TemporaryDirectory() as tmp:
+        seconds, result = timed(
+            synthesize_article, items, lang="en", out_dir=Path(tmp) / "out", stem="a",
+            cache_dir=Path(tmp) / "cache", workers=workers,
+        )
+    return {
+        "copies": copies,
+        "items": len(items),
+        "audio_s": result.duration,
+        "build_s": seconds,
+        "pieces": result.pieces,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scales", type=int, nargs="*", default=[1, 4, 16])
+    parser.add_argument("--rss-of", type=int, help=argparse.SUPPRESS)  # the child process of one scale
     args = parser.parse_args()
+    if args.rss_of:
+        print(json.dumps(peak_rss(args.rss_of, args.workers)))
+        return
     items = article_items(ARTICLE_TEXT.read_text(encoding="utf-8"))
     print(f"{len(items)} items ({sum(i.kind == 'heading' for i in items)} headings), workers={args.workers}")
 
@@ -66,15 +121,16 @@ def main() -> None:
                 synthesize_article, items, lang="en", out_dir=out, stem="a", cache_dir=cache, workers=args.workers
             )
             build_times.append(seconds)
+            if len(build_times) == 1:
+                levels = {kind: ffmpeg_levels(getattr(result, kind)) for kind in ("opus", "mp3")}
             seconds, again = timed(
                 synthesize_article, items, lang="en", out_dir=out, stem="a", cache_dir=cache, workers=args.workers
             )
-            assert again.synthesized == [], again.synthesized
+            assert again.synthesized == [] and not again.written, again.synthesized
             cached_times.append(seconds)
-            target = next(i for i in items if i.id.startswith("p3s"))
-            paragraph = target.id.split("s")[0]
+            paragraph = next(i for i in items if i.id.startswith("a11y-3-")).id.rpartition("-")[0]
             edited = [
-                SpeechItem(i.id, i.text.replace("the", "that"), i.kind) if i.id.startswith(paragraph + "s") else i
+                SpeechItem(i.id, i.text.replace("the", "that"), i.kind) if i.id.startswith(paragraph + "-") else i
                 for i in items
             ]
             seconds, changed = timed(
@@ -84,16 +140,35 @@ def main() -> None:
             resynthesized = len(changed.synthesized)
 
     speech = sum(c.duration for c in synthesis.chunks)
-    synth = statistics.median(synth_times)
-    print(f"narration: {result.duration:.1f} s of audio ({speech:.1f} s of speech), voice {result.voice}")
+    synth, cold, changed_s = (statistics.median(t) for t in (synth_times, build_times, changed_times))
+    print(f"narration: {result.duration:.1f} s of audio ({speech:.1f} s of speech) in {result.pieces} pieces, "
+          f"voice {result.voice}")
     print(f"synthesis: {synth:.2f} s  (real-time factor {synth / result.duration:.4f})")
-    print(f"build:     {statistics.median(build_times):.2f} s  (synthesis + encoding + checks + captions)")
-    print(f"cached rebuild: {statistics.median(cached_times):.2f} s  (0 of {len(items)} synthesized)")
+    print(f"cold build:     {cold:.2f} s  (synthesis + levels + encoding + joins + checks + captions)")
+    print(f"no-change rebuild: {statistics.median(cached_times):.2f} s  (0 of {len(items)} synthesized)")
     print(
-        f"one paragraph changed: {statistics.median(changed_times):.2f} s  "
+        f"one paragraph changed: {changed_s:.2f} s = {changed_s / cold:.0%} of the cold build  "
         f"({resynthesized} of {len(items)} synthesized)"
     )
     print(f"median of {args.runs} runs")
+    lv = result.levels
+    print(f"levels (a11ykit): measured {lv.measured:.2f} LUFS, loudness {lv.loudness:.2f} LUFS, "
+          f"net gain {lv.gain:+.2f} dB, peak {lv.peak:.2f} dBFS")
+    for kind, found in levels.items():
+        if found:
+            print(f"levels ({kind}, ffmpeg ebur128): {found[0]:.1f} LUFS, sample peak {found[1]:.1f} dBFS")
+
+    if args.scales:
+        print(f"\n{'copies':>6} {'items':>6} {'audio s':>8} {'build s':>8} {'pieces':>6} {'peak RSS MB':>11} "
+              f"{'worker RSS MB':>13}")
+    for copies in args.scales:
+        done = subprocess.run(
+            [sys.executable, __file__, "--rss-of", str(copies), "--workers", str(args.workers)],
+            capture_output=True, text=True, check=True,
+        )
+        row = json.loads(done.stdout.strip().splitlines()[-1])
+        print(f"{row['copies']:>5}x {row['items']:>6} {row['audio_s']:>8.1f} {row['build_s']:>8.2f} "
+              f"{row['pieces']:>6} {row['rss_mb']:>11.0f} {row['worker_rss_mb']:>13.0f}")
 
 
 if __name__ == "__main__":

@@ -312,12 +312,12 @@ def test_a_failed_first_build_leaves_no_folders_behind(ws, capsys, monkeypatch):
 
 KILLED_DURING_AUDIO = """
 import os, signal, sys
-from a11ykit.speech import encode
-real = encode.write_mp3
+from a11ykit.speech import joining
+real = joining.join_mp3
 def write_then_die(*args):
     real(*args)
     os.kill(os.getpid(), signal.{signal})
-encode.write_mp3 = write_then_die
+joining.join_mp3 = write_then_die
 from a11ykit.cli import main
 from a11ykit.errors import OutputError
 sys.exit(main(sys.argv[1:]))

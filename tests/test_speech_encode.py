@@ -1,4 +1,4 @@
-"""Joining chunks, resampling, writing Opus and MP3, and checking what was written."""
+"""Resampling a piece, and checking encoded audio by decoding it again."""
 
 from __future__ import annotations
 
@@ -9,14 +9,9 @@ import pytest
 import soundfile
 
 from a11ykit.errors import SpeechError
-from a11ykit.speech.encode import (
-    join_chunks,
-    resample,
-    verify_audio,
-    write_mp3,
-    write_opus,
-)
-from a11ykit.speech.synth import Chunk, verify_samples
+from a11ykit.speech.encode import resample, verify_audio
+from a11ykit.speech.joining import encode_mp3_piece, encode_opus_piece
+from a11ykit.speech.synth import verify_samples
 
 ESPEAK_RATE = 22_050
 
@@ -26,34 +21,9 @@ def tone(seconds: float, rate: int = ESPEAK_RATE, freq: float = 440.0, level: fl
     return (level * np.sin(2 * np.pi * freq * t)).astype(np.float32)
 
 
-def chunk(id: str, seconds: float) -> Chunk:
-    return Chunk(id, (tone(seconds) * 32767).astype(np.int16), ESPEAK_RATE)
-
-
 def dominant_frequency(samples: np.ndarray, rate: int) -> float:
     spectrum = np.abs(np.fft.rfft(samples * np.hanning(len(samples))))
     return float(np.argmax(spectrum) * rate / len(samples))
-
-
-# -- joining ---------------------------------------------------------------------------
-
-
-def test_spans_come_from_the_exact_chunk_lengths_and_gaps():
-    timeline = join_chunks([chunk("a", 1.0), chunk("b", 0.5)], [0.2, 0.4])
-    assert timeline.spans == ((0.0, 1.0), (1.2, 1.7))
-    assert timeline.duration == 2.1
-
-
-def test_joined_audio_is_float_in_unit_range():
-    timeline = join_chunks([chunk("a", 0.2)], [0.0])
-    assert timeline.samples.dtype == np.float32
-    assert np.max(np.abs(timeline.samples)) <= 1.0
-
-
-def test_chunks_of_different_rates_are_refused():
-    odd = Chunk("b", np.ones(100, dtype=np.int16), 16_000)
-    with pytest.raises(ValueError, match="sample rates"):
-        join_chunks([chunk("a", 0.1), odd], [0.1, 0.1])
 
 
 # -- resampling ----------------------------------------------------------------------------
@@ -78,12 +48,9 @@ def test_resampling_does_not_wrap_the_end_onto_the_start():
 # -- writing and checking ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("write", [write_opus, write_mp3])
-def test_written_files_decode_to_the_same_duration(write):
-    samples = tone(2.0, rate=24_000)
-    out = io.BytesIO()
-    write(out, samples, 24_000)
-    out.seek(0)
+@pytest.mark.parametrize("encode", [encode_opus_piece, encode_mp3_piece])
+def test_encoded_pieces_decode_to_the_same_duration(encode):
+    out = io.BytesIO(encode(tone(2.0, rate=24_000), 24_000))
     data, rate = soundfile.read(out)
     assert rate == 24_000
     assert len(data) / rate == pytest.approx(2.0, abs=0.01)
@@ -91,24 +58,14 @@ def test_written_files_decode_to_the_same_duration(write):
     verify_audio(out, duration=2.0)
 
 
-def test_the_opus_file_is_opus_in_ogg():
-    out = io.BytesIO()
-    write_opus(out, tone(0.5, rate=24_000), 24_000)
-    out.seek(0)
-    info = soundfile.info(out)
-    assert (info.format, info.subtype) == ("OGG", "OPUS")
-    assert out.getvalue()[:4] == b"OggS"
-
-
-def test_opus_at_espeaks_rate_is_refused_with_a_hint():
-    with pytest.raises(ValueError, match="Opus cannot take 22050 Hz"):
-        write_opus(io.BytesIO(), tone(0.5), ESPEAK_RATE)
+def test_a_file_longer_than_one_decoded_block_is_checked_whole():
+    verify_audio(io.BytesIO(encode_opus_piece(tone(7.0, rate=24_000), 24_000)), duration=7.0)
+    with pytest.raises(SpeechError, match="lasts 7.000 s"):
+        verify_audio(io.BytesIO(encode_opus_piece(tone(7.0, rate=24_000), 24_000)), duration=6.0)
 
 
 def encoded(seconds: float = 2.0, level: float = 0.5) -> bytes:
-    out = io.BytesIO()
-    write_opus(out, tone(seconds, rate=24_000, level=level), 24_000)
-    return out.getvalue()
+    return encode_opus_piece(tone(seconds, rate=24_000, level=level), 24_000)
 
 
 def test_a_truncated_file_is_detected():

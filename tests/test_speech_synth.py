@@ -13,7 +13,7 @@ from a11ykit.speech.captions import Cue, read_vtt
 from a11ykit.cli import main
 from a11ykit.errors import InputError, SpeechError
 from a11ykit.terms.base import Glossary, Term
-from a11ykit.speech import SpeechItem, encode, synthesize_article
+from a11ykit.speech import SpeechItem, encode, joining, synthesize_article
 from a11ykit.speech.captions import heading_cues
 from a11ykit.speech.items import PAUSE_AFTER, PAUSE_BEFORE_HEADING, gaps_for
 from a11ykit.speech.lexicon import DEFAULT_LEXICON, apply_lexicon, lexicon_for, uses_phonemes
@@ -201,15 +201,28 @@ def test_each_caption_cue_starts_when_espeak_says_its_first_word(long_article):
         assert part.start == pytest.approx(sentence.start + spoken.start, abs=0.001)
 
 
+#: A piece but the last ends on whole Opus and MP3 frames: its last pause grows by less than this.
+PIECE_FRAME = joining.common_aligned_length(1, encode.OUTPUT_RATE) / encode.OUTPUT_RATE
+
+
 def test_cues_follow_each_other_with_longer_pauses_around_headings(article):
     cues = article.cues
-    gaps = [round(b.start - a.end, 3) for a, b in zip(cues, cues[1:])]
-    assert gaps == [
+    gaps = [b.start - a.end for a, b in zip(cues, cues[1:])]
+    pauses = [
         PAUSE_AFTER["heading"],
         PAUSE_AFTER["sentence"],
         max(PAUSE_AFTER["image"], PAUSE_BEFORE_HEADING),
         PAUSE_AFTER["heading"],
     ]
+    assert article.pieces == len(ITEMS)  # no two items of one paragraph: each ends a piece
+    for gap, pause in zip(gaps, pauses, strict=True):
+        assert pause - 0.001 <= gap < pause + PIECE_FRAME
+
+
+def test_sentences_of_one_paragraph_are_one_piece_and_keep_the_exact_pause(long_article):
+    (first, second) = long_article.cues
+    assert long_article.pieces == 1
+    assert second.start - first.end == pytest.approx(PAUSE_AFTER["sentence"], abs=0.001)
 
 
 def test_chapters_are_the_headings_each_running_to_the_next(article):
@@ -251,11 +264,11 @@ def test_the_sentences_of_one_heading_make_one_chapter_and_a_short_pause():
 
 
 def test_a_failed_encoding_leaves_no_outputs_and_no_temporary_files(tmp_path, monkeypatch):
-    def broken(fileobj, samples, rate):
-        fileobj.write(b"half an mp3")
+    def broken(pieces, out):
+        out.write(pieces[0][:100])
         raise SpeechError("encoder failed")
 
-    monkeypatch.setattr(encode, "write_mp3", broken)
+    monkeypatch.setattr(joining, "join_mp3", broken)
     with pytest.raises(SpeechError, match="encoder failed"):
         synthesize_article(ITEMS[:2], lang="en", out_dir=tmp_path, stem="cecot")
     assert list(tmp_path.iterdir()) == []

@@ -1,7 +1,8 @@
 """The per-sentence audio cache: rebuild only what changed.
 
-This module owns the cache folder's contents: chunk entries by key, and the record of
-the last outputs written, so an unchanged rebuild writes nothing. It must not
+This module owns the cache folder's contents: chunk entries by key, encoded pieces of
+narrations by key (``pieces/``: a rebuild encodes only the pieces whose chunks changed),
+and the record of the last outputs written, so an unchanged rebuild writes nothing. It must not
 synthesize, encode, or write anything outside the cache folder it is given.
 
 A chunk is stored under a key made of everything that decides its sound: the text
@@ -19,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +78,67 @@ class ChunkCache:
         atomic_write(
             self._path(key),
             lambda f: np.savez(f, samples=chunk.samples, sample_rate=np.int64(chunk.sample_rate), words=words),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class EncodedPiece:
+    """One piece of a narration, encoded: its Opus and MP3 bytes (joined without encoding
+    again, :mod:`a11ykit.speech.joining`) and its levels, to add up the narration's."""
+
+    opus: bytes
+    mp3: bytes
+    powers: np.ndarray  # K-weighted block powers before the gain (levels.block_powers)
+    gain: float  # dB applied to the piece
+    peak: float  # sample peak of the written piece, dBFS
+
+
+def piece_key(*, chunks: list[str], layout: object) -> str:
+    """The key of one encoded piece: its chunks' keys and everything else that decides its bytes
+    (pauses, position, level rules, encoder settings)."""
+    fields = {"v": CACHE_VERSION, "piece": chunks, "layout": layout}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+class PieceCache:
+    """Encoded pieces on disk under ``directory``/pieces, one ``.npz`` file per key."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory) / "pieces"
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.npz"
+
+    def get(self, key: str) -> EncodedPiece | None:
+        """The stored piece, or None when missing or unreadable (then it is removed)."""
+        path = self._path(key)
+        if not path.exists():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as data:  # zip members are CRC-checked
+                piece = EncodedPiece(
+                    opus=data["opus"].tobytes(),
+                    mp3=data["mp3"].tobytes(),
+                    powers=data["powers"].astype(np.float64),
+                    gain=float(data["gain"]),
+                    peak=float(data["peak"]),
+                )
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            path.unlink(missing_ok=True)
+            return None
+        return piece if piece.opus and piece.mp3 else None
+
+    def put(self, key: str, piece: EncodedPiece) -> None:
+        atomic_write(
+            self._path(key),
+            lambda f: np.savez(
+                f,
+                opus=np.frombuffer(piece.opus, dtype=np.uint8),
+                mp3=np.frombuffer(piece.mp3, dtype=np.uint8),
+                powers=np.asarray(piece.powers, dtype=np.float64),
+                gain=np.float64(piece.gain),
+                peak=np.float64(piece.peak),
+            ),
         )
 
 

@@ -116,7 +116,20 @@ def _libmp3lame() -> ctypes.CDLL:
     lib.lame_encode_flush.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
     lib.lame_get_lametag_frame.restype = ctypes.c_size_t
     lib.lame_get_lametag_frame.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
+    lib.get_lame_version.restype = ctypes.c_char_p
     return lib
+
+
+def encoder_settings() -> dict[str, object]:
+    """What decides a piece's encoded bytes besides its samples: the libraries' versions and
+    the settings (a key of cached pieces, so a new encoder encodes them again)."""
+    return {
+        "opus": _libopus().opus_get_version_string().decode("ascii", "replace"),
+        "opus_bitrate": OPUS_BITRATE,
+        "mp3": _libmp3lame().get_lame_version().decode("ascii", "replace"),
+        "mp3_bitrate": MP3_BITRATE,
+        "format": 1,  # primer, Ogg pages and Info frame as written here
+    }
 
 
 _OPUS_APPLICATION_AUDIO = 2049
@@ -252,6 +265,19 @@ def join_mp3(pieces: Sequence[bytes], out: BinaryIO) -> int:
     joined.padding = len(frames) * spf - first.delay - total
     out.write(joined.to_bytes())
     return total
+
+
+def stream_length(data: bytes, fmt: str, what: str = "audio") -> int:
+    """How many samples a file written here plays (at the rate it was encoded from), read
+    from its structure: every Ogg page's checksum, every MP3 frame header, the granule
+    position or the Info frame's counts. Checks a joined file without decoding it again."""
+    if fmt == "opus":
+        parsed = OggOpus.parse(data, what)
+        rate = struct.unpack_from("<I", parsed.head, 12)[0] or _OPUS_RATE
+        return parsed.samples * rate // _OPUS_RATE
+    if fmt == "mp3":
+        return Mp3.parse(data, what).samples
+    raise ValueError(f"unknown format {fmt!r}")
 
 
 # --- Ogg Opus ----------------------------------------------------------------------------------

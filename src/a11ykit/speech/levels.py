@@ -11,6 +11,7 @@ too). It must not synthesize, encode, or read and write files.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -56,25 +57,41 @@ def _k_filters(rate: int) -> list[tuple[tuple[float, float, float], tuple[float,
 
 
 def k_weighted(samples: np.ndarray, rate: int) -> np.ndarray:
-    """The signal through the K-weighting filters (applied in the frequency domain, with a
-    second of silence after it so the filters' response does not wrap around)."""
-    n = len(samples) + rate
-    n += n % 2
+    """The signal through the K-weighting filters (applied in the frequency domain, with at
+    least a second of silence after it so the filters' response does not wrap around)."""
+    n = 1 << (len(samples) + rate - 1).bit_length()  # a power of two: a fast FFT at any length
     spectrum = np.fft.rfft(np.asarray(samples, dtype=np.float64), n)
+    return np.fft.irfft(spectrum * _k_response(rate, n), n)[: len(samples)]
+
+
+@lru_cache(maxsize=4)
+def _k_response(rate: int, n: int) -> np.ndarray:
+    """Both K-weighting stages' response at a real FFT's bins (kept: pieces share lengths)."""
+    response = np.ones(n // 2 + 1, dtype=np.complex128)
     for b, a in _k_filters(rate):
-        spectrum *= _biquad_response(b, a, n)
-    return np.fft.irfft(spectrum, n)[: len(samples)]
+        response *= _biquad_response(b, a, n)
+    response.flags.writeable = False
+    return response
 
 
-def integrated_loudness(samples: np.ndarray, rate: int) -> float:
-    """Integrated loudness of a mono signal in LUFS (``-inf`` for silence or under 400 ms)."""
+def block_powers(samples: np.ndarray, rate: int) -> np.ndarray:
+    """The mean square of the K-weighted signal in each 400 ms block (75 % overlap): what
+    integrated loudness is computed from. Blocks of separate passages can be pooled and
+    gated together (:func:`gated_loudness`), so a narration measured piece by piece never
+    needs all of its samples at once; a power scales with the square of a gain."""
     block, step = round(_BLOCK * rate), round(_STEP * rate)
     if len(samples) < block:
-        return -math.inf
+        return np.zeros(0)
     weighted = k_weighted(samples, rate)
     energy = np.concatenate(([0.0], np.cumsum(weighted * weighted)))
     starts = np.arange(0, len(samples) - block + 1, step)
-    powers = (energy[starts + block] - energy[starts]) / block
+    return (energy[starts + block] - energy[starts]) / block
+
+
+def gated_loudness(powers: np.ndarray) -> float:
+    """Integrated loudness in LUFS of blocks' powers (:func:`block_powers`), with BS.1770's
+    absolute and relative gates (``-inf`` when no block passes)."""
+    powers = np.asarray(powers, dtype=np.float64)
     with np.errstate(divide="ignore"):
         loudness = -0.691 + 10 * np.log10(powers)
     kept = powers[loudness > _ABSOLUTE_GATE]
@@ -85,19 +102,34 @@ def integrated_loudness(samples: np.ndarray, rate: int) -> float:
     return -0.691 + 10 * math.log10(float(np.mean(kept)))
 
 
+def integrated_loudness(samples: np.ndarray, rate: int) -> float:
+    """Integrated loudness of a mono signal in LUFS (``-inf`` for silence or under 400 ms)."""
+    return gated_loudness(block_powers(samples, rate))
+
+
 def peak_dbfs(samples: np.ndarray) -> float:
     """The sample peak of float samples (full scale 1.0) in dBFS."""
     peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
+def level_gain(measured: float, peak: float) -> float:
+    """The gain (dB) that brings a passage measured at ``measured`` LUFS with a sample peak of
+    ``peak`` dBFS to :data:`TARGET_LOUDNESS`, or less where the peak would pass
+    :data:`PEAK_CEILING` (no limiter: speech keeps its dynamics); 0 for silence."""
+    if not math.isfinite(peak):
+        return 0.0
+    if not math.isfinite(measured):  # too short to measure: only the peak limits it
+        return min(0.0, PEAK_CEILING - peak)
+    return min(TARGET_LOUDNESS - measured, PEAK_CEILING - peak)
+
+
 def normalize(samples: np.ndarray, rate: int) -> tuple[np.ndarray, Levels]:
-    """The samples brought to :data:`TARGET_LOUDNESS`, or less where the peak would pass
-    :data:`PEAK_CEILING` (no limiter: speech keeps its dynamics); and what was done."""
+    """The samples brought to :data:`TARGET_LOUDNESS` by :func:`level_gain`, and what was done."""
     measured = integrated_loudness(samples, rate)
     peak = peak_dbfs(samples)
     if not math.isfinite(measured) or not math.isfinite(peak):
         return samples, Levels(measured, 0.0, measured, peak)
-    gain = min(TARGET_LOUDNESS - measured, PEAK_CEILING - peak)
+    gain = level_gain(measured, peak)
     out = (samples * 10 ** (gain / 20)).astype(np.float32)
     return out, Levels(measured, gain, measured + gain, peak_dbfs(out))

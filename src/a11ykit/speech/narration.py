@@ -1,10 +1,18 @@
-"""Narrating an article: one verified chunk per item, joined, encoded, aligned, written.
+"""Narrating an article: one verified chunk per item, encoded a paragraph at a time, joined, written.
 
 This module owns the order of the work — it takes the spoken items of a page in
 reading order, synthesizes each in parallel worker processes (one espeak engine each,
-:mod:`a11ykit.speech.synth`), reuses cached chunks (:mod:`a11ykit.speech.cache`),
-joins them with the pauses of :mod:`a11ykit.speech.items`, encodes them
-(:mod:`a11ykit.speech.encode`) and writes, next to each other::
+:mod:`a11ykit.speech.synth`), reuses cached chunks (:mod:`a11ykit.speech.cache`), cuts the
+narration into pieces (a paragraph each, :func:`piece_ranges`; the cut inside the pause after
+it, :data:`PIECE_LEAD` of which starts the next piece), lays each piece out with the pauses of
+:mod:`a11ykit.speech.items`, normalizes it on its own (:mod:`a11ykit.speech.levels`), resamples
+it (:mod:`a11ykit.speech.encode`), encodes it to Opus and MP3 and joins the pieces without
+encoding again (:mod:`a11ykit.speech.joining`); encoded pieces are cached by their chunks and
+settings, so a rebuild encodes only the pieces whose sentences changed. Cue times come from
+the pieces' sample counts (every piece but the last is whole frames of both formats). Audio is
+streamed: chunks wait in the cache (a temporary one without a cache folder) and only one
+piece's samples per encoding thread are in memory, never the whole narration's. It writes,
+next to each other::
 
     <stem>.<lang>.opus  <stem>.<lang>.mp3            the narration
     <stem>.<lang>.vtt   <stem>.<lang>.chapters.vtt   captions, chapters
@@ -24,27 +32,32 @@ espeak other than through :class:`a11ykit.speech.synth.Synthesizer`.
 SpeechError codes: A11Y501 voice unknown or refused, A11Y502 voice of another
 language, A11Y503 worker timed out (and was killed), A11Y504 worker died or closed,
 A11Y505 an utterance gave no usable audio, A11Y506 an encoded file failed its check,
-A11Y507 rate or volume out of range; A11Y500 anything else.
+A11Y507 rate or volume out of range; A11Y520/A11Y521 encoding or joining a piece
+(:mod:`a11ykit.speech.joining`); A11Y500 anything else.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import io
+import math
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 
 import numpy as np
 
+from a11ykit.errors import SpeechError
 from a11ykit.layout import Staging
 from a11ykit.progress import Progress, no_progress
-from a11ykit.speech import encode
-from a11ykit.speech.cache import ChunkCache, OutputRecord, cache_key, outputs_key
+from a11ykit.speech import encode, joining
+from a11ykit.speech.cache import ChunkCache, EncodedPiece, OutputRecord, PieceCache, cache_key, outputs_key, piece_key
 from a11ykit.speech.captions import (
     CAPTION_RULES,
     Cue,
@@ -55,17 +68,38 @@ from a11ykit.speech.captions import (
     write_vtt,
 )
 from a11ykit.speech.items import SpeechItem, check_items, gaps_for
-from a11ykit.speech.levels import PEAK_CEILING, TARGET_LOUDNESS, Levels, normalize, peak_dbfs
+from a11ykit.speech.levels import PEAK_CEILING, TARGET_LOUDNESS, Levels, block_powers, gated_loudness, level_gain, peak_dbfs
 from a11ykit.speech.lexicon import lexicon_for, lexicon_substitution
 from a11ykit.speech.outputs import AudioResult, output_names
-from a11ykit.speech.synth import CALL_TIMEOUT, DEFAULT_RATE, DEFAULT_VOLUME, Chunk, Synthesizer, check_rate
+from a11ykit.speech.synth import CALL_TIMEOUT, DEFAULT_RATE, DEFAULT_VOLUME, Chunk, Synthesizer, Word, check_rate
 from a11ykit.speech.tags import AudioTags, tag_mp3, tag_opus
 from a11ykit.speech.voices import Voice, choose_voice
 
 Writer = Callable[[BinaryIO], None]
 
 #: What decides the normalization (a change writes the files again).
-LEVEL_RULES = {"target": TARGET_LOUDNESS, "ceiling": PEAK_CEILING, "version": 2}
+LEVEL_RULES = {"target": TARGET_LOUDNESS, "ceiling": PEAK_CEILING, "per": "piece", "version": 3}
+
+#: The most items one encoded piece holds (a longer paragraph is cut in its pauses).
+PIECE_ITEMS = 8
+#: Seconds of the pause before a piece that go into the piece (at most half the pause): each
+#: piece starts and ends in silence, so its independently encoded edges meet in silence.
+PIECE_LEAD = 0.05
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """What a narration keeps of a chunk once it is in the cache: its length, rate and word
+    timings, not its samples (those are read back from the cache, one piece at a time)."""
+
+    id: str
+    length: int  # samples
+    sample_rate: int
+    words: tuple[Word, ...]
+
+    @classmethod
+    def of(cls, chunk: Chunk) -> Spoken:
+        return cls(chunk.id, len(chunk.samples), chunk.sample_rate, chunk.words)
 
 
 @dataclass
@@ -93,6 +127,27 @@ def synthesize_items(
     progress: Progress | None = None,
 ) -> Synthesis:
     """One verified chunk per item, from the cache or from ``workers`` worker processes."""
+    return _synthesize(
+        items, lang=lang, voice=voice, rate=rate, lexicon=lexicon, cache_dir=cache_dir, workers=workers,
+        timeout=timeout, progress=progress, keep=lambda chunk: chunk,
+    )
+
+
+def _synthesize(
+    items: Sequence[SpeechItem],
+    *,
+    lang: str,
+    voice: str | None,
+    rate: int | None,
+    lexicon: Mapping[str, str] | None,
+    cache_dir: Path | None,
+    workers: int,
+    timeout: float | None,
+    progress: Progress | None,
+    keep: Callable[[Chunk], Any],
+) -> Synthesis:
+    """:func:`synthesize_items`, keeping ``keep(chunk)`` of each chunk once it is cached (a
+    narration keeps a :class:`Spoken`, so the samples of the whole are never held at once)."""
     check_items(items)
     rate = check_rate(DEFAULT_RATE if rate is None else rate)
     timeout = CALL_TIMEOUT if timeout is None else timeout
@@ -102,7 +157,7 @@ def synthesize_items(
     spoken = {item.id: say(item.text) for item in items}
     cache = ChunkCache(cache_dir) if cache_dir is not None else None
 
-    chunks: dict[str, Chunk] = {}
+    chunks: dict[str, Any] = {}
     cached: list[str] = []
     with Synthesizer(timeout=timeout) as first:
         used = first.set_voice(choose_voice(lang, first.voices(), voice).identifier)
@@ -120,7 +175,7 @@ def synthesize_items(
             for item in items:
                 chunk = cache.get(keys[item.id], item.id)
                 if chunk is not None:
-                    chunks[item.id] = chunk
+                    chunks[item.id] = keep(chunk)
                     cached.append(item.id)
         todo = [item for item in items if item.id not in chunks]
         progress("speech", len(chunks), len(items))
@@ -130,7 +185,7 @@ def synthesize_items(
             if cache is not None:
                 cache.put(keys[item.id], chunk)
             with lock:
-                chunks[item.id] = chunk
+                chunks[item.id] = keep(chunk)
                 progress("speech", len(chunks), len(items))
 
         if todo:
@@ -220,56 +275,54 @@ def synthesize_article(
 
     ``voice`` overrides the language's default voice; ``rate`` is in words per minute
     (80–450); ``lexicon`` maps written forms to what to say (None: the built-in
-    lexicon for ``lang``); ``cache_dir`` keeps per-sentence audio between builds.
+    lexicon for ``lang``); ``cache_dir`` keeps per-sentence audio and encoded pieces between
+    builds (without it, a temporary folder holds them during the call).
     With ``staging``, the files are only staged there and the caller commits them
     together with its own; without, they are committed here. ``tags`` go into both audio
-    files (None: the language only; a language they lack is ``lang``). The audio is normalized (:mod:`a11ykit.speech.levels`);
-    the result says how (``levels``).
+    files (None: the language only; a language they lack is ``lang``). Each piece is
+    normalized on its own (:mod:`a11ykit.speech.levels`); the result says how (``levels``).
     """
     tags = dataclasses.replace(tags or AudioTags(""), language=(tags and tags.language) or lang)
     items = list(items)
     progress = progress or no_progress
-    synthesis = synthesize_items(
-        items,
-        lang=lang,
-        voice=voice,
-        rate=rate,
-        lexicon=lexicon,
-        cache_dir=cache_dir,
-        workers=workers,
-        timeout=timeout,
-        progress=progress,
-    )
-    timeline = encode.join_chunks(synthesis.chunks, gaps_for(items))
-    cues = [
-        Cue(item.id, start, end, item.text)
-        for item, (start, end) in zip(items, timeline.spans, strict=True)
-    ]
-    chapters = chapter_cues(heading_cues(cues, items), timeline.duration)
-    captions = [
-        part
-        for cue, item, chunk in zip(cues, items, synthesis.chunks, strict=True)
-        for part in caption_cues(cue, _word_clock(item.text, chunk, cue.start, synthesis.say))
-    ]
-    names = output_names(stem, lang)
-    out_dir = Path(out_dir)
-    targets = [out_dir / name for name in names.values()]
-    duration = encode.resampled_length(len(timeline.samples), timeline.sample_rate) / encode.OUTPUT_RATE
-    record = None
-    if cache_dir is not None:
-        record = OutputRecord(cache_dir, f"{stem}.{lang}")
+    with contextlib.ExitStack() as stack:
+        if cache_dir is None:  # chunks wait on disk, not in memory, until their piece is encoded
+            cache_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="a11ykit-speech-")))
+            record = None
+        else:
+            record = OutputRecord(cache_dir, f"{stem}.{lang}")
+        synthesis = _synthesize(
+            items, lang=lang, voice=voice, rate=rate, lexicon=lexicon, cache_dir=cache_dir, workers=workers,
+            timeout=timeout, progress=progress, keep=Spoken.of,
+        )
+        spoken: list[Spoken] = synthesis.chunks  # type: ignore[assignment]
+        pieces = plan_pieces(items, spoken, synthesis.keys)
+        duration = sum(p.length for p in pieces) / encode.OUTPUT_RATE
+        cues = [Cue(item.id, start, end, item.text) for item, (start, end) in zip(items, _spans(pieces, spoken), strict=True)]
+        chapters = chapter_cues(heading_cues(cues, items), duration)
+        captions = [
+            part
+            for cue, item, chunk in zip(cues, items, spoken, strict=True)
+            for part in caption_cues(cue, _word_clock(item.text, chunk, cue.start, synthesis.say))
+        ]
+        names = output_names(stem, lang)
+        out_dir = Path(out_dir)
+        targets = [out_dir / name for name in names.values()]
         key = outputs_key(synthesis.keys, _layout(items, tags))
-    written = record is None or not record.current(key, targets)
-    levels = None if written or record is None else _recorded_levels(record)
-    if levels is None:
-        written = True
-        with contextlib.nullcontext(staging) if staging is not None else Staging() as stage:
-            levels = _encode_outputs(timeline, cues, captions, chapters, out_dir, names, progress, stage, tags)
-            if record is not None:  # a cache: if it cannot be saved, the next build writes again
-                details = {"levels": dataclasses.asdict(levels)}
-                stage.after_commit(lambda: record.save(key, targets, quiet=True, details=details))
-            if staging is None:
-                stage.commit()
+        written = record is None or not record.current(key, targets)
+        levels = None if written or record is None else _recorded_levels(record)
+        fresh: list[str] = []
+        if levels is None:
+            written = True
+            encoded = encode_pieces(pieces, ChunkCache(cache_dir), PieceCache(cache_dir), workers, progress, fresh)
+            levels = narration_levels(encoded)
+            with contextlib.nullcontext(staging) if staging is not None else Staging() as stage:
+                _stage_outputs(encoded, duration, cues, captions, chapters, out_dir, names, progress, stage, tags)
+                if record is not None:  # a cache: if it cannot be saved, the next build writes again
+                    details = {"levels": dataclasses.asdict(levels)}
+                    stage.after_commit(functools.partial(record.save, key, targets, quiet=True, details=details))
+                if staging is None:
+                    stage.commit()
     paths = dict(zip(names.values(), targets, strict=True))
     return AudioResult(
         opus=paths[names["opus"]],
@@ -285,11 +338,169 @@ def synthesize_article(
         duration=duration,
         written=written,
         levels=levels,
+        pieces=len(pieces),
+        encoded=fresh,
     )
 
 
+# -- pieces: cut in the pauses, encoded one by one, joined without encoding again ----------------
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of items encoded on its own: ``lead`` samples of silence (the end of the pause
+    before it), the items with their pauses, ``tail`` samples of pause; ``length`` samples at
+    :data:`encode.OUTPUT_RATE`, whole Opus and MP3 frames unless it is the last piece."""
+
+    items: range
+    chunk_keys: tuple[str, ...]
+    ids: tuple[str, ...]
+    gaps: tuple[int, ...]  # samples of silence after each item but the last (at the chunks' rate)
+    lead: int
+    tail: int
+    sample_rate: int
+    length: int
+    key: str
+
+
+def _block(item: SpeechItem) -> str:
+    """The page block (paragraph, heading) an item is a sentence of: sentence ids are
+    ``a11y-<block>-<n>`` (html.segment), so the id without its last part."""
+    return item.id.rpartition("-")[0] or item.id
+
+
+def piece_ranges(items: Sequence[SpeechItem]) -> list[range]:
+    """Where the narration is cut: a piece is one paragraph (items of one block and kind), of
+    at most :data:`PIECE_ITEMS` items. Every cut depends only on its neighbours, so an edit
+    changes only its own paragraph's pieces."""
+    ranges: list[range] = []
+    start = 0
+    for i in range(1, len(items)):
+        before, item = items[i - 1], items[i]
+        if item.kind != before.kind or _block(item) != _block(before) or i - start >= PIECE_ITEMS:
+            ranges.append(range(start, i))
+            start = i
+    ranges.append(range(start, len(items)))
+    return ranges
+
+
+def plan_pieces(items: Sequence[SpeechItem], spoken: Sequence[Spoken], keys: Sequence[str]) -> list[Piece]:
+    """The pieces of a narration and their lengths, known before any is encoded."""
+    rate = spoken[0].sample_rate
+    if any(s.sample_rate != rate for s in spoken):
+        raise SpeechError("the chunks have different sample rates")
+    gaps = [round(gap * rate) for gap in gaps_for(items)]
+    ranges = piece_ranges(items)
+    leads = [0] + [min(round(PIECE_LEAD * rate), gaps[r.start - 1] // 2) for r in ranges[1:]]
+    settings = {"rate": encode.OUTPUT_RATE, "levels": LEVEL_RULES, "encoders": joining.encoder_settings()}
+    pieces = []
+    for index, r in enumerate(ranges):
+        last = index == len(ranges) - 1
+        lead = leads[index]
+        tail = gaps[r.stop - 1] - (0 if last else leads[index + 1])
+        inner = tuple(gaps[i] for i in r[:-1])
+        source = lead + sum(spoken[i].length for i in r) + sum(inner) + tail
+        length = encode.resampled_length(source, rate, encode.OUTPUT_RATE)
+        if not last:
+            length = joining.common_aligned_length(length, encode.OUTPUT_RATE)
+        chunk_keys = tuple(keys[i] for i in r)
+        layout = {"gaps": inner, "lead": lead, "tail": tail, "length": length, "last": last, **settings}
+        pieces.append(Piece(r, chunk_keys, tuple(s.id for s in spoken[r.start : r.stop]), inner, lead, tail, rate,
+                            length, piece_key(chunks=list(chunk_keys), layout=layout)))
+    return pieces
+
+
+def _spans(pieces: Sequence[Piece], spoken: Sequence[Spoken]) -> list[tuple[float, float]]:
+    """Each item's (start, end) in seconds: its piece's start (from the pieces' sample counts
+    at the output rate) plus its place in the piece."""
+    spans = []
+    position = 0  # samples at the output rate
+    for piece in pieces:
+        offset = piece.lead
+        for n, i in enumerate(piece.items):
+            start = position / encode.OUTPUT_RATE + offset / piece.sample_rate
+            spans.append((start, start + spoken[i].length / piece.sample_rate))
+            offset += spoken[i].length + (piece.gaps[n] if n < len(piece.gaps) else 0)
+        position += piece.length
+    return spans
+
+
+def _piece_samples(piece: Piece, chunks: ChunkCache) -> np.ndarray:
+    parts = [np.zeros(piece.lead, dtype=np.float32)]
+    for n, (key, id) in enumerate(zip(piece.chunk_keys, piece.ids, strict=True)):
+        chunk = chunks.get(key, id)
+        if chunk is None:
+            raise SpeechError(f"{id}: its audio left the speech cache during the build")
+        gap = piece.gaps[n] if n < len(piece.gaps) else piece.tail
+        parts += [chunk.samples.astype(np.float32) / 32768.0, np.zeros(gap, dtype=np.float32)]
+    return np.concatenate(parts)
+
+
+def encode_piece(piece: Piece, chunks: ChunkCache) -> EncodedPiece:
+    """Normalize one piece on its own (:func:`levels.level_gain`: the gain goes on before
+    resampling, which clips at full scale), resample it, pad it to its length, encode it."""
+    samples = _piece_samples(piece, chunks)
+    powers = block_powers(samples, piece.sample_rate)
+    gain = level_gain(gated_loudness(powers), peak_dbfs(samples))
+    audio = encode.resample(samples * np.float32(10 ** (gain / 20)), piece.sample_rate, encode.OUTPUT_RATE)
+    audio = np.concatenate([audio, np.zeros(piece.length - len(audio), dtype=np.float32)])
+    opus = joining.encode_opus_piece(audio, encode.OUTPUT_RATE)
+    mp3 = joining.encode_mp3_piece(audio, encode.OUTPUT_RATE)
+    for data, fmt in ((opus, "Opus"), (mp3, "MP3")):  # decoded once, when encoded
+        encode.verify_audio(io.BytesIO(data), duration=piece.length / encode.OUTPUT_RATE,
+                            what=f"the {fmt} piece from {piece.ids[0]}")
+    return EncodedPiece(opus=opus, mp3=mp3, powers=powers, gain=gain, peak=peak_dbfs(audio))
+
+
+def encode_pieces(
+    pieces: Sequence[Piece],
+    chunks: ChunkCache,
+    cache: PieceCache,
+    workers: int,
+    progress: Progress,
+    fresh: list[str] | None = None,
+) -> list[EncodedPiece]:
+    """Every piece from the cache, or encoded by ``workers`` threads (libopus, libmp3lame and
+    the FFTs run without the GIL) and cached; ``fresh`` gets the first item id of each piece
+    encoded now."""
+    found: dict[int, EncodedPiece] = {}
+    for index, piece in enumerate(pieces):
+        hit = cache.get(piece.key)
+        if hit is not None:
+            found[index] = hit
+    progress("encoding", len(found), len(pieces))
+    lock = threading.Lock()
+
+    def run(index: int) -> None:
+        encoded = encode_piece(pieces[index], chunks)
+        cache.put(pieces[index].key, encoded)
+        with lock:
+            found[index] = encoded
+            progress("encoding", len(found), len(pieces))
+
+    todo = [i for i in range(len(pieces)) if i not in found]
+    if fresh is not None:
+        fresh += [pieces[i].ids[0] for i in todo]
+    if todo:
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo))), thread_name_prefix="a11ykit-encode") as pool:
+            for future in [pool.submit(run, i) for i in todo]:
+                future.result()
+    return [found[i] for i in range(len(pieces))]
+
+
+def narration_levels(pieces: Sequence[EncodedPiece]) -> Levels:
+    """The whole narration's levels from its pieces' block powers (pooled and gated as one
+    programme): ``measured`` before the pieces' gains, ``loudness`` after, ``gain`` the
+    difference (each piece has its own), ``peak`` the highest written sample."""
+    before = np.concatenate([p.powers for p in pieces])
+    after = np.concatenate([p.powers * 10 ** (p.gain / 10) for p in pieces])
+    measured, loudness = gated_loudness(before), gated_loudness(after)
+    gain = loudness - measured if math.isfinite(measured) and math.isfinite(loudness) else 0.0
+    return Levels(measured, gain, loudness, max(p.peak for p in pieces))
+
+
 def _word_clock(
-    text: str, chunk: Chunk, start: float, say: Callable[[str], str]
+    text: str, chunk: Spoken, start: float, say: Callable[[str], str]
 ) -> Callable[[int], float | None]:
     """When the word at an offset of the page ``text`` is spoken: espeak reports each word's
     position in the text it read (``say(text)``), and the page text up to a word, read the
@@ -317,14 +528,16 @@ def _layout(items: Sequence[SpeechItem], tags: AudioTags) -> dict[str, object]:
         "tags": tags.fields(),
         "levels": LEVEL_RULES,
         "gaps": gaps_for(items),
+        "pieces": {"items": PIECE_ITEMS, "lead": PIECE_LEAD},
         "captions": CAPTION_RULES,
         "rate": encode.OUTPUT_RATE,
-        "encoders": encode.encoder_settings(),
+        "encoders": joining.encoder_settings(),
     }
 
 
-def _encode_outputs(
-    timeline: encode.Timeline,
+def _stage_outputs(
+    pieces: list[EncodedPiece],
+    duration: float,
     cues: list[Cue],
     captions: list[Cue],
     chapters: list[Cue],
@@ -333,38 +546,31 @@ def _encode_outputs(
     progress: Progress,
     staging: Staging,
     tags: AudioTags,
-) -> Levels:
-    progress("encoding", 0, 2)
-    # The gain goes on before resampling, which clips at full scale: espeak peaks at 0 dBFS.
-    scaled, levels = normalize(timeline.samples, timeline.sample_rate)
-    audio = encode.resample(scaled, timeline.sample_rate, encode.OUTPUT_RATE)
-    levels = dataclasses.replace(levels, peak=peak_dbfs(audio))  # as written
-    duration = len(audio) / encode.OUTPUT_RATE
-
-    def encoded(
-        write: Callable[[BinaryIO, np.ndarray, int], None], tag: Callable[[bytes, AudioTags], bytes], name: str, step: int
+) -> None:
+    def joined(
+        join: Callable[[Sequence[bytes], BinaryIO], int], fmt: str, tag: Callable[[bytes, AudioTags], bytes]
     ) -> Writer:
         def run(f: BinaryIO) -> None:
-            data = io.BytesIO()
-            write(data, audio, encode.OUTPUT_RATE)
-            f.write(tag(data.getvalue(), tags))
-            f.flush()
-            f.seek(0)
-            encode.verify_audio(f, duration=duration, what=name)
-            progress("encoding", step, 2)
+            joined = io.BytesIO()
+            join([getattr(p, fmt) for p in pieces], joined)
+            data = tag(joined.getvalue(), tags)
+            f.write(data)
+            # Every piece was decoded when encoded; the whole is checked from its structure.
+            got = joining.stream_length(data, fmt, names[fmt]) / encode.OUTPUT_RATE
+            if abs(got - duration) > 0.001:
+                raise SpeechError(f"{names[fmt]} lasts {got:.3f} s, expected {duration:.3f} s", code="A11Y506")
 
         return run
 
     writers = {
-        names["opus"]: encoded(encode.write_opus, tag_opus, names["opus"], 1),
-        names["mp3"]: encoded(encode.write_mp3, tag_mp3, names["mp3"], 2),
+        names["opus"]: joined(joining.join_opus, "opus", tag_opus),
+        names["mp3"]: joined(joining.join_mp3, "mp3", tag_mp3),
         names["captions"]: _text(lambda f: write_vtt(f, captions)),
         names["chapters"]: _text(lambda f: write_vtt(f, chapters)),
         names["syncmap"]: _text(lambda f: write_syncmap(f, cues)),
     }
     for name, write in writers.items():
         staging.stage(out_dir / name, write)
-    return levels
 
 
 def _text(write: Callable[[TextIO], None]) -> Writer:

@@ -21,7 +21,7 @@ class Levels:
     """What normalizing the narration did (:func:`a11ykit.speech.levels.normalize`)."""
 
     measured: float  # integrated loudness before, LUFS (ITU-R BS.1770-4)
-    gain: float  # dB applied
+    gain: float  # dB: loudness - measured (each piece has its own gain, from its own levels)
     loudness: float  # integrated loudness after, LUFS
     peak: float  # sample peak after, dBFS
 
@@ -52,6 +52,8 @@ class AudioResult:
     written: bool = True  # False: the files on disk were already these (unchanged rebuild)
     caption_cues: list[Cue] = field(default_factory=list)  # the captions file's cues, by convention
     levels: Levels | None = None  # loudness measured, gain applied, loudness and peak after
+    pieces: int = 0  # pieces the narration is encoded in and joined from
+    encoded: list[str] = field(default_factory=list)  # first item of each piece encoded now (not cached)
 
 
 def output_names(stem: str, lang: str) -> dict[str, str]:

@@ -10,8 +10,8 @@ or decide what the tags say (the caller does, from the page).
 from __future__ import annotations
 
 import struct
+import zlib
 from dataclasses import dataclass
-from functools import cache
 
 from a11ykit.errors import SpeechError
 
@@ -52,24 +52,15 @@ _VORBIS_NAMES = {
 }
 
 
-@cache
-def _crc_table() -> tuple[int, ...]:
-    table = []
-    for byte in range(256):
-        crc = byte << 24
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x04C11DB7) if crc & 0x80000000 else crc << 1
-        table.append(crc & 0xFFFFFFFF)
-    return tuple(table)
+_BYTE_REVERSED = bytes(int(f"{b:08b}"[::-1], 2) for b in range(256))
 
 
 def ogg_crc(page: bytes) -> int:
-    """The Ogg page checksum (CRC-32, polynomial 0x04c11db7, unreflected, no final xor)."""
-    table = _crc_table()
-    crc = 0
-    for byte in page:
-        crc = ((crc << 8) & 0xFFFFFFFF) ^ table[(crc >> 24) ^ byte]
-    return crc
+    """The Ogg page checksum (CRC-32, polynomial 0x04c11db7, unreflected, no final xor): zlib's
+    reflected CRC-32 of the bit-reversed bytes, bit-reversed (a Python loop per byte took
+    0.13 s for a 3-minute narration)."""
+    reflected = zlib.crc32(page.translate(_BYTE_REVERSED), 0xFFFFFFFF) ^ 0xFFFFFFFF
+    return int(f"{reflected:032b}"[::-1], 2)
 
 
 @dataclass

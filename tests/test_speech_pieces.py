@@ -1,0 +1,135 @@
+"""A narration is encoded piece by piece (a paragraph each) and joined without encoding again:
+a rebuild encodes only the changed paragraph's piece, and the joined files play the pieces
+exactly where the cues say."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import soundfile
+
+from a11ykit.speech import SpeechItem, joining, synthesize_article
+from a11ykit.speech.encode import OUTPUT_RATE
+from a11ykit.speech.narration import PIECE_ITEMS, piece_ranges
+
+PARAGRAPHS = [
+    [SpeechItem("a11y-1-0", "Where Andry is now", "heading")],
+    [
+        SpeechItem("a11y-2-0", "He entered the prison believing he was being deported."),
+        SpeechItem("a11y-2-1", "Guards shaved his head on the first night."),
+    ],
+    [
+        SpeechItem("a11y-3-0", "He is back with family in Venezuela."),
+        SpeechItem("a11y-3-1", "He says faith kept him going."),
+    ],
+    [SpeechItem("a11y-4-0", "Four months later, he still wakes at four in the morning.")],
+]
+ITEMS = [item for paragraph in PARAGRAPHS for item in paragraph]
+
+
+def sentences(block: str, count: int) -> list[SpeechItem]:
+    return [SpeechItem(f"a11y-{block}-{n}", f"Sentence {n}.") for n in range(count)]
+
+
+@pytest.mark.parametrize(
+    ("items", "pieces"),
+    [
+        (ITEMS, [[0], [1, 2], [3, 4], [5]]),  # a piece per paragraph, headings apart
+        (sentences("7", PIECE_ITEMS + 2), [list(range(PIECE_ITEMS)), [PIECE_ITEMS, PIECE_ITEMS + 1]]),
+        ([SpeechItem("h1", "Title", "heading"), SpeechItem("h2", "Subtitle", "heading")], [[0], [1]]),
+        ([SpeechItem("a11y-5-0", "Said."), SpeechItem("a11y-img-1", "Image: a map.", "image")], [[0], [1]]),
+    ],
+)
+def test_the_narration_is_cut_per_paragraph(items, pieces):
+    assert [list(r) for r in piece_ranges(items)] == pieces
+
+
+def test_a_cut_depends_on_its_paragraph_only():
+    longer = [*ITEMS[:3], SpeechItem("a11y-2-2", "A new sentence."), *ITEMS[3:]]
+    before, after = piece_ranges(ITEMS), piece_ranges(longer)
+    assert [[ITEMS[i].id for i in r] for r in before if ITEMS[r.start].id != "a11y-2-0"] == [
+        [longer[i].id for i in r] for r in after if longer[r.start].id != "a11y-2-0"
+    ]
+
+
+def build(folder, items, **options):
+    return synthesize_article(
+        items, lang="en", out_dir=folder / "out", stem="a", cache_dir=folder / "cache", workers=2, **options
+    )
+
+
+@pytest.fixture(scope="module")
+def rebuilt(tmp_path_factory):
+    """A narration built, then built again after one sentence of the third paragraph changed."""
+    folder = tmp_path_factory.mktemp("pieces")
+    first = build(folder, ITEMS)
+    opus_before = first.opus.read_bytes()
+    edited = [SpeechItem(i.id, "He is back home with his family.") if i.id == "a11y-3-0" else i for i in ITEMS]
+    second = build(folder, edited)
+    return first, opus_before, second
+
+
+def test_the_first_build_encodes_every_piece(rebuilt):
+    first, _, _ = rebuilt
+    assert first.pieces == len(PARAGRAPHS)
+    assert first.encoded == [p[0].id for p in PARAGRAPHS]
+
+
+def test_a_rebuild_encodes_only_the_changed_paragraph(rebuilt):
+    _, _, second = rebuilt
+    assert second.synthesized == ["a11y-3-0"]
+    assert second.encoded == ["a11y-3-0"]
+
+
+def test_cues_before_the_change_keep_their_times_and_after_it_move_by_its_length(rebuilt):
+    """In the changed piece a cue moves by the changed sentence's length; in the pieces after
+    it, by the changed piece's length (whole frames: its pause absorbs the rest)."""
+    first, _, second = rebuilt
+    before = {c.id: c for c in first.cues}
+    after = {c.id: c for c in second.cues}
+    for id in ("a11y-1-0", "a11y-2-0", "a11y-2-1", "a11y-3-0"):
+        assert after[id].start == before[id].start
+    changed = (after["a11y-3-0"].end - after["a11y-3-0"].start) - (before["a11y-3-0"].end - before["a11y-3-0"].start)
+    assert after["a11y-3-1"].start - before["a11y-3-1"].start == pytest.approx(changed, abs=0.001)
+    piece = after["a11y-4-0"].start - before["a11y-4-0"].start
+    frame = joining.common_aligned_length(1, OUTPUT_RATE) / OUTPUT_RATE
+    assert piece == pytest.approx(second.duration - first.duration, abs=0.001)
+    assert abs(piece - changed) < frame and round(piece / frame, 6).is_integer()
+
+
+def test_the_unchanged_pieces_bytes_are_copied_into_the_joined_file(rebuilt):
+    first, opus_before, second = rebuilt
+    before = joining.OggOpus.parse(opus_before).packets
+    after = joining.OggOpus.parse(second.opus.read_bytes()).packets
+    # the first two paragraphs' packets come first in both files, byte for byte
+    start = first.cues[[c.id for c in first.cues].index("a11y-3-0")].start
+    unchanged = int(start / joining.OPUS_FRAME_SECONDS) - 2
+    assert unchanged > 0 and before[:unchanged] == after[:unchanged]
+
+
+@pytest.mark.parametrize("kind", ["opus", "mp3"])
+def test_the_joined_files_play_exactly_the_narration(rebuilt, kind):
+    _, _, second = rebuilt
+    data = getattr(second, kind).read_bytes()
+    assert joining.stream_length(data, kind) == round(second.duration * OUTPUT_RATE)
+    decoded, rate = soundfile.read(io.BytesIO(data), dtype="float32")
+    assert len(decoded) / rate == pytest.approx(second.duration, abs=0.002)
+
+
+def rms(samples: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if len(samples) else 0.0
+
+
+@pytest.mark.parametrize("kind", ["opus", "mp3"])
+def test_the_pauses_between_cues_are_silent_and_the_cues_are_spoken(rebuilt, kind):
+    """Each cue sits where the decoded audio speaks it (within 20 ms): the pause between two
+    cues, 20 ms in from both ends, is silent, across the joins between pieces too."""
+    _, _, second = rebuilt
+    decoded, rate = soundfile.read(getattr(second, kind), dtype="float32")
+    at = lambda seconds: round(seconds * rate)  # noqa: E731
+    for cue, following in zip(second.cues, second.cues[1:]):
+        assert rms(decoded[at(cue.start) : at(cue.end)]) > 0.01, cue.id
+        pause = decoded[at(cue.end + 0.020) : at(following.start - 0.020)]
+        assert np.max(np.abs(pause)) < 0.01, f"{kind}: sound between {cue.id} and {following.id}"
