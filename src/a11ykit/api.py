@@ -26,6 +26,7 @@ from a11ykit.html.localize import link_to_file, original_address
 from a11ykit.html.parse import parse_page
 from a11ykit.l10n import check_language
 from a11ykit.layout import DEFAULT_LOCALES, Fingerprint, Staging, fingerprint, locked, outputs_for, refuse_overwriting
+from a11ykit.memory.store import TranslationMemory
 from a11ykit.progress import Progress, no_progress
 from a11ykit.report import make_report, report_json
 from a11ykit.review.catalog import catalog_bytes, read_catalog, record_input, update_catalog
@@ -104,7 +105,7 @@ def build(
     to: str,
     source: str | None = None,
     out: str | Path = "out",
-    engine: str = "auto",
+    engine: Engine | str = "auto",
     glossary: str | Path | None = None,
     locales: str | Path | None = None,
     ui_locales: str | Path | None = None,
@@ -114,12 +115,15 @@ def build(
     original_url: str | None = None,
     strict: bool = False,
     progress: Progress = no_progress,
+    memory: str | Path | None = None,
 ) -> Article:
     """Build the page at ``input_path`` into the language ``to``, as ``a11ykit build`` does: the
     glossary (default: the project's) with its overrides, the translators' catalog under
     ``locales`` (default: ``locales/``) and links as they will be in ``out``. ``ui_locales``:
     the page's own UI strings from there instead of a11ykit's. Nothing is
-    written until :meth:`Article.save`. ``source`` None or "auto": the page's own language."""
+    written until :meth:`Article.save`. ``source`` None or "auto": the page's own language.
+    ``memory``: a translation memory (SQLite file, created when missing) asked before the engine
+    (the report's ``memory`` says how many sentences it served)."""
     request = dict(locals())
     input_path = Path(input_path)
     target = check_language(to, "target language")
@@ -129,7 +133,7 @@ def build(
     page = parse_page(data, name=str(input_path))
     # Language first, so a wrong pair fails before any engine is looked for.
     target, page_source = languages(page, target, source, str(input_path))
-    chosen = select_engine(engine, page_source, target, warnings=page.warnings)
+    chosen = select_engine(engine, page_source, target, warnings=page.warnings) if isinstance(engine, str) else engine
     out_dir = Path(out)
     outputs = outputs_for(input_path, target, out_dir, Path(locales) if locales is not None else DEFAULT_LOCALES)
     refuse_overwriting(input_path, outputs.all())
@@ -148,7 +152,12 @@ def build(
         overrides=overrides, proposed=proposed, voice=voice,
         cache_dir=Path(cache_dir) if cache_dir is not None else None, strict=strict, request=request,
     )
-    return run_stages(Article(name=str(input_path), page=page, settings=settings))
+    if memory is None:
+        return run_stages(Article(name=str(input_path), page=page, settings=settings))
+    with TranslationMemory.open(memory) as settings.memory:
+        article = run_stages(Article(name=str(input_path), page=page, settings=settings))
+    settings.memory = None
+    return article
 
 
 # --- saving -----------------------------------------------------------------------------

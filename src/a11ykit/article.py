@@ -117,6 +117,7 @@ class Article:
     speech: list[Any] = field(default_factory=list)  # what the narration reads (SpeechItem), in order
     catalog: Any = None  # the translators' catalog after this build (babel Catalog)
     audio: dict[str, Any] | None = None  # what the narration wrote, once saved with audio
+    memory: Any = None  # what the translation memory served (a11ykit.memory.units.MemoryUse), when one was used
     _index: dict[str, Unit] = field(default_factory=dict, init=False, repr=False)
 
     def unit(self, unit_id: str) -> Unit | None:

@@ -57,6 +57,7 @@ class Report:
     proposed_overrides: list[Override]
     catalog: str  # the translators' catalog the build updated
     audio: dict[str, Any] | None = field(default=None)  # what the narration wrote, with audio
+    memory: Any = field(default=None)  # with a translation memory: sentences it served (MemoryUse)
 
 
 def make_report(
@@ -92,13 +93,14 @@ def make_report(
         proposed_overrides=list(proposed),
         catalog=str(catalog_path),
         audio=article.audio,
+        memory=article.memory,
     )
 
 
 #: Fields of the dataclasses that stay out of the JSON: where an override was read, and what a
 #: unit does not know yet (no quality estimate, no timing without audio) is left out when empty.
 _LEFT_OUT = {"line"}
-_LEFT_OUT_WHEN_NONE = {"quality", "start", "end", "audio"}
+_LEFT_OUT_WHEN_NONE = {"quality", "start", "end", "audio", "memory"}
 
 
 def _clean(value: Any) -> Any:

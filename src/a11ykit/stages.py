@@ -27,6 +27,8 @@ from a11ykit.html.localize import link_to_file, localize_page, make_decorator, r
 from a11ykit.html.parse import ParsedPage, declared_language
 from a11ykit.html.render import apply_translations, serialize
 from a11ykit.l10n import check_language, ui_translations
+from a11ykit.memory.store import TranslationMemory
+from a11ykit.memory.units import RememberingTranslator
 from a11ykit.layout import Fingerprint, Outputs
 from a11ykit.progress import Progress, no_progress
 from a11ykit.review.catalog import approved_translations, catalog_problems, update_catalog
@@ -68,6 +70,7 @@ class Settings:
     cache_dir: Path | None = None
     strict: bool = False
     request: dict[str, Any] = field(default_factory=dict)  # the arguments a11ykit.build() was called with
+    memory: TranslationMemory | None = None  # the translation memory, open for the stages' run
 
 
 # --- the stages ------------------------------------------------------------------------
@@ -123,7 +126,20 @@ def translate(article: Article) -> Article:
     article.conflicts = approved_conflicts(settings.glossary, article.target, article.units, approved)
     for conflict in article.conflicts:
         approved.pop(conflict.segment_id, None)
-    translator = Translator(settings.engine, settings.glossary, article.source, article.target)
+    if settings.memory is None:
+        translator = Translator(settings.engine, settings.glossary, article.source, article.target)
+    else:  # the memory first; approved entries of any catalog win (unless they break a locked term)
+        translator = RememberingTranslator(settings.engine, settings.glossary, article.source, article.target, settings.memory)
+        source_of = {u.id: u.source for u in article.units}
+        where = str(settings.outputs.catalog) if settings.outputs is not None else article.name
+        translator.keep_approved({source_of[i]: text for i, text in approved.items()}, where)
+        elsewhere = translator.approved_elsewhere([u.source for u in article.units if u.id not in approved])
+        shared = {u.id: elsewhere[u.source] for u in article.units if u.id not in approved and u.source in elsewhere}
+        for conflict in approved_conflicts(settings.glossary, article.target, article.units, shared):
+            shared.pop(conflict.segment_id, None)
+        approved.update(shared)
+        translator.use.approved_from_memory = len(shared)
+        article.memory = translator.use
     translator.translate_units(article.units, approved=approved, progress=settings.progress)
     article.engine = settings.engine.describe()
     return article

@@ -16,7 +16,7 @@ from a11ykit import __version__
 from a11ykit.errors import A11yKitError
 
 #: Sub-command modules of this package, in the order ``--help`` lists them.
-COMMAND_MODULES = ("build", "speak", "epub", "models", "review", "glossary")
+COMMAND_MODULES = ("build", "speak", "epub", "models", "review", "glossary", "tm")
 
 
 class _Parser(argparse.ArgumentParser):

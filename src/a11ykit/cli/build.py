@@ -12,6 +12,7 @@ from a11ykit.api import build
 from a11ykit.errors import InputError
 from a11ykit.layout import terminate_cleanly
 from a11ykit.progress import terminal_progress
+from a11ykit.site import Options, Outcome, build_site, is_site
 from a11ykit.terms.glossary import DEFAULT_GLOSSARY
 from a11ykit.translate.engines.base import available_engines
 
@@ -23,7 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Translate INPUT.html (English ⇄ Spanish) under the locked glossary; writes "
         "DIR/<stem>.<lang>.html and DIR/<stem>.<lang>.report.json.",
     )
-    p.add_argument("input", type=Path, metavar="INPUT.html", help="the article page")
+    p.add_argument("input", nargs="+", metavar="INPUT",
+                   help="the article page; or several pages, folders (their *.html, recursively) and @LIST files "
+                   "(one path a line): a site build, whose outputs mirror the input tree under DIR")
     p.add_argument("--to", required=True, dest="target", metavar="LANG", help="target language: es or en")
     p.add_argument("--from", default="auto", dest="source", metavar="LANG", help="source language: auto (default), en or es")
     p.add_argument("--out", default=Path("out"), type=Path, metavar="DIR", help="output folder (default: out/)")
@@ -44,12 +47,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "alternates (default: the page's canonical link or og:url, else its sibling <stem>.<lang>.html in DIR)")
     p.add_argument("--epub", action="store_true",
                    help="also write DIR/<stem>.<lang>.epub, a talking book (EPUB 3 with media overlays)")
+    p.add_argument("--tm", default=None, type=Path, metavar="PATH",
+                   help="translation memory (SQLite) asked before the engine (default for a site build: "
+                   "DIR/.a11ykit/memory.sqlite; a single page uses one only when given)")
+    p.add_argument("--jobs", default=None, type=_positive, metavar="N",
+                   help="site build: articles built at once (default: the number of cores)")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
+                   help="site build: translate on this Dask cluster (needs the dask extra)")
     p.set_defaults(func=run)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
     if args.epub and not args.audio:
         raise InputError("--epub needs the narration; leave out --no-audio", code="A11Y806")
+    if is_site(args.input):
+        return run_site(args)
+    args.input = Path(args.input[0])
     with terminate_cleanly():
         article = build(
             args.input,
@@ -65,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
             original_url=args.original_url,
             strict=args.strict,
             progress=terminal_progress(),
+            memory=args.tm,
         ).save()
     outputs, summary = article.settings.outputs, article.summary
     print(f"wrote {outputs.page} and {outputs.report}")
@@ -91,3 +115,32 @@ def run(args: argparse.Namespace) -> int:
     for warning in article.warnings:
         print(f"  warning: {warning}", file=sys.stderr)
     return 0
+
+
+def run_site(args: argparse.Namespace) -> int:
+    """Many articles: one line each as it finishes, a summary table, exit 1 if any failed."""
+    options = Options(
+        to=args.target, source=args.source, engine=args.engine, glossary=args.glossary, locales=args.locales,
+        ui_locales=args.ui_locales, audio=args.audio, voice=args.voice, original_url=args.original_url,
+        strict=args.strict, epub=args.epub,
+    )
+
+    def report(outcome: Outcome) -> None:
+        if outcome.status == "failed":
+            print(f"failed    {outcome.message}", file=sys.stderr)
+        else:
+            print(f"{outcome.status:<9} {outcome.name} → {outcome.page}")
+
+    with terminate_cleanly():
+        result = build_site(
+            args.input, options, out=args.out, memory=args.tm, jobs=args.jobs, scheduler=args.scheduler,
+            progress=terminal_progress(), report=report,
+        )
+    rows = [("articles", len(result.outcomes)), ("built", result.count("built")),
+            ("unchanged", result.count("unchanged")), ("failed", result.count("failed")),
+            ("sentences", result.sentences), ("from memory", result.sentences - result.translated),
+            ("translated", result.translated)]
+    print("  ".join(f"{name:>{max(len(name), 6)}}" for name, _ in rows))
+    print("  ".join(f"{value:>{max(len(name), 6)}}" for name, value in rows))
+    print(f"translation memory: {result.memory}; {result.seconds:.1f} s")
+    return 1 if result.failed else 0

@@ -230,8 +230,9 @@ class TranslationMemory:
 
     # --- lookups ----------------------------------------------------------------------
 
-    def lookup(self, key: MemoryKey, sentences: Iterable[str]) -> dict[str, Hit]:
-        """The memory's translation of each sentence it knows, approved before machine.
+    def lookup(self, key: MemoryKey, sentences: Iterable[str], *, approved: bool = True) -> dict[str, Hit]:
+        """The memory's translation of each sentence it knows, approved before machine
+        (``approved=False``: machine output under ``key`` only).
 
         One batch: a few queries for any number of sentences. Sentences it does not know
         are absent from the result; keys are the sentences as given."""
@@ -244,7 +245,7 @@ class TranslationMemory:
             chunk = keys[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))
             pair = [key.source_lang, key.target_lang]
-            for source, target in self._read(
+            for source, target in [] if not approved else self._read(
                 f"SELECT source, target FROM approved WHERE source_lang=? AND target_lang=? AND source IN ({marks})",
                 pair + chunk,
             ):

@@ -1,0 +1,504 @@
+"""Site builds: many articles in one run, each written as a single build writes it.
+
+:func:`collect_inputs` turns the command line's inputs (files, folders searched recursively
+for ``*.html``, ``@list`` files of paths) into articles whose outputs mirror the input tree
+under ``--out``. :func:`build_site` then works in two passes:
+
+1. *translate*: every article is read and segmented; the unique sentences of the whole site
+   that the translation memory lacks are sent to the engine in batches, each sentence
+   once, on the local process pool or (``scheduler``) on a Dask cluster. Only this process
+   writes the memory.
+2. *build*: each article is built and saved by :func:`a11ykit.api.build` on the local pool,
+   its translate stage served by the memory. Each article is written by the process that
+   built it, through the build's all-or-nothing staging: the page, report, catalog and
+   narration never travel between processes, and the staging's per-file locks already make
+   concurrent builds into one folder safe. This process alone writes the manifest.
+
+The manifest (``OUT/.a11ykit/manifest.json``) records, per finished article, a hash of what
+its outputs depend on (input, glossary and overrides, the catalog as the build left it,
+engine, voice, options, a11ykit's version); a rerun skips those whose hash is unchanged and
+whose outputs are there, so an interrupted run resumes. A failing article is reported and
+the others go on.
+
+This module schedules whole-site work; it must not translate, render or name outputs
+itself (the translator, :mod:`a11ykit.api` and :mod:`a11ykit.layout` do).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from a11ykit import __version__
+from a11ykit.api import build, resolve_glossary
+from a11ykit.errors import A11yKitError, InputError
+from a11ykit.html.parse import parse_page
+from a11ykit.l10n import check_language
+from a11ykit.layout import DEFAULT_LOCALES, outputs_for, terminate_cleanly
+from a11ykit.memory.store import TranslationMemory
+from a11ykit.memory.units import memory_key
+from a11ykit.progress import Progress, no_progress
+from a11ykit.stages import languages
+from a11ykit.terms.base import Glossary
+from a11ykit.terms.overrides import overrides_path
+from a11ykit.translate.engines.base import Engine, select_engine
+from a11ykit.translate.translator import Translator
+
+#: Where a site build keeps its own files inside the output folder.
+STATE_DIR = ".a11ykit"
+MANIFEST = "manifest.json"
+MEMORY = "memory.sqlite"
+_MANIFEST_VERSION = 1
+
+#: Sentences per translation task: small enough to spread over the workers, big enough that
+#: one engine call is not mostly start-up. Fixed, so batches (and Apertium's output, which
+#: depends a little on a sentence's neighbours in its batch) are the same on any executor.
+BATCH = 64
+
+
+@dataclass(frozen=True)
+class SiteInput:
+    """One article of a site build and the folder its outputs go to."""
+
+    path: Path
+    out_dir: Path
+    name: str  # the input as messages and the manifest name it (relative to its tree)
+
+
+@dataclass(frozen=True)
+class Options:
+    """What every article of the run is built with (the arguments of :func:`a11ykit.api.build`)."""
+
+    to: str
+    source: str | None = None
+    engine: str = "auto"
+    glossary: Path | None = None
+    locales: Path | None = None
+    ui_locales: Path | None = None
+    audio: bool = True
+    voice: str | None = None
+    original_url: str | None = None
+    strict: bool = False
+    epub: bool = False
+
+
+@dataclass
+class Outcome:
+    """What became of one article: ``built``, ``unchanged`` (skipped) or ``failed``."""
+
+    name: str
+    status: str
+    message: str = ""  # the error, one line, for a failed article
+    page: str = ""
+    sentences: int = 0
+    from_memory: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class SiteResult:
+    outcomes: list[Outcome] = field(default_factory=list)
+    memory: str = ""
+    sentences: int = 0  # unique sentences of the articles built (per language pair)
+    translated: int = 0  # of them, sent to the engine in this run
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def memory_hit_rate(self) -> float:
+        return 1.0 - self.translated / self.sentences if self.sentences else 1.0
+
+
+# --- inputs -------------------------------------------------------------------------------
+
+
+def is_site(inputs: Sequence[str | Path]) -> bool:
+    """Whether the command line's inputs ask for a site build (anything but one file)."""
+    return len(inputs) != 1 or str(inputs[0]).startswith("@") or Path(inputs[0]).is_dir()
+
+
+def _list_file(arg: str) -> list[str]:
+    path = Path(arg[1:])
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the list of inputs ({exc})", code="A11Y170") from None
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def collect_inputs(inputs: Sequence[str | Path], out: Path) -> list[SiteInput]:
+    """The articles of a run, each once, in order. A folder gives its ``*.html`` files
+    (recursively, not those under ``out`` or in hidden folders), mirrored under ``out``; files
+    named directly or in a ``@list`` file go under ``out`` by their path below their common
+    folder. A path that does not exist stays in the list: its build reports it."""
+    out_resolved = out.resolve()
+    found: dict[Path, SiteInput] = {}
+    loose: list[Path] = []
+    for arg in inputs:
+        text = str(arg)
+        paths = [Path(p) for p in _list_file(text)] if text.startswith("@") else [Path(text)]
+        for path in paths:
+            if not path.is_dir():
+                loose.append(path)
+                continue
+            files = [
+                p for p in sorted(path.rglob("*.html"))
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts[:-1])
+                and not p.resolve().is_relative_to(out_resolved)
+            ]
+            if not files:
+                raise InputError(f"{path}: is a directory with no *.html files in it", code="A11Y170")
+            for file in files:
+                rel = file.relative_to(path)
+                found.setdefault(file.resolve(), SiteInput(file, out / rel.parent, (path.name / rel).as_posix()))
+    if loose:
+        parents = [str(p.resolve().parent) for p in loose]
+        base = Path(os.path.commonpath(parents))
+        for path in loose:
+            rel = path.resolve().relative_to(base)
+            found.setdefault(path.resolve(), SiteInput(path, out / rel.parent, str(path)))
+    if not found:
+        raise InputError("no inputs given", code="A11Y170")
+    return list(found.values())
+
+
+# --- the manifest -------------------------------------------------------------------------
+
+
+def _file_hash(path: Path | None) -> str:
+    if path is None:
+        return ""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+class Manifest:
+    """Finished articles and the hash of what their outputs depend on (written by the parent only)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.entries: dict[str, dict[str, Any]] = {}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("version") == _MANIFEST_VERSION:
+                self.entries = dict(data.get("articles", {}))
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def finished(self, key: str, digest: str) -> bool:
+        entry = self.entries.get(key)
+        return bool(entry and entry.get("hash") == digest and all(Path(p).is_file() for p in entry.get("outputs", ())))
+
+    def record(self, key: str, digest: str, outputs: Sequence[Path]) -> None:
+        self.entries[key] = {"hash": digest, "outputs": [str(p) for p in outputs]}
+        self._write()
+
+    def forget(self, key: str) -> None:
+        if self.entries.pop(key, None) is not None:
+            self._write()
+
+    def _write(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        data = {"version": _MANIFEST_VERSION, "articles": dict(sorted(self.entries.items()))}
+        temporary.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        os.replace(temporary, self.path)
+
+
+# --- workers ------------------------------------------------------------------------------
+
+#: Engines a worker process has started, reused by every task it runs.
+_ENGINES: dict[tuple[str, str, str], Engine] = {}
+
+
+def worker_engine(name: str, source: str, target: str) -> Engine:
+    key = (name, source, target)
+    if key not in _ENGINES:
+        _ENGINES[key] = select_engine(name, source, target)
+    return _ENGINES[key]
+
+
+def translate_batch(
+    engine: Engine | str, glossary: Glossary, source: str, target: str, texts: list[str]
+) -> dict[str, tuple[str, list[str]]]:
+    """One task: tagged source sentences → (tagged translation, flags), locked, verified and
+    repaired as a single build does. Runs in a pool process or on a Dask worker."""
+    if isinstance(engine, str):
+        engine = worker_engine(engine, source, target)
+    done = Translator(engine, glossary, source, target).translate_texts(texts)
+    return {text: (result.text, list(result.flags)) for text, result in done.items()}
+
+
+def build_article(item: SiteInput, options: Options, memory: Path, engine: Engine | str) -> Outcome:
+    """One task: build and save one article (its outputs written by the build's staging)."""
+    started = time.perf_counter()
+    try:
+        with terminate_cleanly():
+            article = build(
+                item.path, to=options.to, source=options.source, out=item.out_dir, engine=engine,
+                glossary=options.glossary, locales=options.locales, ui_locales=options.ui_locales,
+                audio=options.audio, voice=options.voice, original_url=options.original_url,
+                strict=options.strict, memory=memory,
+            ).save()
+            if options.epub:
+                from a11ykit.epub import build_epub
+
+                build_epub(article.settings.outputs.page, lang=article.target, image_dirs=[item.path.parent],
+                           glossary_path=options.glossary)
+    except A11yKitError as exc:
+        return Outcome(item.name, "failed", _about(item, f"{exc} [{exc.code}]"), seconds=time.perf_counter() - started)
+    except Exception as exc:  # one broken article must not stop the site
+        return Outcome(item.name, "failed", _about(item, f"{type(exc).__name__}: {exc}"),
+                       seconds=time.perf_counter() - started)
+    use = article.memory
+    return Outcome(
+        item.name, "built", page=str(article.settings.outputs.page), sentences=len(article.units),
+        from_memory=use.from_memory if use is not None else 0, seconds=time.perf_counter() - started,
+    )
+
+
+def _about(item: SiteInput, message: str) -> str:
+    """The message, one line, naming the article once."""
+    line = " ".join(message.split())
+    return line if line.startswith(str(item.path)) else f"{item.path}: {line}"
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+class _Inline(Executor):
+    """Runs each task at once in this process (one job: no pool to start)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            future.set_exception(exc)
+        return future
+
+
+@contextmanager
+def _executor(jobs: int) -> Iterator[Executor]:
+    if jobs <= 1:
+        yield _Inline()
+        return
+    # forkserver: children start clean (no threads copied by fork), once for the whole run.
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver"))
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _batches(texts: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(texts), BATCH):
+        yield texts[start : start + BATCH]
+
+
+def _other(lang: str) -> str:
+    return {"en": "es", "es": "en"}.get(lang, "")
+
+
+def build_site(
+    inputs: Sequence[str | Path],
+    options: Options,
+    *,
+    out: str | Path = "out",
+    memory: str | Path | None = None,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    engine: Engine | None = None,
+    progress: Progress = no_progress,
+    report: Callable[[Outcome], None] = lambda outcome: None,
+) -> SiteResult:
+    """Build every article of ``inputs`` into ``out`` (see the module doc). ``memory``: the
+    translation memory (default ``OUT/.a11ykit/memory.sqlite``); ``jobs``: local processes
+    (default: the cores); ``scheduler``: a Dask scheduler's address for the translation;
+    ``engine``: an engine object instead of ``options.engine`` (then every article is built in
+    this process). ``report`` is called with each article's outcome as it is known."""
+    started = time.perf_counter()
+    out = Path(out)
+    items = collect_inputs(inputs, out)
+    target = check_language(options.to, "target language")
+    source = None if options.source in (None, "", "auto") else check_language(options.source, "source language")
+    glossary, glossary_path, _, _ = resolve_glossary(options.glossary)
+    state = out / STATE_DIR
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{state}: cannot create the output folder ({exc.strerror or exc})", code="A11Y170") from None
+    memory_path = Path(memory) if memory is not None else state / MEMORY
+    jobs = 1 if engine is not None else (jobs or default_jobs())
+    locales = options.locales if options.locales is not None else DEFAULT_LOCALES
+    # What every article's outputs depend on besides its own input and catalog.
+    pair_source = source or _other(target)
+    chosen = engine if engine is not None else select_engine(options.engine, pair_source, target)
+    common = {
+        "a11ykit": __version__,
+        "options": {k: str(v) for k, v in asdict(options).items()},
+        "glossary": _file_hash(glossary_path),
+        "overrides": _file_hash(overrides_path(glossary_path) if glossary_path else None),
+        "engine": chosen.describe(),
+    }
+    manifest = Manifest(state / MANIFEST)
+    result = SiteResult(memory=str(memory_path))
+
+    def digest(item: SiteInput) -> str:
+        catalog = outputs_for(item.path, target, item.out_dir, locales).catalog
+        parts = {**common, "input": _file_hash(item.path), "catalog": _file_hash(catalog), "out": str(item.out_dir)}
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+    todo: list[SiteInput] = []
+    for item in items:
+        try:
+            unchanged = manifest.finished(item.name, digest(item))
+        except A11yKitError:
+            unchanged = False
+        if unchanged:
+            outcome = Outcome(item.name, "unchanged", page=manifest.entries[item.name]["outputs"][0])
+            result.outcomes.append(outcome)
+            report(outcome)
+        else:
+            todo.append(item)
+    with ExitStack() as stack:
+        pool = stack.enter_context(_executor(jobs))
+        with TranslationMemory.open(memory_path) as tm:
+            result.sentences, result.translated = _translate_site(
+                todo, target, source, glossary, chosen, tm, pool, scheduler, progress
+            )
+        engine_arg: Engine | str = chosen if isinstance(pool, _Inline) else chosen.name
+        futures = {pool.submit(build_article, item, options, memory_path, engine_arg): item for item in todo}
+        progress("articles", 0, len(todo))
+        for done, future in enumerate(as_completed(futures), 1):
+            item = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as exc:  # the pool itself broke (a worker killed)
+                outcome = Outcome(item.name, "failed", _about(item, f"{type(exc).__name__}: {exc}"))
+            if outcome.status == "built":
+                outputs = outputs_for(item.path, target, item.out_dir, locales)
+                manifest.record(item.name, digest(item), [Path(outcome.page), outputs.report])
+            else:
+                manifest.forget(item.name)
+            result.outcomes.append(outcome)
+            report(outcome)
+            progress("articles", done, len(todo))
+    order = {item.name: i for i, item in enumerate(items)}
+    result.outcomes.sort(key=lambda o: order[o.name])
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _translate_site(
+    items: Sequence[SiteInput],
+    target: str,
+    source: str | None,
+    glossary: Glossary,
+    engine: Engine,
+    memory: TranslationMemory,
+    pool: Executor,
+    scheduler: str | None,
+    progress: Progress,
+) -> tuple[int, int]:
+    """Pass 1: the unique sentences the memory lacks, translated once and kept. Returns the
+    number of unique sentences and how many went to the engine."""
+    by_pair: dict[tuple[str, str], dict[str, None]] = {}
+    for item in items:
+        try:
+            page = parse_page(item.path.read_bytes(), name=str(item.path))
+            pair = languages(page, target, source, str(item.path))
+        except (OSError, A11yKitError):
+            continue  # its build reports it
+        by_pair.setdefault((pair[1], pair[0]), {}).update(dict.fromkeys(u.source for u in page.units))
+    tasks: list[tuple[str, str, list[str]]] = []
+    keys = {}
+    total = 0
+    for (src, tgt), sentences in by_pair.items():
+        total += len(sentences)
+        pair_engine = engine if src == (source or _other(target)) else select_engine(engine.name, src, tgt)
+        keys[(src, tgt)] = memory_key(pair_engine, glossary, src, tgt)
+        known = memory.lookup(keys[(src, tgt)], list(sentences), approved=False)
+        missing = [s for s in sentences if s not in known]
+        tasks += [(src, tgt, batch) for batch in _batches(missing)]
+    count = sum(len(t[2]) for t in tasks)
+    if not tasks:
+        return total, 0
+    progress("sentences", 0, count)
+    engine_arg: Engine | str = engine.name if not isinstance(pool, _Inline) or scheduler else engine
+    done = 0
+    for (src, tgt, batch), translations in _run_tasks(tasks, glossary, engine_arg, pool, scheduler):
+        memory.store_machine(
+            keys[(src, tgt)], {s: t for s, (t, _) in translations.items()},
+            flags={s: f for s, (_, f) in translations.items()},
+        )
+        done += len(batch)
+        progress("sentences", done, count)
+    return total, count
+
+
+def _run_tasks(
+    tasks: list[tuple[str, str, list[str]]],
+    glossary: Glossary,
+    engine: Engine | str,
+    pool: Executor,
+    scheduler: str | None,
+) -> Iterable[tuple[tuple[str, str, list[str]], dict[str, tuple[str, list[str]]]]]:
+    if scheduler is None:
+        futures = {pool.submit(translate_batch, engine, glossary, src, tgt, batch): (src, tgt, batch)
+                   for src, tgt, batch in tasks}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+        return
+    yield from _run_on_cluster(scheduler, tasks, glossary, engine)
+
+
+def _run_on_cluster(
+    scheduler: str, tasks: list[tuple[str, str, list[str]]], glossary: Glossary, engine: Engine | str
+) -> Iterator[tuple[tuple[str, str, list[str]], dict[str, tuple[str, list[str]]]]]:
+    """The translation tasks on a Dask cluster (the ``dask`` extra): each batch a task, retried
+    on another worker when its worker dies; the results come back here."""
+    try:
+        from distributed import Client, as_completed as dask_completed
+    except ImportError:
+        raise InputError("--scheduler needs Dask: pip install 'a11ykit[dask]'", code="A11Y171") from None
+    try:
+        client = Client(scheduler, timeout=30, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise InputError(f"cannot reach the Dask scheduler at {scheduler} ({exc})", code="A11Y171") from None
+    with client:
+        shared = client.scatter(glossary, broadcast=True)
+        futures = {
+            client.submit(translate_batch, engine, shared, src, tgt, batch, pure=False, retries=3): (src, tgt, batch)
+            for src, tgt, batch in tasks
+        }
+        for future in dask_completed(futures):
+            yield futures[future], future.result()
