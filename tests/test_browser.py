@@ -12,6 +12,7 @@ Without ``node_modules`` (``npm ci`` not run) these tests are skipped — except
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import math
@@ -23,14 +24,20 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile
 
+from a11ykit.speech import joining
 from a11ykit.speech.captions import Cue, read_syncmap, read_vtt
 import a11ykit
 from conftest import EXAMPLES, ROOT, _guarded, _real_connect, _real_connect_ex
 from range_server import RangeServer
 
 SCRIPT = Path(__file__).resolve().parent / "browser" / "check_player.mjs"
+DECODE_SCRIPT = Path(__file__).resolve().parent / "browser" / "check_joined.mjs"
+DECODE_RATE = 24_000  # the narration's rate: Chromium decodes it without resampling
+CUE_TOLERANCE = 0.020  # seconds: where Chromium plays a sentence vs its cue
 NODE_MODULES = ROOT / "node_modules"
 NODE_PACKAGES = ("puppeteer-core", "axe-core")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -49,6 +56,8 @@ class PageRun:
     syncmap: list[Cue]
     vtt: list[Cue]
     result: dict  # what check_player.mjs measured
+    decoded: dict[str, dict]  # "opus"/"mp3" → what check_joined.mjs measured (samples decoded)
+    files: dict[str, Path]  # "opus"/"mp3" → the audio file built
 
 
 def _norm(text: str) -> str:
@@ -110,6 +119,17 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, PageRun]:
             started = time.monotonic()
             returncode, stdout, stderr = _run_node([node, str(SCRIPT), server.url, *names.values()])
             elapsed = time.monotonic() - started
+            audio = [f"{name.removesuffix('.html')}.{fmt}" for name in names.values() for fmt in ("opus", "mp3")]
+            decoding = _run_node([node, str(DECODE_SCRIPT), server.url, str(DECODE_RATE), *audio])
+    if decoding[0] != 0:
+        pytest.fail(f"check_joined.mjs crashed (exit {decoding[0]}):\n{decoding[2].strip()}", pytrace=False)
+    decoded = {}
+    for line in decoding[1].splitlines():
+        if line.strip():
+            measured_file = json.loads(line)
+            if "samples" in measured_file:
+                measured_file["samples"] = np.frombuffer(base64.b64decode(measured_file["samples"]), dtype="<f4")
+            decoded[measured_file["file"]] = measured_file
     if returncode != 0:
         pytest.fail(f"check_player.mjs crashed (exit {returncode}):\n{stderr.strip()}", pytrace=False)
     results = {}
@@ -126,7 +146,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, PageRun]:
             syncmap = read_syncmap(f)
         with (out / f"{stem}.vtt").open(encoding="utf-8") as f:
             vtt = read_vtt(f)
-        runs[lang] = PageRun(lang, name, syncmap, vtt, results[name])
+        files = {fmt: out / f"{stem}.{fmt}" for fmt in ("opus", "mp3")}
+        runs[lang] = PageRun(lang, name, syncmap, vtt, results[name], {fmt: decoded.get(f.name, {}) for fmt, f in files.items()}, files)
     return runs
 
 
@@ -192,6 +213,50 @@ def test_audio_is_served_in_ranges_and_plays(runs: dict[str, PageRun], lang: str
     play = result.get("play")
     assert play and play["error"] is None, f"{run.name}: play() failed: {play}"
     assert play["to"] - play["from"] > 0.2, f"{run.name}: the audio did not advance while playing: {play}"
+
+
+def decoded_in_chromium(run: PageRun, fmt: str) -> np.ndarray:
+    found = run.decoded[fmt]
+    assert found and not found.get("error"), f"{run.name}: Chromium could not decode the {fmt}: {found}"
+    assert found["sampleRate"] == DECODE_RATE
+    return found["samples"]
+
+
+@pytest.mark.parametrize("fmt", ["opus", "mp3"])
+@pytest.mark.parametrize("lang", LANGS)
+def test_chromium_decodes_the_joined_narration_whole(runs: dict[str, PageRun], lang: str, fmt: str) -> None:
+    """The narration is joined from pieces; decoded in the browser it is exactly as long as the
+    pieces together (no sample lost or added at a join), and as the narration the cues time."""
+    run = runs[lang]
+    decoded = decoded_in_chromium(run, fmt)
+    length = joining.stream_length(run.files[fmt].read_bytes(), fmt)
+    assert abs(len(decoded) - length) <= CUE_TOLERANCE * DECODE_RATE, (
+        f"{run.name}: Chromium decodes {len(decoded)} samples of {fmt}, the pieces hold {length}"
+    )
+    assert max(cue.end for cue in run.syncmap) < len(decoded) / DECODE_RATE
+
+
+@pytest.mark.parametrize("fmt", ["opus", "mp3"])
+@pytest.mark.parametrize("lang", LANGS)
+def test_in_chromium_every_sentence_plays_where_its_cue_starts(runs: dict[str, PageRun], lang: str, fmt: str) -> None:
+    """At every cue (after every join between pieces), the first half second of the sentence as
+    the file holds it (decoded here by libsndfile) is heard in Chromium's decoding within 20 ms."""
+    run = runs[lang]
+    heard = decoded_in_chromium(run, fmt)
+    reference, rate = soundfile.read(run.files[fmt], dtype="float32")
+    assert rate == DECODE_RATE
+    search, span = DECODE_RATE // 10, DECODE_RATE // 2
+    for cue in run.syncmap:
+        start = round(cue.start * DECODE_RATE)
+        sentence = reference[start : start + span]
+        low = max(0, start - search)
+        found = low + int(np.argmax(np.correlate(heard[low : start + search + span], sentence, mode="valid")))
+        assert abs(found - start) / DECODE_RATE <= CUE_TOLERANCE, (
+            f"{run.name} ({fmt}): {cue.id} is cued at {cue.start:.3f} s, Chromium plays it at {found / DECODE_RATE:.3f} s"
+        )
+        assert np.sqrt(np.mean(np.square(heard[found : found + span], dtype=np.float64))) > 0.005, (
+            f"{run.name} ({fmt}): silence where {cue.id} should be heard"
+        )
 
 
 # --- 2. caption cues by convention, together saying every spoken sentence with the page's words -

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from a11ykit.speech import SpeechItem, joining, synthesize_article
-from a11ykit.speech.encode import OUTPUT_RATE
+from a11ykit.speech import SpeechItem, joining, synthesize_article, synthesize_items
+from a11ykit.speech.encode import OUTPUT_RATE, resample
 from a11ykit.speech.narration import PIECE_ITEMS, piece_ranges
 
 PARAGRAPHS = [
@@ -133,3 +133,25 @@ def test_the_pauses_between_cues_are_silent_and_the_cues_are_spoken(rebuilt, kin
         assert rms(decoded[at(cue.start) : at(cue.end)]) > 0.01, cue.id
         pause = decoded[at(cue.end + 0.020) : at(following.start - 0.020)]
         assert np.max(np.abs(pause)) < 0.01, f"{kind}: sound between {cue.id} and {following.id}"
+
+
+def heard_at(decoded: np.ndarray, reference: np.ndarray, expected: int, search: int) -> int:
+    """Where ``reference`` best matches ``decoded`` within ``search`` samples of ``expected``."""
+    low = max(0, expected - search)
+    region = decoded[low : expected + search + len(reference)]
+    return low + int(np.argmax(np.correlate(region, reference, mode="valid")))
+
+
+@pytest.mark.parametrize("kind", ["opus", "mp3"])
+def test_every_sentence_is_heard_where_its_cue_starts(rebuilt, tmp_path_factory, kind):
+    """Each sentence's own audio (its chunk, as synthesized) is found in the decoded file within
+    20 ms of its cue's start: in every piece, after every join."""
+    _, _, second = rebuilt
+    folder = second.opus.parent.parent
+    edited = [SpeechItem(c.id, c.text) for c in second.cues]
+    chunks = synthesize_items(edited, lang="en", cache_dir=folder / "cache").chunks  # all from the cache
+    decoded, rate = soundfile.read(getattr(second, kind), dtype="float32")
+    for cue, chunk in zip(second.cues, chunks, strict=True):
+        reference = resample(chunk.samples.astype(np.float32) / 32768, chunk.sample_rate, rate)[: rate // 2]
+        found = heard_at(decoded, reference, round(cue.start * rate), rate // 10)
+        assert abs(found / rate - cue.start) <= 0.020, f"{kind}: {cue.id} at {cue.start:.3f} s, heard at {found / rate:.3f} s"
