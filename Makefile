@@ -39,7 +39,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[argos,audio,test]'
+	$(PY) -m pip install -q -e '.[argos,audio,test,dask]'
 	touch $@
 
 node:

@@ -500,5 +500,5 @@ def _run_on_cluster(
             client.submit(translate_batch, engine, shared, src, tgt, batch, pure=False, retries=3): (src, tgt, batch)
             for src, tgt, batch in tasks
         }
-        for future in dask_completed(futures):
+        for future in dask_completed(list(futures), loop=client.loop):
             yield futures[future], future.result()
