@@ -186,3 +186,23 @@ def test_a_common_length_is_whole_frames_in_both_formats(rate: int, samples: int
     opus, mp3 = joining.frame_samples("opus", rate), joining.frame_samples("mp3", rate)
     assert length % opus == 0 and length % mp3 == 0
     assert samples <= length < samples + np.lcm(opus, mp3)
+
+
+def crc16_arc_bitwise(data: bytes) -> int:
+    """CRC-16/ARC one bit at a time, straight from its definition (reflected 0x8005, init 0)."""
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+@pytest.mark.parametrize("size", [9, 1023, 1024, 4097, 65_536, 100_001])
+def test_the_lame_tag_checksum_is_crc16_arc_at_any_length(size: int) -> None:
+    data = np.random.default_rng(size).integers(0, 256, size, dtype=np.uint8).tobytes()
+    assert joining._crc16(data) == crc16_arc_bitwise(data)
+
+
+def test_the_lame_tag_checksum_of_the_standard_check_string() -> None:
+    assert joining._crc16(b"123456789") == 0xBB3D  # CRC-16/ARC's check value

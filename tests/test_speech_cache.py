@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from a11ykit.speech import SpeechItem, synthesize_article
+from a11ykit.speech import SpeechItem, synthesize_article, synthesize_items
 from a11ykit.speech.cache import ChunkCache, cache_key
 from a11ykit.speech.synth import Chunk, Word
 
@@ -112,3 +112,12 @@ def test_a_changed_sentence_rewrites_the_outputs(tmp_path, built):
     again = build(tmp_path, [*ITEMS[:2], SpeechItem("s2", "ICE detains people.")])
     assert again.written
     assert "ICE detains people." in again.captions.read_text(encoding="utf-8")
+
+
+def test_a_sentence_said_twice_is_synthesized_once(tmp_path):
+    items = [SpeechItem("s1", "He is back."), SpeechItem("s2", "He is back home."), SpeechItem("s3", "He is back.")]
+    synthesis = synthesize_items(items, lang="en", cache_dir=tmp_path, workers=2)
+    first, _, again = synthesis.chunks
+    assert (first.id, again.id) == ("s1", "s3")
+    assert again.samples is first.samples  # one utterance, one audio: the same length everywhere
+    assert synthesis.synthesized == ["s1", "s2", "s3"]

@@ -456,13 +456,38 @@ def _crc16_table() -> list[int]:
 _CRC16 = _crc16_table()
 
 
+_CRC16_ARRAY = np.array(_CRC16, dtype=np.uint32)
+_CRC16_BLOCK = 64  # bytes per block when many blocks are run side by side
+
+
 def _crc16(data: bytes) -> int:
-    """CRC-16/ARC, the LAME tag's checksum (of the tag, and of the music)."""
-    crc = 0
+    """CRC-16/ARC, the LAME tag's checksum (of the tag, and of the music).
+
+    Long data is cut into blocks whose CRCs are computed side by side (numpy), then combined
+    pairwise: CRC(A‖B) = shift(CRC(A), len(B)) ^ CRC(B), the shift by a number of zero bytes
+    being linear (a table for each byte of the state). Zero bytes put in front change nothing
+    (the CRC starts at 0), so the blocks are padded to a power of two."""
     table = _CRC16
-    for byte in data:
-        crc = (crc >> 8) ^ table[(crc ^ byte) & 0xFF]
-    return crc
+    if len(data) < 16 * _CRC16_BLOCK:
+        crc = 0
+        for byte in data:
+            crc = (crc >> 8) ^ table[(crc ^ byte) & 0xFF]
+        return crc
+    lut = _CRC16_ARRAY
+    count = 1 << (-(-len(data) // _CRC16_BLOCK) - 1).bit_length()
+    padded = np.zeros(count * _CRC16_BLOCK, dtype=np.uint8)
+    padded[len(padded) - len(data) :] = np.frombuffer(data, dtype=np.uint8)
+    columns = padded.reshape(count, _CRC16_BLOCK).T.astype(np.uint32)  # row i: byte i of every block
+    crcs = np.zeros(count, dtype=np.uint32)
+    low, high = np.arange(256, dtype=np.uint32), np.arange(256, dtype=np.uint32) << 8
+    for column in columns:
+        crcs = (crcs >> 8) ^ lut[(crcs ^ column) & 0xFF]
+        low, high = (low >> 8) ^ lut[low & 0xFF], (high >> 8) ^ lut[high & 0xFF]  # shift by one zero byte
+    while len(crcs) > 1:  # low/high now shift a state past one block's length
+        first, second = crcs[0::2], crcs[1::2]
+        crcs = low[first & 0xFF] ^ high[first >> 8] ^ second
+        low, high = low[low & 0xFF] ^ high[low >> 8], low[high & 0xFF] ^ high[high >> 8]  # twice as far
+    return int(crcs[0])
 
 
 def mp3_frame(data: bytes, pos: int) -> tuple[int, int, int] | None:

@@ -177,7 +177,11 @@ def _synthesize(
                 if chunk is not None:
                     chunks[item.id] = keep(chunk)
                     cached.append(item.id)
-        todo = [item for item in items if item.id not in chunks]
+        missing = [item for item in items if item.id not in chunks]
+        sharing: dict[str, list[SpeechItem]] = {}  # one utterance per key: same text, same audio
+        for item in missing:
+            sharing.setdefault(keys[item.id], []).append(item)
+        todo = [same[0] for same in sharing.values()]
         progress("speech", len(chunks), len(items))
         lock = threading.Lock()
 
@@ -185,7 +189,8 @@ def _synthesize(
             if cache is not None:
                 cache.put(keys[item.id], chunk)
             with lock:
-                chunks[item.id] = keep(chunk)
+                for same in sharing[keys[item.id]]:
+                    chunks[same.id] = keep(dataclasses.replace(chunk, id=same.id))
                 progress("speech", len(chunks), len(items))
 
         if todo:
@@ -202,7 +207,7 @@ def _synthesize(
     return Synthesis(
         chunks=[chunks[item.id] for item in items],
         voice=used,
-        synthesized=[item.id for item in todo],
+        synthesized=[item.id for item in missing],
         cached=cached,
         keys=[keys[item.id] for item in items],
         say=say,
@@ -444,12 +449,19 @@ def encode_piece(piece: Piece, chunks: ChunkCache) -> EncodedPiece:
     gain = level_gain(gated_loudness(powers), peak_dbfs(samples))
     audio = encode.resample(samples * np.float32(10 ** (gain / 20)), piece.sample_rate, encode.OUTPUT_RATE)
     audio = np.concatenate([audio, np.zeros(piece.length - len(audio), dtype=np.float32)])
-    opus = joining.encode_opus_piece(audio, encode.OUTPUT_RATE)
-    mp3 = joining.encode_mp3_piece(audio, encode.OUTPUT_RATE)
-    for data, fmt in ((opus, "Opus"), (mp3, "MP3")):  # decoded once, when encoded
-        encode.verify_audio(io.BytesIO(data), duration=piece.length / encode.OUTPUT_RATE,
-                            what=f"the {fmt} piece from {piece.ids[0]}")
-    return EncodedPiece(opus=opus, mp3=mp3, powers=powers, gain=gain, peak=peak_dbfs(audio))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="a11ykit-mp3") as beside:  # both formats at once
+        mp3 = beside.submit(_encoded, audio, piece, "mp3")
+        opus = _encoded(audio, piece, "opus")
+        return EncodedPiece(opus=opus, mp3=mp3.result(), powers=powers, gain=gain, peak=peak_dbfs(audio))
+
+
+def _encoded(audio: np.ndarray, piece: Piece, fmt: str) -> bytes:
+    """One piece in one format, decoded again to check it (once, when encoded)."""
+    encoder = joining.encode_opus_piece if fmt == "opus" else joining.encode_mp3_piece
+    data = encoder(audio, encode.OUTPUT_RATE)
+    encode.verify_audio(io.BytesIO(data), duration=piece.length / encode.OUTPUT_RATE,
+                        what=f"the {fmt} piece from {piece.ids[0]}")
+    return data
 
 
 def encode_pieces(
