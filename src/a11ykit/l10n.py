@@ -24,6 +24,7 @@ import io
 import os
 import re
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from babel import Locale
@@ -37,8 +38,15 @@ from a11ykit.article import LANGUAGES
 from a11ykit.review.po_check import check_po
 
 UI_DOMAIN = "a11ykit"
-_PACKAGE_LOCALES = Path(__file__).resolve().parent / "locales"
 BABEL_LOCALES = {"en": "en_US", "es": "es_419"}
+
+
+def package_locales() -> Path:
+    """The UI catalogs a11ykit ships (package data ``a11ykit/locales``, read through importlib.resources)."""
+    folder = resources.files("a11ykit").joinpath("locales")
+    if not isinstance(folder, Path):  # a11ykit is installed as files, never zipped
+        raise InputError(f"{folder}: a11ykit's UI catalogs are not files on disk", code="A11Y140")
+    return folder
 
 
 def check_language(lang: str, what: str = "language") -> str:
@@ -62,7 +70,7 @@ def ui_locales_dirs(locales_dir: Path | None = None) -> list[Path]:
     env = os.environ.get("A11YKIT_LOCALES")
     if env:
         dirs.append(Path(env))
-    dirs.append(_PACKAGE_LOCALES)
+    dirs.append(package_locales())
     return dirs
 
 

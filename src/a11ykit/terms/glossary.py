@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
@@ -37,14 +38,21 @@ COLUMNS = ("kind", "en", "es", "case", "lang", "abbr_en", "abbr_es", "say_en", "
 REQUIRED_COLUMNS = ("kind", "en", "es")
 
 DEFAULT_GLOSSARY = Path("glossary") / "terms.csv"
-_PROJECT_GLOSSARY = Path(__file__).resolve().parents[3] / DEFAULT_GLOSSARY
+
+
+def packaged_glossary_path() -> Path:
+    """The glossary a11ykit ships: package data ``a11ykit/glossary/terms.csv``, read through
+    importlib.resources. Its one source is the top-level ``glossary/terms.csv``, which
+    ``src/a11ykit/glossary`` links to, so a checkout and an installed wheel read the same terms."""
+    resource = resources.files("a11ykit").joinpath("glossary", "terms.csv")
+    if not isinstance(resource, Path):  # a11ykit is installed as files (its speech worker needs that too)
+        raise GlossaryError(f"{resource}: a11ykit's own glossary is not a file on disk")
+    return resource
 
 
 def default_glossary_path() -> Path:
-    """``glossary/terms.csv`` in the current folder, else the one of this checkout."""
-    if DEFAULT_GLOSSARY.is_file() or not _PROJECT_GLOSSARY.is_file():
-        return DEFAULT_GLOSSARY
-    return _PROJECT_GLOSSARY
+    """``glossary/terms.csv`` in the current folder, else the one a11ykit ships."""
+    return DEFAULT_GLOSSARY if DEFAULT_GLOSSARY.is_file() else packaged_glossary_path()
 
 
 def write_file(path: Path, text: str) -> None:
