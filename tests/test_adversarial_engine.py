@@ -79,7 +79,7 @@ def pages(draw):
 
 
 #: a11ykit's own additions, removed before comparing with the source.
-OWN = ".a11y-notice, #a11y-style, link[rel=alternate], .a11y-listen, #a11y-player-style, #a11y-player-script"
+OWN = ".a11y-skip, .a11y-notice, #a11y-style, link[rel=alternate], .a11y-listen, #a11y-player-style, #a11y-player-script"
 
 
 def elements(soup: BeautifulSoup) -> Counter:

@@ -254,7 +254,7 @@ def test_tracks_are_default_captions_and_chapters_in_the_page_language():
 
 
 def test_the_files_are_also_plain_download_links():
-    links = [(a["href"], a.get_text()) for a in fragment().find("p").find_all("a")]
+    links = [(a["href"], a.get_text()) for a in fragment().find(class_="a11y-listen-files").find_all("a")]
     assert links == [("cecot.es.opus", LABELS["opus"]), ("cecot.es.mp3", LABELS["mp3"])]
 
 

@@ -49,6 +49,7 @@ LANGUAGE_ATTRIBUTES = frozenset(("lang", "xml:lang"))
 TOKEN_LISTS = frozenset("class rel rev accept-charset headers accesskey dropzone".split())
 #: Elements that are a11ykit's own and leave the page as a whole.
 OWN_SELECTORS = (
+    ("a", "class", "a11y-skip"),
     ("aside", "class", "a11y-notice"),
     ("section", "class", "a11y-listen"),
     ("style", "id", "a11y-style"),
@@ -191,6 +192,9 @@ def without_additions(output: ET.Element, source: ET.Element) -> ET.Element:
         doomed.extend(m for m in output.iter("meta") if m.get("charset") and len(m.attrib) == 1)
     for node in doomed:
         _remove(parents, node)
+    for node in output.iter():  # the skip link's target, when it had no id of its own
+        if _is_element(node) and node.get("id") == "a11y-content":
+            del node.attrib["id"]
     spans = [n for n in output.iter("span") if n.get("class") == "a11y-s" and (n.get("id") or "").startswith("a11y-")]
     for span in spans:
         _unwrap(_parents(output), span)

@@ -21,7 +21,7 @@ import re
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
-from a11ykit.html.localize import NOTICE_CLASS
+from a11ykit.html.localize import NOTICE_CLASS, SKIP_CLASS
 from a11ykit.html.metadata import original_address, page_author, page_publisher, page_title
 from a11ykit.html.segment import SKIP_TAGS, element_translatable
 from a11ykit.html.render import SENTENCE_CLASS
@@ -137,20 +137,82 @@ def narration_tags(soup: BeautifulSoup, *, source: str) -> AudioTags:
 
 
 def insert_player(soup: BeautifulSoup, fragment: str, head_html: str, body_end_html: str) -> None:
-    """Put the player after the notice (or at the top of the body), its style in the head,
-    its script at the end of the body."""
+    """Put the player where news sites put "Listen to this article" (:func:`player_place`), its
+    heading one level under the heading before it, its style in the head, its script at the end
+    of the body."""
     player = BeautifulSoup(fragment, "html.parser")
     section = player.find("section")
-    notice = soup.find(class_=NOTICE_CLASS)
+    assert isinstance(section, Tag)
+    parent, after = player_place(soup)
+    if after is not None:
+        after.insert_after(section)
+    else:
+        parent.insert(0, section)
+    heading = section.find(id="a11y-listen-h")
+    if isinstance(heading, Tag):
+        heading.name = _heading_under(section)
     body = soup.find("body")
-    if isinstance(notice, Tag):
-        notice.insert_after(section)
-    elif isinstance(body, Tag):
-        body.insert(0, section)
     head = soup.find("head")
-    for html, parent, element_id in ((head_html, head, "a11y-player-style"), (body_end_html, body, "a11y-player-script")):
-        if not isinstance(parent, Tag):
+    for html, parent_tag, element_id in ((head_html, head, "a11y-player-style"), (body_end_html, body, "a11y-player-script")):
+        if not isinstance(parent_tag, Tag):
             continue
         for tag in BeautifulSoup(html, "html.parser").find_all(True, recursive=False):
             tag["id"] = element_id
-            parent.append(tag)
+            parent_tag.append(tag)
+
+
+BYLINE_WORDS = re.compile(r"byline|author|dateline|date|time|meta|credit|posted|published", re.IGNORECASE)
+BYLINE_TAGS = frozenset(("p", "div", "address", "time", "span", "ul", "dl"))
+BYLINE_LENGTH = 300  # characters: a byline is a line, not a paragraph
+
+
+def player_place(soup: BeautifulSoup) -> tuple[Tag, Tag | None]:
+    """Where the player goes: ``(parent, after)``, ``after`` None for the parent's start.
+
+    After the article's headline (its ``<h1>``, or the ``<header>``/``<hgroup>`` holding it) and
+    the byline and date lines that follow it. A page without an ``<h1>``: at the start of its
+    article (``<article>``, else ``<main>``); else after the notice and skip link."""
+    root = soup.find("article") or soup.find("main")
+    h1 = (root.find("h1") if isinstance(root, Tag) else None) or soup.find("h1")
+    if isinstance(h1, Tag) and isinstance(h1.parent, Tag):
+        after = h1.parent if h1.parent.name in ("header", "hgroup") and h1.parent.find(HEADINGS) is h1 else h1
+        for sibling in after.find_next_siblings(True):
+            if not _is_byline(sibling):
+                break
+            after = sibling
+        assert isinstance(after.parent, Tag)
+        return after.parent, after
+    if isinstance(root, Tag):
+        return root, None
+    body = soup.find("body")
+    parent = body if isinstance(body, Tag) else soup
+    own = [child for child in parent.find_all(True, recursive=False) if _is_own_opening(child)]
+    return parent, (own[-1] if own else None)
+
+
+def _is_byline(element: Tag) -> bool:
+    """A short line under a headline that names the author or the date."""
+    if element.name not in BYLINE_TAGS or len(element.get_text(" ", strip=True)) > BYLINE_LENGTH:
+        return False
+    if element.name in ("address", "time") or element.find(["address", "time"]):
+        return True
+    if element.find("a", rel=lambda rel: bool(rel) and "author" in rel) or element.find(attrs={"itemprop": "author"}):
+        return True
+    names = " ".join([*(element.get("class") or []), str(element.get("id") or "")])
+    return bool(BYLINE_WORDS.search(names))
+
+
+def _is_own_opening(element: Tag) -> bool:
+    """The notice or the skip link a11ykit opened the body with."""
+    return bool({NOTICE_CLASS, SKIP_CLASS} & set(element.get("class") or []))
+
+
+def _heading_under(section: Tag) -> str:
+    """The player's heading: one level under the last heading before it (``h2`` under the
+    ``h1``); before any heading, the level of the page's first one, so the outline stays
+    as the page had it; ``h2`` on a page without headings."""
+    before = section.find_previous(HEADINGS)
+    if isinstance(before, Tag):
+        return f"h{min(int(before.name[1]) + 1, 6)}"
+    after = next((h for h in section.find_all_next(HEADINGS) if section not in h.parents), None)
+    return after.name if isinstance(after, Tag) else "h2"
