@@ -58,9 +58,18 @@ def article_items(text: str, copies: int = 1) -> list[SpeechItem]:
     return items
 
 
+CPU = []  # CPU seconds of each timed call (this process's threads and the speech workers it waited for)
+
+
+def cpu_seconds() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def timed(function, *args, **kwargs):
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     result = function(*args, **kwargs)
+    CPU.append(cpu_seconds() - cpu)
     return time.perf_counter() - started, result
 
 
@@ -112,6 +121,7 @@ def main() -> None:
     print(f"{len(items)} items ({sum(i.kind == 'heading' for i in items)} headings), workers={args.workers}")
 
     synth_times, build_times, cached_times, changed_times = [], [], [], []
+    cpu: dict[str, list[float]] = {"cold": [], "cached": [], "changed": []}
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
             out, cache = Path(tmp) / "out", Path(tmp) / "cache"
@@ -121,6 +131,7 @@ def main() -> None:
                 synthesize_article, items, lang="en", out_dir=out, stem="a", cache_dir=cache, workers=args.workers
             )
             build_times.append(seconds)
+            cpu["cold"].append(CPU[-1])
             if len(build_times) == 1:
                 levels = {kind: ffmpeg_levels(getattr(result, kind)) for kind in ("opus", "mp3")}
             seconds, again = timed(
@@ -128,6 +139,7 @@ def main() -> None:
             )
             assert again.synthesized == [] and not again.written, again.synthesized
             cached_times.append(seconds)
+            cpu["cached"].append(CPU[-1])
             paragraph = next(i for i in items if i.id.startswith("a11y-3-")).id.rpartition("-")[0]
             edited = [
                 SpeechItem(i.id, i.text.replace("the", "that"), i.kind) if i.id.startswith(paragraph + "-") else i
@@ -137,6 +149,7 @@ def main() -> None:
                 synthesize_article, edited, lang="en", out_dir=out, stem="a", cache_dir=cache, workers=args.workers
             )
             changed_times.append(seconds)
+            cpu["changed"].append(CPU[-1])
             resynthesized = len(changed.synthesized)
 
     speech = sum(c.duration for c in synthesis.chunks)
@@ -144,13 +157,16 @@ def main() -> None:
     print(f"narration: {result.duration:.1f} s of audio ({speech:.1f} s of speech) in {result.pieces} pieces, "
           f"voice {result.voice}")
     print(f"synthesis: {synth:.2f} s  (real-time factor {synth / result.duration:.4f})")
-    print(f"cold build:     {cold:.2f} s  (synthesis + levels + encoding + joins + checks + captions)")
-    print(f"no-change rebuild: {statistics.median(cached_times):.2f} s  (0 of {len(items)} synthesized)")
+    cold_cpu, changed_cpu = statistics.median(cpu["cold"]), statistics.median(cpu["changed"])
+    print(f"cold build:     {cold:.2f} s, {cold_cpu:.2f} s CPU  (synthesis + levels + encoding + joins + checks + captions)")
+    print(f"no-change rebuild: {statistics.median(cached_times):.2f} s, {statistics.median(cpu['cached']):.2f} s CPU  "
+          f"(0 of {len(items)} synthesized, nothing written)")
     print(
-        f"one paragraph changed: {changed_s:.2f} s = {changed_s / cold:.0%} of the cold build  "
-        f"({resynthesized} of {len(items)} synthesized)"
+        f"one paragraph changed: {changed_s:.2f} s = {changed_s / cold:.0%} of the cold build; "
+        f"{changed_cpu:.2f} s CPU = {changed_cpu / cold_cpu:.0%}  "
+        f"({resynthesized} of {len(items)} synthesized, {len(changed.encoded)} of {changed.pieces} pieces encoded)"
     )
-    print(f"median of {args.runs} runs")
+    print(f"median of {args.runs} runs (wall time depends on what else the machine runs; CPU time less so)")
     lv = result.levels
     print(f"levels (a11ykit): measured {lv.measured:.2f} LUFS, loudness {lv.loudness:.2f} LUFS, "
           f"net gain {lv.gain:+.2f} dB, peak {lv.peak:.2f} dBFS")

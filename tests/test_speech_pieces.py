@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 import soundfile
 
+from a11ykit.errors import SpeechError
+
 from a11ykit.speech import SpeechItem, joining, synthesize_article, synthesize_items
 from a11ykit.speech.encode import OUTPUT_RATE, resample
 from a11ykit.speech.narration import PIECE_ITEMS, piece_ranges
@@ -155,3 +157,15 @@ def test_every_sentence_is_heard_where_its_cue_starts(rebuilt, tmp_path_factory,
         reference = resample(chunk.samples.astype(np.float32) / 32768, chunk.sample_rate, rate)[: rate // 2]
         found = heard_at(decoded, reference, round(cue.start * rate), rate // 10)
         assert abs(found / rate - cue.start) <= 0.020, f"{kind}: {cue.id} at {cue.start:.3f} s, heard at {found / rate:.3f} s"
+
+
+def test_an_encoder_failure_stops_the_build_and_writes_nothing(tmp_path, monkeypatch):
+    def failing(samples, rate):
+        raise SpeechError("libmp3lame failed (error -1)", code="A11Y520")
+
+    monkeypatch.setattr(joining, "encode_mp3_piece", failing)
+    with pytest.raises(SpeechError, match="libmp3lame failed") as caught:
+        build(tmp_path, ITEMS)
+    assert caught.value.code == "A11Y520"
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+    assert list((tmp_path / "cache" / "pieces").rglob("*.npz")) == []

@@ -6,6 +6,15 @@ relative gates) and the sample peak — and the rule that sets the narration's l
 close to :data:`TARGET_LOUDNESS` as the peak allows, the peak never above
 :data:`PEAK_CEILING` (a margin under -1 dBFS, so the decoded Opus and MP3 stay under it
 too). It must not synthesize, encode, or read and write files.
+
+The narration applies the rule to each piece (paragraph) on its own, so an edit never
+changes another paragraph's audio, and adds up the whole from the pieces' block powers
+(:func:`gated_loudness`). Measured on both example narrations (English and Spanish voices,
+17 pieces each): raw piece loudness spreads over about 2.5 LU (-21.7 to -19.3 LUFS), the
+whole narration reads -23.1 LUFS in the Opus and -23.5 in the MP3 (ffmpeg's ebur128), sample
+peaks -1.7 dBFS at most. A gain fixed per voice would also land within 1 LU (each voice's
+narrations measure within 0.2 LU of each other raw) but needs a calibration passage per
+voice; the per-piece gain needs nothing and follows the lexicon and the text.
 """
 
 from __future__ import annotations
@@ -64,9 +73,10 @@ def k_weighted(samples: np.ndarray, rate: int) -> np.ndarray:
     return np.fft.irfft(spectrum * _k_response(rate, n), n)[: len(samples)]
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)
 def _k_response(rate: int, n: int) -> np.ndarray:
-    """Both K-weighting stages' response at a real FFT's bins (kept: pieces share lengths)."""
+    """Both K-weighting stages' response at a real FFT's bins (kept: pieces share lengths; at
+    most 8 MB each, for a piece of 45 s)."""
     response = np.ones(n // 2 + 1, dtype=np.complex128)
     for b, a in _k_filters(rate):
         response *= _biquad_response(b, a, n)

@@ -54,7 +54,7 @@ from typing import Any, BinaryIO, TextIO
 import numpy as np
 
 from a11ykit.errors import SpeechError
-from a11ykit.layout import Staging
+from a11ykit.layout import Staging, output_name
 from a11ykit.progress import Progress, no_progress
 from a11ykit.speech import encode, joining
 from a11ykit.speech.cache import ChunkCache, EncodedPiece, OutputRecord, PieceCache, cache_key, outputs_key, piece_key
@@ -295,7 +295,7 @@ def synthesize_article(
             cache_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="a11ykit-speech-")))
             record = None
         else:
-            record = OutputRecord(cache_dir, f"{stem}.{lang}")
+            record = OutputRecord(cache_dir, output_name(stem, lang, "narration_record"))
         synthesis = _synthesize(
             items, lang=lang, voice=voice, rate=rate, lexicon=lexicon, cache_dir=cache_dir, workers=workers,
             timeout=timeout, progress=progress, keep=Spoken.of,
@@ -495,8 +495,14 @@ def encode_pieces(
         fresh += [pieces[i].ids[0] for i in todo]
     if todo:
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo))), thread_name_prefix="a11ykit-encode") as pool:
-            for future in [pool.submit(run, i) for i in todo]:
-                future.result()
+            futures = [pool.submit(run, i) for i in todo]
+            try:
+                for future in futures:
+                    future.result()
+            except BaseException:  # a failed piece or Ctrl-C: start no other piece
+                for future in futures:
+                    future.cancel()
+                raise
     return [found[i] for i in range(len(pieces))]
 
 
