@@ -5,6 +5,10 @@
  * of the active caption cue gets the class "a11y-current" (a visual highlight
  * only: no ARIA, so screen readers are not interrupted). A long sentence has
  * several cues: the first has the sentence's id, the next "<id>.2", "<id>.3"…
+ *
+ * It also lists the chapters (the chapters track: one cue per heading) as buttons in the
+ * player's <nav class="a11y-chapters">: each seeks to its chapter, and the chapter being
+ * read is marked aria-current. Browsers offer no chapter menu of their own.
  */
 (function () {
   "use strict";
@@ -20,6 +24,78 @@
     return null;
   }
 
+  function trackOfKind(audio, kind) {
+    var elements = audio.querySelectorAll("track");
+    for (var i = 0; i < elements.length; i++) {
+      if (elements[i].kind === kind) {
+        return elements[i];
+      }
+    }
+    return null;
+  }
+
+  // One button per chapter cue, made once the chapters track has loaded.
+  function listChapters(audio) {
+    var nav = audio.parentNode && audio.parentNode.querySelector
+      ? audio.parentNode.querySelector(".a11y-chapters")
+      : null;
+    var element = nav ? trackOfKind(audio, "chapters") : null;
+    if (!element || !element.track) {
+      return;
+    }
+    var track = element.track;
+    var buttons = [];
+
+    function build() {
+      if (buttons.length || !track.cues || !track.cues.length) {
+        return;
+      }
+      var list = document.createElement("ol");
+      for (var i = 0; i < track.cues.length; i++) {
+        var cue = track.cues[i];
+        var item = document.createElement("li");
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "a11y-chapter";
+        button.textContent = cue.text;
+        button.setAttribute("data-cue", cue.id);
+        button.addEventListener("click", seekTo(cue.startTime));
+        item.appendChild(button);
+        list.appendChild(item);
+        buttons.push(button);
+      }
+      nav.appendChild(list);
+      nav.hidden = false;
+      mark();
+    }
+
+    function seekTo(time) {
+      return function () {
+        audio.currentTime = time;
+      };
+    }
+
+    function mark() {
+      // At a boundary the chapter ending and the one starting are both active: the later one counts.
+      var cues = track.activeCues;
+      var active = cues && cues.length ? cues[cues.length - 1].id : null;
+      for (var i = 0; i < buttons.length; i++) {
+        if (buttons[i].getAttribute("data-cue") === active) {
+          buttons[i].setAttribute("aria-current", "true");
+        } else {
+          buttons[i].removeAttribute("aria-current");
+        }
+      }
+    }
+
+    // "hidden": the cues load and cuechange fires, nothing is drawn (browsers leave chapters disabled).
+    track.mode = "hidden";
+    element.addEventListener("load", build);
+    track.addEventListener("cuechange", mark);
+    audio.addEventListener("seeked", mark);
+    build();
+  }
+
   function inView(element) {
     var box = element.getBoundingClientRect();
     var height = window.innerHeight || document.documentElement.clientHeight;
@@ -31,6 +107,7 @@
     if (!audio || !audio.textTracks || !document.documentElement.classList) {
       return;
     }
+    listChapters(audio);
     var track = captionsTrack(audio);
     if (!track) {
       return;

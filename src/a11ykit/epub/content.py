@@ -314,6 +314,8 @@ def extract(
     every sentence span in the book is spoken."""
     for tag in soup.find_all(["script", "style", "template", "noscript"]):
         tag.decompose()
+    for player in soup.find_all(class_=PLAYER_CLASS):  # the web player, which sits in the article
+        player.decompose()
     cue_text = {cue.id: cue.text for cue in cues}
     converter = _Converter(find_image, cue_text)
     h1 = soup.find("h1")
