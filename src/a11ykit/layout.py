@@ -15,7 +15,7 @@ file changed since it was read. Failures are :class:`~a11ykit.errors.OutputError
 (one line, exit 2): A11Y701 cannot write, A11Y702 a folder is in the way,
 A11Y703 a file changed since it was read, A11Y704 a lock not released in time.
 
-This module owns every output name (:data:`SUFFIXES`, :class:`Outputs`) and the way files are
+This module owns every output name (:data:`NAMES`, :class:`Outputs`) and the way files are
 written; it must not know what is in them (HTML, JSON, PO, audio).
 """
 
@@ -369,40 +369,47 @@ def input_hash(path: Path) -> str:
     return hashlib.sha256(relative.encode("utf-8")).hexdigest()[:8]
 
 
-#: The suffix of every file a build of ``<stem>`` into ``<lang>`` writes in the output folder.
-SUFFIXES = {
-    "page": ".html",
-    "report": ".report.json",
-    "review": ".review.html",
-    "opus": ".opus",
-    "mp3": ".mp3",
-    "captions": ".vtt",
-    "chapters": ".chapters.vtt",
-    "syncmap": ".syncmap.json",
-    "epub": ".epub",
+#: The name of every file (and folder) a build of ``<stem>`` into ``<lang>`` writes, by kind:
+#: the outputs in the output folder, the translators' catalog under the locales folder
+#: (:func:`catalog_path`), the speech cache in the output folder and the cache's record of a
+#: page's narration. :func:`output_name` is the one place a name is made from this table.
+NAMES = {
+    "page": "{stem}.{lang}.html",
+    "report": "{stem}.{lang}.report.json",
+    "review": "{stem}.{lang}.review.html",
+    "opus": "{stem}.{lang}.opus",
+    "mp3": "{stem}.{lang}.mp3",
+    "captions": "{stem}.{lang}.vtt",
+    "chapters": "{stem}.{lang}.chapters.vtt",
+    "syncmap": "{stem}.{lang}.syncmap.json",
+    "epub": "{stem}.{lang}.epub",
+    "catalog": "{lang}/LC_MESSAGES/{stem}.po",
+    "speech_cache": ".speech-cache",
+    "narration_record": "{stem}.{lang}",
 }
 #: What the narration writes (:func:`a11ykit.speech.output_names`), in that order.
 AUDIO_KINDS = ("opus", "mp3", "captions", "chapters", "syncmap")
 #: The per-sentence audio cache, in the output folder (``build`` and ``speak`` share it).
-SPEECH_CACHE = ".speech-cache"
+SPEECH_CACHE = NAMES["speech_cache"]
 #: Where translators' catalogs go unless a command says otherwise (``--locales``).
 DEFAULT_LOCALES = Path("locales")
 
 
 def output_name(stem: str, lang: str, kind: str) -> str:
-    """``cecot.es.html``, ``cecot.es.report.json``…: the one place an output's name is made."""
-    return f"{stem}.{lang}{SUFFIXES[kind]}"
+    """``cecot.es.html``, ``cecot.es.report.json``…: the one place an output's name is made
+    (``kind`` is a key of :data:`NAMES`)."""
+    return NAMES[kind].format(stem=stem, lang=lang)
 
 
 def catalog_path(locales_dir: str | Path, lang: str, stem: str) -> Path:
     """Where the translators' catalog of a page lives: ``LOCALES/<lang>/LC_MESSAGES/<stem>.po``."""
-    return Path(locales_dir) / lang / "LC_MESSAGES" / f"{stem}.po"
+    return Path(locales_dir) / output_name(stem, lang, "catalog")
 
 
 @dataclass(frozen=True)
 class Outputs:
     """Every file one build of one page into one language writes: ``<stem>.<lang>.*`` in
-    ``out_dir`` (see :data:`SUFFIXES`), the translators' catalog and the speech cache."""
+    ``out_dir`` (see :data:`NAMES`), the translators' catalog and the speech cache."""
 
     stem: str
     target: str

@@ -27,7 +27,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,11 +36,11 @@ from bs4 import BeautifulSoup
 
 from a11ykit.epub.book import ACTIVE_CLASS, Book, Clip, book_files, contiguous_clips, make_book, write_epub
 from a11ykit.epub.content import Content, extract
-from a11ykit.errors import InputError
+from a11ykit.errors import InputError, OutputError
 from a11ykit.html.decode import decode_html
 from a11ykit.html.parse import declared_language
 from a11ykit.l10n import check_language
-from a11ykit.layout import output_stem
+from a11ykit.layout import atomic_write, output_name, output_stem
 from a11ykit.speech.captions import read_syncmap
 from a11ykit.speech.lexicon import lexicon_for
 from a11ykit.terms.glossary import default_glossary_path, load_glossary
@@ -157,14 +156,14 @@ def build_epub(
     lang = check_language(lang or declared_language(soup) or "", "book language")
     stem = output_stem(page_path)
     folder = page_path.parent
-    syncmap_path = folder / f"{stem}.{lang}.syncmap.json"
+    syncmap_path = folder / output_name(stem, lang, "syncmap")
     try:
         cues = read_syncmap(io.StringIO(_read(syncmap_path, "the sync map").decode("utf-8")))
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{syncmap_path}: not a sync map ({exc})", code="A11Y801") from None
-    mp3_path = folder / f"{stem}.{lang}.mp3"
+    mp3_path = folder / output_name(stem, lang, "mp3")
     audio = _read(mp3_path, "the narration")
-    folders = [folder, *image_dirs, *_source_folders(soup, page_path, folder / f"{stem}.{lang}.report.json")]
+    folders = [folder, *image_dirs, *_source_folders(soup, page_path, folder / output_name(stem, lang, "report"))]
     content = extract(soup, cues, lang=lang, find_image=_image_finder(folders))
     modified = source_date_epoch()
     if modified is None and content.modified is None:
@@ -172,26 +171,9 @@ def build_epub(
     book = make_book(content, cues, audio, stem=stem, duration=audio_duration(mp3_path), modified=modified,
                      lexicon=_lexicon(lang, glossary_path))
     out = Path(out_dir) if out_dir is not None else folder
-    path = out / f"{stem}.{lang}.epub"
-    _write_atomic(path, book)
+    path = out / output_name(stem, lang, "epub")
+    try:
+        atomic_write(path, lambda f: write_epub(f, book))
+    except OutputError as exc:
+        raise InputError(str(exc), code="A11Y805") from None
     return EpubResult(path, book)
-
-
-def _write_atomic(path: Path, book: Book) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write it ({exc.strerror or exc})", code="A11Y805") from None
-    try:
-        with os.fdopen(fd, "w+b") as f:
-            write_epub(f, book)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write it ({exc.strerror or exc})", code="A11Y805") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

@@ -42,6 +42,7 @@ from urllib.parse import quote
 from a11ykit.speech.captions import Cue
 from a11ykit.epub.content import XHTML_NS, XML_LANG, Content, Part
 from a11ykit.errors import InputError
+from a11ykit.layout import output_name
 
 OPF_NS = "http://www.idpf.org/2007/opf"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -167,7 +168,7 @@ def make_book(
     when = max(when.astimezone(UTC), ZIP_EPOCH).replace(microsecond=0)
     key = content.canonical or f"a11ykit:{stem}:{content.author or ''}:{content.date or ''}"
     identifier = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{key}#{content.lang}')}"
-    return Book(content, identifier, when, f"audio/{stem}.{content.lang}.mp3", audio, per_part,
+    return Book(content, identifier, when, "audio/" + output_name(stem, content.lang, "mp3"), audio, per_part,
                 _lexicon_in(content, lexicon or {}))
 
 
