@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 from pathlib import Path
 
 import pytest
 
 from a11ykit.cli import main, make_parser
-from a11ykit.terms.overrides import decide
-from a11ykit.terms.overrides import Override
 
 GLOSSARY_CSV = (
     "kind,en,es,case,lang,abbr_en,abbr_es,say_en,say_es,note\n"
@@ -132,66 +129,6 @@ def test_importing_a_missing_file_is_refused(capsys, tmp_path, glossary_path):
 def test_exporting_a_missing_glossary_is_refused(capsys, tmp_path):
     assert run(capsys, "glossary", "export", "--tbx", tmp_path / "g.tbx", "--glossary", tmp_path / "nope.csv")[0] == 2
     assert not (tmp_path / "g.tbx").exists()
-
-
-# --- overrides -------------------------------------------------------------------------------------
-
-
-def override_args(glossary_path: Path, *argv) -> list:
-    return ["glossary", "override", *argv, "--glossary", glossary_path, "--overrides", glossary_path.parent / "overrides.csv"]
-
-
-def test_propose_then_approve_writes_one_line_per_decision(capsys, glossary_path):
-    form = "Ley de Enemigos Extranjeros de 1798"
-    run(capsys, *override_args(glossary_path, "propose", "Alien Enemies Act", "--lang", "es", "--form", form, "--who", "Ana", "--why", "house style"))
-    code, out, _ = run(capsys, *override_args(glossary_path, "approve", "Alien Enemies Act", "--lang", "es", "--who", "Luis"))
-    lines = (glossary_path.parent / "overrides.csv").read_text(encoding="utf-8").splitlines()
-    today = datetime.date.today().isoformat()
-    assert code == 0 and "approved" in out
-    assert lines == ["term,lang,form,status,who,when,why", f"Alien Enemies Act,es,{form},approved,Luis,{today},house style"]
-
-
-def test_an_override_for_a_term_not_in_the_glossary_is_refused(capsys, glossary_path):
-    code, _, err = run(capsys, *override_args(glossary_path, "propose", "Sedition Act", "--lang", "es", "--form", "X", "--who", "Ana"))
-    assert code == 2 and "no term 'Sedition Act'" in err
-
-
-def test_approving_without_a_proposal_is_refused(capsys, glossary_path):
-    code, _, err = run(capsys, *override_args(glossary_path, "approve", "Alien Enemies Act", "--lang", "es", "--who", "Ana"))
-    assert code == 2 and "no proposed or rejected override" in err
-
-
-def test_list_prints_the_overrides(capsys, glossary_path):
-    run(capsys, *override_args(glossary_path, "propose", "CECOT", "--lang", "es", "--form", "Cecot", "--who", "Ana"))
-    code, out, _ = run(capsys, "glossary", "override", "list", "--overrides", glossary_path.parent / "overrides.csv")
-    assert code == 0 and "proposed 'CECOT' (es) → 'Cecot'" in out
-
-
-DAY = datetime.date(2026, 3, 2)
-
-
-def proposal(form: str, status="proposed") -> Override:
-    return Override("Alien Enemies Act", "es", form, status, "Ana", DAY, "why")
-
-
-def test_approving_one_form_rejects_the_form_approved_before():
-    updated, _ = decide([proposal("A", "approved"), proposal("B")], "approve", term="Alien Enemies Act", lang="es",
-                        form="B", who="Luis", why="", today=DAY)
-    assert [(o.form, o.status) for o in updated] == [("A", "rejected"), ("B", "approved")]
-
-
-def test_approving_among_several_proposals_needs_the_form():
-    from a11ykit.errors import InputError
-
-    with pytest.raises(InputError, match="choose one with --form"):
-        decide([proposal("A"), proposal("B")], "approve", term="Alien Enemies Act", lang="es", form=None, who="L", why="", today=DAY)
-
-
-def test_proposing_the_same_form_twice_is_refused():
-    from a11ykit.errors import InputError
-
-    with pytest.raises(InputError, match="already proposed"):
-        decide([proposal("A")], "propose", term="Alien Enemies Act", lang="es", form="A", who="L", why="", today=DAY)
 
 
 # --- help ----------------------------------------------------------------------------------------

@@ -37,13 +37,16 @@ from a11ykit.terms.glossary import default_glossary_path, load_glossary
 from a11ykit.terms.overrides import Override, apply_overrides, load_overrides, overrides_path
 from a11ykit.translate.engines.base import Engine, select_engine
 
-def resolve_glossary(glossary: Glossary | str | Path | None) -> tuple[Glossary, Path | None, list[Override], list[Override]]:
-    """The glossary a build uses: a path (None: the default glossary) is read with the overrides
-    beside it applied; a Glossary is used as it is. Also: its path, all overrides, the proposed ones."""
+def resolve_glossary(
+    glossary: Glossary | str | Path | None, overrides_file: str | Path | None = None
+) -> tuple[Glossary, Path | None, list[Override], list[Override]]:
+    """The glossary a build uses: a path (None: the default glossary) is read with its overrides
+    applied (``overrides_file``, else the file beside it); a Glossary is used as it is. Also: its
+    path, all overrides, the proposed ones."""
     if isinstance(glossary, Glossary):
         return glossary, None, [], []
     path = Path(glossary) if glossary is not None else default_glossary_path()
-    overrides = load_overrides(overrides_path(path))
+    overrides = load_overrides(overrides_path(path, overrides_file))
     resolved, proposed = apply_overrides(load_glossary(path), overrides)
     return resolved, path, overrides, proposed
 
@@ -54,6 +57,7 @@ def build_page(
     target: str,
     engine: Engine | str = "auto",
     glossary: Glossary | str | Path | None = None,
+    overrides: str | Path | None = None,
     source: str | None = None,
     name: str = "input",
     catalog: Catalog | None = None,
@@ -65,7 +69,7 @@ def build_page(
 ) -> Article:
     """Build one page given as bytes, in memory: the same stages, glossary overrides and
     approved translations (from ``catalog``) as :func:`build`; nothing is written."""
-    resolved, glossary_path, overrides, proposed = resolve_glossary(glossary)
+    resolved, glossary_path, decisions, proposed = resolve_glossary(glossary, overrides)
     page = parse_page(data, name=name)
     target, source = languages(page, target, source, name)
     if isinstance(engine, str):
@@ -73,7 +77,7 @@ def build_page(
     settings = Settings(
         target=target, engine=engine, glossary=resolved, source=source, catalog=catalog, ui_dir=ui_dir,
         original_href=original_href, own_href=own_href, audio_stem=audio_stem, progress=progress,
-        glossary_path=glossary_path, overrides=overrides, proposed=proposed,
+        glossary_path=glossary_path, overrides=decisions, proposed=proposed,
     )
     return run_stages(Article(name=name, page=page, settings=settings))
 
@@ -107,6 +111,7 @@ def build(
     out: str | Path = "out",
     engine: Engine | str = "auto",
     glossary: str | Path | None = None,
+    overrides: str | Path | None = None,
     locales: str | Path | None = None,
     ui_locales: str | Path | None = None,
     audio: bool = True,
@@ -118,7 +123,8 @@ def build(
     memory: str | Path | None = None,
 ) -> Article:
     """Build the page at ``input_path`` into the language ``to``, as ``a11ykit build`` does: the
-    glossary (default: the project's) with its overrides, the translators' catalog under
+    glossary (default: the project's) with its overrides (``overrides``, else the file beside the
+    glossary), the translators' catalog under
     ``locales`` (default: ``locales/``) and links as they will be in ``out``. ``ui_locales``:
     the page's own UI strings from there instead of a11ykit's. Nothing is
     written until :meth:`Article.save`. ``source`` None or "auto": the page's own language.
@@ -129,7 +135,7 @@ def build(
     target = check_language(to, "target language")
     source = None if source in ("auto", "", None) else check_language(source, "source language")
     data = read_input(input_path)
-    resolved, glossary_path, overrides, proposed = resolve_glossary(glossary)
+    resolved, glossary_path, decisions, proposed = resolve_glossary(glossary, overrides)
     page = parse_page(data, name=str(input_path))
     # Language first, so a wrong pair fails before any engine is looked for.
     target, page_source = languages(page, target, source, str(input_path))
@@ -149,7 +155,7 @@ def build(
         ui_dir=Path(ui_locales) if ui_locales is not None else None,
         original_href=original_link, own_href=link_to_file(outputs.page.name), audio_stem=outputs.stem if audio else None, progress=progress,
         input_path=input_path, outputs=outputs, catalog_read_as=read_as, glossary_path=glossary_path,
-        overrides=overrides, proposed=proposed, voice=voice,
+        overrides=decisions, proposed=proposed, voice=voice,
         cache_dir=Path(cache_dir) if cache_dir is not None else None, strict=strict, request=request,
     )
     if memory is None:

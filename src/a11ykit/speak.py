@@ -51,6 +51,7 @@ def speak(
     rate: int | None = None,
     workers: int = 2,
     glossary: str | Path | None = None,
+    overrides: str | Path | None = None,
     cache: bool = True,
     progress: Progress = no_progress,
 ) -> AudioResult:
@@ -63,7 +64,7 @@ def speak(
     data = read_input(input_path)
     lang = check_language(lang, "language") if lang else page_language(data, str(input_path))
     out_dir = Path(out) if out is not None else input_path.parent
-    resolved = resolve_glossary(glossary)[0]
+    resolved = resolve_glossary(glossary, overrides)[0]
     return synthesize_article(
         speech_items(data, lang, name=str(input_path)),
         lang=lang,

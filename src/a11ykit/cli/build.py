@@ -34,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help=f"translation engine: auto (default), {', '.join(available_engines())}")
     p.add_argument("--glossary", default=None, type=Path, metavar="PATH",
                    help=f"locked glossary CSV (default: {DEFAULT_GLOSSARY}, else the project's own)")
+    p.add_argument("--overrides", default=None, type=Path, metavar="PATH",
+                   help="the glossary's overrides file (default: overrides.csv beside the glossary)")
     p.add_argument("--locales", default=None, type=Path, metavar="DIR",
                    help="the translators' catalogs folder: DIR/<lang>/LC_MESSAGES/<stem>.po (default: locales/)")
     p.add_argument("--ui-locales", default=None, type=Path, metavar="DIR",
@@ -71,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
     if args.epub and not args.audio:
         raise InputError("--epub needs the narration; leave out --no-audio", code="A11Y806")
     if is_site(args.input):
+        if args.overrides is not None:
+            raise InputError("--overrides is for one page; a site build reads overrides.csv beside its glossary",
+                             code="A11Y124")
         return run_site(args)
     args.input = Path(args.input[0])
     with terminate_cleanly():
@@ -81,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
             out=args.out,
             engine=args.engine,
             glossary=args.glossary,
+            overrides=args.overrides,
             locales=args.locales,
             ui_locales=args.ui_locales,
             audio=args.audio,
@@ -108,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         from a11ykit.epub import build_epub
 
         print(describe(build_epub(outputs.page, lang=article.target, image_dirs=[args.input.parent],
-                                  glossary_path=args.glossary)))
+                                  glossary_path=args.glossary, overrides_path=args.overrides)))
     for v in article.violations:
         print(f"  violation {v.segment_id}: {v.term!r} expected as {v.expected!r} "
               f"{v.expected_count}×, found {v.found_count}×", file=sys.stderr)

@@ -24,13 +24,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("input", metavar="INPUT.html", type=Path, help="the built page")
     parser.add_argument("--lang", choices=LANGUAGES, help="the page's language (default: its lang attribute)")
     parser.add_argument("--out", metavar="DIR", type=Path, help="output folder (default: beside INPUT)")
+    parser.add_argument("--glossary", type=Path, metavar="PATH",
+                        help="glossary whose say_en/say_es columns go into the book's pronunciations (default: as for build)")
+    parser.add_argument("--overrides", type=Path, metavar="PATH",
+                        help="the glossary's overrides file (default: overrides.csv beside the glossary)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from a11ykit.epub import build_epub
 
-    result = build_epub(args.input, lang=args.lang, out_dir=args.out)
+    result = build_epub(args.input, lang=args.lang, out_dir=args.out, glossary_path=args.glossary,
+                        overrides_path=args.overrides)
     print(describe(result))
     return 0
 

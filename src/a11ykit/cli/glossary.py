@@ -10,9 +10,7 @@ from pathlib import Path
 
 from a11ykit.terms.exchange import export_tbx, import_tbx
 from a11ykit.terms.glossary import DEFAULT_GLOSSARY
-from a11ykit.terms.overrides import load_overrides, override_term, sort_key
-
-DEFAULT_OVERRIDES = Path("glossary") / "overrides.csv"
+from a11ykit.terms.overrides import load_history, load_overrides, override_term, overrides_path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,7 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "override",
         help="propose, approve, reject or list overrides of a term's target form",
         description="Overrides change the canonical form of one glossary term in one language once "
-        "approved; they live in glossary/overrides.csv, one per line.",
+        "approved; every decision (who, when, why) is added to overrides.csv beside the glossary, "
+        "one per line, and kept.",
     )
     actions = override.add_subparsers(dest="override_command", metavar="ACTION", parser_class=parser_class)
     actions.required = True
@@ -71,8 +70,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         _overrides_option(a)
         _glossary_option(a)
         a.set_defaults(func=run_override, action=action)
-    listing = actions.add_parser("list", help="print the overrides", description="Print the overrides, one per line.")
+    listing = actions.add_parser("list", help="print the overrides",
+                                 description="Print the overrides in their current state, one per line.")
+    listing.add_argument("--history", action="store_true",
+                         help="print every decision, in order, instead (who proposed, who approved, when, why)")
     _overrides_option(listing)
+    _glossary_option(listing)
     listing.set_defaults(func=run_list)
 
 
@@ -82,8 +85,8 @@ def _glossary_option(p: argparse.ArgumentParser) -> None:
 
 
 def _overrides_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--overrides", default=DEFAULT_OVERRIDES, type=Path, metavar="PATH",
-                   help=f"the overrides file (default: {DEFAULT_OVERRIDES})")
+    p.add_argument("--overrides", default=None, type=Path, metavar="PATH",
+                   help="the overrides file (default: overrides.csv beside the glossary)")
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -103,12 +106,14 @@ def run_override(args: argparse.Namespace) -> int:
         args.glossary, args.overrides, args.action,
         term=args.term, lang=args.lang, form=args.form, who=args.who, why=args.why,
     )
-    print(f"{changed.status}: {changed.term!r} ({changed.lang}) → {changed.form!r} in {args.overrides}")
+    where = overrides_path(args.glossary, args.overrides)
+    print(f"{changed.status}: {changed.term!r} ({changed.lang}) → {changed.form!r} in {where}")
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
-    for o in sorted(load_overrides(args.overrides), key=sort_key):
+    path = overrides_path(args.glossary, args.overrides)
+    for o in load_history(path) if args.history else load_overrides(path):
         why = f" — {o.why}" if o.why else ""
         print(f"{o.status:8} {o.term!r} ({o.lang}) → {o.form!r}  {o.who}, {o.when.isoformat()}{why}")
     return 0

@@ -39,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help=f"glossary whose say_en/say_es columns set pronunciations (default: as for build, {DEFAULT_GLOSSARY}, "
         "else the project's own)",
     )
+    parser.add_argument("--overrides", type=Path, metavar="PATH",
+                        help="the glossary's overrides file (default: overrides.csv beside the glossary)")
     parser.add_argument(
         "--no-cache", action="store_true", help="do not reuse or keep per-sentence audio between runs"
     )
@@ -57,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
             rate=args.rate,
             workers=args.workers,
             glossary=args.glossary,
+            overrides=args.overrides,
             cache=not args.no_cache,
             progress=terminal_progress(),
         )

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
+from a11ykit.api import resolve_glossary
 from a11ykit.epub.book import ACTIVE_CLASS, Book, Clip, book_files, contiguous_clips, make_book, write_epub
 from a11ykit.epub.content import Content, extract
 from a11ykit.errors import InputError, OutputError
@@ -43,7 +44,6 @@ from a11ykit.l10n import check_language
 from a11ykit.layout import atomic_write, output_name, output_stem
 from a11ykit.speech.captions import read_syncmap
 from a11ykit.speech.lexicon import lexicon_for
-from a11ykit.terms.glossary import default_glossary_path, load_glossary
 
 __all__ = [
     "ACTIVE_CLASS",
@@ -130,11 +130,9 @@ def _source_folders(soup: BeautifulSoup, page_path: Path, report_path: Path) -> 
     return folders
 
 
-def _lexicon(lang: str, glossary_path: Path | None) -> dict[str, str]:
-    path = Path(glossary_path) if glossary_path is not None else default_glossary_path()
-    if glossary_path is None and not path.is_file():
-        return lexicon_for(lang)
-    return lexicon_for(lang, load_glossary(path))
+def _lexicon(lang: str, glossary_path: Path | None, overrides_path: Path | None) -> dict[str, str]:
+    """Pronunciations from the glossary a build uses, its overrides applied."""
+    return lexicon_for(lang, resolve_glossary(glossary_path, overrides_path)[0])
 
 
 def build_epub(
@@ -144,12 +142,14 @@ def build_epub(
     out_dir: Path | None = None,
     image_dirs: Sequence[Path] = (),
     glossary_path: Path | None = None,
+    overrides_path: Path | None = None,
 ) -> EpubResult:
     """Write ``out_dir/<stem>.<lang>.epub`` (default: beside the page) from a built page,
     its sync map and MP3. Images are looked for beside the page, then in ``image_dirs``,
     then beside the page it was translated from (as its build report or its links say).
     The book's pronunciation lexicon is the narration's: the built-in one and the
-    ``say_*`` column of the glossary (``glossary_path``, default: as ``build`` finds it)."""
+    ``say_*`` column of the glossary (``glossary_path``, default: as ``build`` finds it) with its
+    overrides (``overrides_path``, default: the file beside the glossary), as ``build`` applies them."""
     page_path = Path(page_path)
     data = _read(page_path, "the page")
     soup = BeautifulSoup(decode_html(data, str(page_path)).text, "html.parser")
@@ -169,7 +169,7 @@ def build_epub(
     if modified is None and content.modified is None:
         modified = datetime.fromtimestamp(page_path.stat().st_mtime, tz=UTC)
     book = make_book(content, cues, audio, stem=stem, duration=audio_duration(mp3_path), modified=modified,
-                     lexicon=_lexicon(lang, glossary_path))
+                     lexicon=_lexicon(lang, glossary_path, overrides_path))
     out = Path(out_dir) if out_dir is not None else folder
     path = out / output_name(stem, lang, "epub")
     try:

@@ -8,12 +8,15 @@ one and the form it replaces is no longer accepted, so the page uses the new for
 everywhere and approved PO translations still using the old one are reported by
 :func:`approved_conflicts`.
 
-The file (``glossary/overrides.csv``) is CSV with a header, one override per line,
-written sorted by term, language, form and date so that a diff shows one line per
-decision::
+The file lives beside its glossary (``<glossary folder>/overrides.csv``, :func:`overrides_path`;
+every command reads and writes it there unless given ``--overrides PATH``). It is the history
+of the decisions: CSV with a header, one decision per line, never rewritten, only added to,
+kept sorted by term, language, form and date (decisions of one day in the order they were
+taken) so that a diff shows one new line per decision. An override's state is its last line::
 
     term,lang,form,status,who,when,why
-    Alien Enemies Act,es,Ley de Enemigos Extranjeros de 1798,approved,Ana Ruiz,2025-03-02,house style
+    Alien Enemies Act,es,Ley de Enemigos Extranjeros de 1798,proposed,Ana Ruiz,2025-03-01,house style
+    Alien Enemies Act,es,Ley de Enemigos Extranjeros de 1798,approved,Luis Mora,2025-03-02,agreed with the desk
 
 This module owns the overrides file and the decisions on it; it must not print (the CLI does)
 and must not touch the CSV glossary, which overrides change only in memory.
@@ -56,15 +59,17 @@ class Override:
     line: int = field(default=0, compare=False)  # where it was read, for messages
 
 
-def sort_key(override: Override) -> tuple[str, str, str, str, str, str]:
-    return (
-        override.term.casefold(),
-        override.term,
-        override.lang,
-        override.form,
-        override.when.isoformat(),
-        override.who,
-    )
+def sort_key(override: Override) -> tuple[str, str, str, str, str]:
+    """Term, language, form, date: a stable sort keeps one day's decisions in their order."""
+    return (override.term.casefold(), override.term, override.lang, override.form, override.when.isoformat())
+
+
+def current_overrides(history: Iterable[Override]) -> list[Override]:
+    """Each override's state: the last decision on its term, language and form."""
+    latest: dict[tuple[str, str, str], Override] = {}
+    for decision in history:
+        latest[(decision.term, decision.lang, decision.form)] = decision
+    return sorted(latest.values(), key=sort_key)
 
 
 def _clean(value: str) -> str:
@@ -75,8 +80,8 @@ def _clean(value: str) -> str:
 
 
 def read_overrides(fileobj: IO[str], name: str = "overrides.csv") -> list[Override]:
-    """Read an overrides file (text mode, ``newline=""``). A malformed one raises
-    :class:`GlossaryError` naming the line."""
+    """Read an overrides file (text mode, ``newline=""``): its decisions, in the file's order.
+    A malformed one raises :class:`GlossaryError` naming the line."""
     reader = csv.reader(fileobj)
     header = next(reader, None)
     if header is None:
@@ -115,7 +120,8 @@ def _parse_row(row: list[str], name: str, line: int) -> Override:
 
 
 def write_overrides(fileobj: IO[str], overrides: Iterable[Override]) -> None:
-    """Write overrides sorted, one per line (whitespace inside fields collapsed)."""
+    """Write decisions sorted, one per line (whitespace inside fields collapsed); decisions
+    with the same term, language, form and date keep their order."""
     writer = csv.writer(fileobj, lineterminator="\n")
     writer.writerow(FIELDS)
     for o in sorted(overrides, key=sort_key):
@@ -208,7 +214,7 @@ def default_who() -> str:
 
 
 def save_overrides(path: Path, overrides: list[Override]) -> None:
-    """Write the overrides file whole or not at all."""
+    """Write the overrides file (the decisions' history) whole or not at all."""
     text = io.StringIO()
     write_overrides(text, overrides)
     write_file(path, text.getvalue())
@@ -225,17 +231,20 @@ def decide(
     why: str,
     today: datetime.date,
 ) -> tuple[list[Override], Override]:
-    """The overrides after ``action`` (propose, approve, reject), and the one it changed."""
+    """The history of decisions ``overrides`` with the decision ``action`` (propose, approve,
+    reject) added (nothing in it is changed or dropped), and that decision. Approving a form
+    also rejects the form approved before it ("superseded")."""
+    current = current_overrides(overrides)
     if action == "propose":
         assert form is not None
-        for o in overrides:
+        for o in current:
             if (o.term, o.lang, o.form) == (term, lang, form):
                 raise InputError(f"{form!r} for {term!r} ({lang}) is already {o.status}", code="A11Y120")
         new = Override(term, lang, form, "proposed", who, today, why)
-        return [*overrides, new], new
+        return sorted([*overrides, new], key=sort_key), new
     wanted = ("proposed", "rejected") if action == "approve" else ("proposed", "approved")
     candidates = [
-        o for o in overrides
+        o for o in current
         if (o.term, o.lang) == (term, lang) and o.status in wanted and (form is None or o.form == form)
     ]
     if not candidates:
@@ -247,23 +256,18 @@ def decide(
         raise InputError(f"several overrides for {term!r} ({lang}): {forms}; choose one with --form", code="A11Y122")
     chosen = candidates[0]
     status = "approved" if action == "approve" else "rejected"
-    changed = Override(chosen.term, lang, chosen.form, status, who, today, why or chosen.why)
-    result = []
-    for o in overrides:
-        if o is chosen:
-            result.append(changed)
-        elif action == "approve" and (o.term, o.lang) == (term, lang) and o.status == "approved":
-            result.append(Override(o.term, o.lang, o.form, "rejected", who, today, f"superseded by {changed.form!r}"))
-        else:
-            result.append(o)
-    return sorted(result, key=sort_key), changed
-
-
+    changed = Override(chosen.term, lang, chosen.form, status, who, today, why)
+    superseded = [
+        Override(o.term, o.lang, o.form, "rejected", who, today, f"superseded by {changed.form!r}")
+        for o in current
+        if action == "approve" and (o.term, o.lang) == (term, lang) and o.status == "approved"
+    ]
+    return sorted([*overrides, *superseded, changed], key=sort_key), changed
 
 
 def override_term(
     glossary_path: Path,
-    path: Path,
+    path: Path | None,
     action: str,
     *,
     term: str,
@@ -274,12 +278,14 @@ def override_term(
     today: datetime.date | None = None,
 ) -> Override:
     """Record a translator's decision (propose, approve, reject) on the form of a term of the
-    glossary at ``glossary_path`` in the overrides file ``path``; returns the override it changed."""
+    glossary at ``glossary_path``, added to the overrides file ``path`` (None: the one beside the
+    glossary); returns the decision."""
     lang = check_language(lang, "language")
     if load_glossary(glossary_path).find(term) is None:
         raise InputError(f"{glossary_path} has no term {term!r} (give its canonical English form)", code="A11Y123")
+    path = overrides_path(glossary_path, path)
     updated, changed = decide(
-        load_overrides(path),
+        load_history(path),
         action,
         term=term,
         lang=lang,
@@ -293,7 +299,12 @@ def override_term(
 
 
 def load_overrides(path: Path) -> list[Override]:
-    """The overrides file beside a glossary; a missing file means no overrides."""
+    """The overrides in the file ``path``, each in its current state; a missing file means none."""
+    return current_overrides(load_history(path))
+
+
+def load_history(path: Path) -> list[Override]:
+    """Every decision in the overrides file ``path``, in the file's order; a missing file means none."""
     try:
         with path.open(encoding="utf-8", newline="") as f:
             return read_overrides(f, str(path))
@@ -305,5 +316,6 @@ def load_overrides(path: Path) -> list[Override]:
         raise GlossaryError(f"{path}: cannot read the overrides ({exc.strerror or exc})", code="A11Y251") from None
 
 
-def overrides_path(glossary_path: Path) -> Path:
-    return glossary_path.parent / "overrides.csv"
+def overrides_path(glossary_path: Path, given: str | Path | None = None) -> Path:
+    """The overrides file of a glossary: ``given`` (``--overrides``), else ``overrides.csv`` beside it."""
+    return Path(given) if given is not None else Path(glossary_path).parent / "overrides.csv"
