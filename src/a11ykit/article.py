@@ -78,11 +78,6 @@ class Unit:
     start: float | None = None  # speech timing in the narration, seconds
     end: float | None = None
 
-    @property
-    def segment_id(self) -> str:
-        """The unit's id under the name the review page and problems use."""
-        return self.id
-
 
 @dataclass(frozen=True)
 class Summary:
@@ -127,14 +122,6 @@ class Article:
             for unit in self.units:
                 self._index.setdefault(unit.id, unit)
         return self._index.get(unit_id)
-
-    # The review page reads an article under the names of the old Document.
-    @property
-    def segments(self) -> list[Unit]:
-        return self.units
-
-    def segment(self, unit_id: str) -> Unit | None:
-        return self.unit(unit_id)
 
     @property
     def violations(self) -> list[Violation]:

@@ -79,24 +79,24 @@ def render_review_page(
     stem: str,
     po_path: str,
 ) -> str:
-    """The whole review page as an HTML5 string: one row per unit of ``results`` (``segment_id``,
-    ``source``, ``machine``, ``text``, ``origin``), in the order of ``document.segments`` (whose
+    """The whole review page as an HTML5 string: one row per unit of ``results`` (``id``,
+    ``source``, ``machine``, ``text``, ``origin``), in the order of ``document.units`` (whose
     ``role`` and ``attribute`` name each row), with ``problems`` in their rows or above the table."""
     by_segment: dict[str, list[Problem]] = defaultdict(list)
     for p in problems:
         by_segment[p.segment_id].append(p)
-    known = {r.segment_id for r in results}
+    known = {r.id for r in results}
     page_problems = by_segment.get("", []) + [
         p for sid, ps in by_segment.items() if sid and sid not in known for p in ps
     ]
     source_name = language_name(source_lang)
     target_name = language_name(target_lang)
     errors = sum(1 for p in problems if p.severity == "error")
-    order = {s.id: i for i, s in enumerate(document.segments)}
-    segments = {s.id: s for s in document.segments}
+    order = {s.id: i for i, s in enumerate(document.units)}
+    segments = {s.id: s for s in document.units}
     rows = []
-    for result in sorted(results, key=lambda r: order.get(r.segment_id, len(order))):
-        sid = result.segment_id
+    for result in sorted(results, key=lambda r: order.get(r.id, len(order))):
+        sid = result.id
         segment = segments.get(sid)
         role = segment.role if segment is not None else ""
         if segment is not None and segment.attribute:
