@@ -32,6 +32,7 @@ from a11ykit.cli import main
 from a11ykit.epub import contiguous_clips, extract
 from conftest import EXAMPLES, ROOT
 from epub.readback import ReadBook, read_book
+from unwritable import a11ykit, read_only
 
 IMAGE = Path(__file__).resolve().parent / "epub" / "cecot.jpg"
 #: book language → (the example it is built from, whether its image is beside it)
@@ -428,6 +429,22 @@ def test_a_sync_map_that_misses_sentences_of_the_page_is_refused(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "A11Y804" in err and built.cues[-1].id in err
     assert not list(tmp_path.glob("*.epub"))
+
+
+def test_a_book_that_cannot_be_written_leaves_the_folder_as_it_was(books: dict[str, Built], tmp_path: Path) -> None:
+    built = books["es"]
+    folder = tmp_path / "book"
+    folder.mkdir()
+    for path in (built.page, built.mp3, built.out / "cecot.es.syncmap.json"):
+        shutil.copy(path, folder / path.name)
+    (folder / built.epub.name).write_bytes(b"the previous book")
+    before = sorted(p.name for p in folder.iterdir())
+    with read_only(folder):
+        result = a11ykit("epub", folder / "cecot.es.html")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "A11Y805" in result.stderr and built.epub.name in result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == before
+    assert (folder / built.epub.name).read_bytes() == b"the previous book"
 
 
 # --- the parts, on small pages (no audio needed) ---------------------------------------------
