@@ -70,6 +70,7 @@ class Built:
     peak_rss_kib: int
     source: ET.Element
     output: ET.Element | None
+    report: dict | None = None
 
 
 def _in_ci() -> bool:
@@ -143,6 +144,7 @@ def corpus_builds(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
                 page, OTHER[page["lang"]], code, stderr, seconds, rss,
                 parse5(as_authored((PAGES_DIR / page["name"]).read_bytes())),
                 parse5(output.read_bytes()) if output is not None else None,
+                next((json.loads(r.read_text(encoding="utf-8")) for r in (out / "out").glob("*.report.json")), None),
             )
         return _BUILDS[page["name"]]
 
@@ -405,3 +407,24 @@ def test_a_missing_corpus_fails_in_ci_and_is_skipped_elsewhere(monkeypatch, tmp_
     monkeypatch.setenv("CI", ci)
     with pytest.raises(outcome, match="make corpus"):
         _require_corpus()
+
+
+#: A translated page has at least this share of its sentences with words changed by the engine.
+CHANGED_SHARE = 0.5
+
+
+def changed_share(report: dict) -> float:
+    """The share of the report's sentences with letters whose text differs from their source."""
+    def words(text: str) -> str:
+        return " ".join(re.sub(r"</?\d+/?>", " ", text).split())
+
+    worded = [s for s in report["segments"] if re.search(r"[^\W\d_]{2}", words(s["source"]))]
+    changed = [s for s in worded if words(s["text"]) != words(s["source"])]
+    return len(changed) / len(worded) if worded else 1.0
+
+
+@by_page
+def test_a_translated_page_is_not_mostly_untranslated(page, corpus_builds):
+    built = corpus_builds(page)
+    assert built.report is not None, built.stderr.strip().splitlines()[-1:]
+    assert changed_share(built.report) >= CHANGED_SHARE

@@ -3,6 +3,7 @@ import pytest
 from a11ykit.translate.engines.apertium import ApertiumEngine
 from a11ykit.translate.engines.base import select_engine
 from a11ykit.errors import EngineError
+from a11ykit.text import tagged
 
 from engine_contract import EngineContract
 
@@ -29,6 +30,24 @@ def test_inline_tags_survive_and_stay_on_their_words(engine):
 def test_unknown_words_are_not_marked_with_stars(engine):
     (out,) = engine.translate(["The zorblax was seen."], "en", "es")
     assert "*" not in out and "zorblax" in out
+
+
+def test_the_words_apertium_did_not_know_are_kept_but_not_lock_tokens(engine):
+    engine.translate(["The zorblax was seen by QZXA.", "Court filings show it."], "en", "es")
+    assert {"zorblax", "filings"} <= engine.unknown_words
+    assert not any(w.upper().startswith("QZX") for w in engine.unknown_words)
+
+
+@pytest.mark.parametrize(
+    "nested",
+    ["<1><2></2></1> Watch Now", "<1><2></2>Watch</1> now", "Watch <1><2></2></1>", "<1><2></2><3></3></1>"],
+)
+def test_an_empty_nested_element_neither_stops_the_batch_nor_is_lost(engine, nested):
+    batch = [nested, "Good morning", "The house is red."]
+    out = engine.translate(batch, "en", "es")
+    assert out[1:] == engine.translate(batch[1:], "en", "es")
+    assert out[1] != batch[1] and out[2] != batch[2]
+    assert tagged.numbers(out[0]) == tagged.numbers(nested)
 
 
 def test_a_sentence_starting_with_a_lock_token_keeps_the_next_word_lower_case(engine):
