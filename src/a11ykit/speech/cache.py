@@ -128,6 +128,14 @@ class PieceCache:
             return None
         return piece if piece.opus and piece.mp3 else None
 
+    def read(self, key: str, fmt: str) -> bytes:
+        """One format's bytes of a stored piece (``"opus"`` or ``"mp3"``), read when joining."""
+        try:
+            with np.load(self._path(key), allow_pickle=False) as data:
+                return data[fmt].tobytes()
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            raise SpeechError(f"an encoded piece ({key[:12]}) left the speech cache during the build") from None
+
     def put(self, key: str, piece: EncodedPiece) -> None:
         atomic_write(
             self._path(key),

@@ -39,7 +39,7 @@ import io
 import math
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import BinaryIO
@@ -218,52 +218,64 @@ def encode_mp3_piece(samples: np.ndarray, rate: int, *, bitrate: int = MP3_BITRA
 # --- joining -----------------------------------------------------------------------------------
 
 
-def join_opus(pieces: Sequence[bytes], out: BinaryIO) -> int:
+def join_opus(pieces: Iterable[bytes], out: BinaryIO) -> int:
     """Write the pieces (from :func:`encode_opus_piece`) as one Ogg Opus stream; returns its
-    length in samples at the pieces' own rate (OpusHead's input rate), pre-skip excluded."""
-    if not pieces:
+    length in samples at the pieces' own rate (OpusHead's input rate), pre-skip excluded.
+    The pieces are read one at a time (an iterator of them is never held whole), the
+    stream's headers are the first piece's."""
+    parsed = (OggOpus.parse(p, what=f"Opus piece {i + 1}") for i, p in enumerate(pieces))
+    first = next(parsed, None)
+    if first is None:
         raise ValueError("nothing to join")
-    parsed = [OggOpus.parse(p, what=f"Opus piece {i + 1}") for i, p in enumerate(pieces)]
-    first = parsed[0]
     joined = OggOpus(first.head, first.tags, [], 0)
-    for index, piece in enumerate(parsed):
+    samples = 0
+    piece: OggOpus | None = first
+    index = 0
+    while piece is not None:
+        following = next(parsed, None)
         if piece.channels != first.channels or piece.head[18:] != first.head[18:]:
             raise SpeechError(f"Opus piece {index + 1} has another channel layout", code="A11Y521")
-        kept = piece.content_packets(keep_primer=index == 0, last=index == len(parsed) - 1,
-                                     what=f"Opus piece {index + 1}")
-        joined.packets += kept
+        joined.packets += piece.content_packets(keep_primer=index == 0, last=following is None,
+                                                what=f"Opus piece {index + 1}")
+        samples += piece.samples
+        piece, index = following, index + 1
     joined.pre_skip = first.pre_skip
-    joined.end = first.pre_skip + sum(p.samples for p in parsed)
-    out.write(joined.to_bytes())
+    joined.end = first.pre_skip + samples
+    joined.write(out)
     rate = struct.unpack_from("<I", first.head, 12)[0] or _OPUS_RATE
     return (joined.end - joined.pre_skip) * rate // _OPUS_RATE
 
 
-def join_mp3(pieces: Sequence[bytes], out: BinaryIO) -> int:
+def join_mp3(pieces: Iterable[bytes], out: BinaryIO) -> int:
     """Write the pieces (from :func:`encode_mp3_piece`) as one MP3 file; returns its length
-    in samples."""
-    if not pieces:
-        raise ValueError("nothing to join")
-    parsed = [Mp3.parse(p, what=f"MP3 piece {i + 1}") for i, p in enumerate(pieces)]
-    first = parsed[0]
-    spf = first.samples_per_frame
+    in samples. The pieces are read one at a time."""
+    first: Mp3 | None = None
     frames: list[bytes] = []
-    for index, piece in enumerate(parsed):
+    total = 0
+    previous: Mp3 | None = None
+    for index, data in enumerate(pieces):
+        piece = Mp3.parse(data, what=f"MP3 piece {index + 1}")
+        if previous is not None and previous.samples % previous.samples_per_frame:
+            raise SpeechError(f"MP3 piece {index} is not a whole number of frames ({previous.samples} samples)",
+                              code="A11Y521")
+        first = first or piece
         what = f"MP3 piece {index + 1}"
+        spf = first.samples_per_frame
         if piece.samples_per_frame != spf or piece.rate != first.rate:
             raise SpeechError(f"{what} has another sample rate", code="A11Y521")
         primer, rest = divmod(piece.delay + MP3_DECODER_DELAY, spf)
         if rest:
             raise SpeechError(f"{what} was not encoded to be joined (delay {piece.delay})", code="A11Y521")
         content = -(-piece.samples // spf)
-        if index < len(parsed) - 1 and piece.samples % spf:
-            raise SpeechError(f"{what} is not a whole number of frames ({piece.samples} samples)", code="A11Y521")
         start = 0 if index == 0 else primer
         frames += piece.frames[start : primer + content]
-    joined = Mp3(first.info, frames, first.delay, 0, first.rate, spf)
-    total = sum(p.samples for p in parsed)
-    joined.padding = len(frames) * spf - first.delay - total
-    out.write(joined.to_bytes())
+        total += piece.samples
+        previous = piece
+    if first is None:
+        raise ValueError("nothing to join")
+    joined = Mp3(first.info, frames, first.delay, 0, first.rate, first.samples_per_frame)
+    joined.padding = len(frames) * first.samples_per_frame - first.delay - total
+    joined.write(out)
     return total
 
 
@@ -272,9 +284,12 @@ def stream_length(data: bytes, fmt: str, what: str = "audio") -> int:
     from its structure: every Ogg page's checksum, every MP3 frame header, the granule
     position or the Info frame's counts. Checks a joined file without decoding it again."""
     if fmt == "opus":
-        parsed = OggOpus.parse(data, what)
-        rate = struct.unpack_from("<I", parsed.head, 12)[0] or _OPUS_RATE
-        return parsed.samples * rate // _OPUS_RATE
+        pages = ogg_pages(data, what)
+        head = pages[0][5] if pages else b""
+        if not head.startswith(b"OpusHead") or len(head) < 19:
+            raise SpeechError(f"{what} is not Ogg Opus", code="A11Y521")
+        pre_skip, rate = struct.unpack_from("<HI", head, 10)
+        return (pages[-1][1] - pre_skip) * (rate or _OPUS_RATE) // _OPUS_RATE
     if fmt == "mp3":
         return Mp3.parse(data, what).samples
     raise ValueError(f"unknown format {fmt!r}")
@@ -396,9 +411,13 @@ class OggOpus:
         return kept
 
     def to_bytes(self, serial: int = 0x61313179) -> bytes:
+        out = io.BytesIO()
+        self.write(out, serial)
+        return out.getvalue()
+
+    def write(self, out: BinaryIO, serial: int = 0x61313179) -> None:
         """The stream as Ogg pages: headers on their own pages, then audio pages of at most
         255 lacing values, 4 KiB and one second; granule positions counted from the packets."""
-        out = io.BytesIO()
         sequence = 0
 
         def page(packets: list[bytes], granule: int, kind: int) -> None:
@@ -431,7 +450,6 @@ class OggOpus:
                 page(group, min(granule, self.end), 0x04)
         if not self.packets:
             raise SpeechError("an Opus stream without audio", code="A11Y521")
-        return out.getvalue()
 
 
 # --- MP3 ------------------------------------------------------------------------------------------
@@ -531,6 +549,11 @@ class Mp3:
         return len(self.frames) * self.samples_per_frame - self.delay - self.padding
 
     def to_bytes(self) -> bytes:
+        out = io.BytesIO()
+        self.write(out)
+        return out.getvalue()
+
+    def write(self, out: BinaryIO) -> None:
         """The file with its Info frame rewritten for these frames (counts, seek table,
         delay and padding, the LAME tag's checksums)."""
         if not 0 <= self.delay < 4096 or not 0 <= self.padding < 4096:
@@ -553,7 +576,9 @@ class Mp3:
         info[lame + 28 : lame + 32] = size.to_bytes(4, "big")
         info[lame + 32 : lame + 34] = _crc16(b"".join(self.frames)).to_bytes(2, "big")
         info[lame + 34 : lame + 36] = _crc16(bytes(info[: lame + 34])).to_bytes(2, "big")
-        return bytes(info) + b"".join(self.frames)
+        out.write(bytes(info))
+        for frame in self.frames:
+            out.write(frame)
 
 
 def _mp3_frames(data: bytes, what: str) -> list[bytes]:

@@ -42,6 +42,7 @@ import contextlib
 import dataclasses
 import functools
 import io
+import itertools
 import math
 import tempfile
 import threading
@@ -72,7 +73,7 @@ from a11ykit.speech.levels import PEAK_CEILING, TARGET_LOUDNESS, Levels, block_p
 from a11ykit.speech.lexicon import lexicon_for, lexicon_substitution
 from a11ykit.speech.outputs import AudioResult, output_names
 from a11ykit.speech.synth import CALL_TIMEOUT, DEFAULT_RATE, DEFAULT_VOLUME, Chunk, Synthesizer, Word, check_rate
-from a11ykit.speech.tags import AudioTags, tag_mp3, tag_opus
+from a11ykit.speech.tags import AudioTags, id3_tag, tag_opus
 from a11ykit.speech.voices import Voice, choose_voice
 
 Writer = Callable[[BinaryIO], None]
@@ -319,10 +320,11 @@ def synthesize_article(
         fresh: list[str] = []
         if levels is None:
             written = True
-            encoded = encode_pieces(pieces, ChunkCache(cache_dir), PieceCache(cache_dir), workers, progress, fresh)
+            piece_cache = PieceCache(cache_dir)
+            encoded = encode_pieces(pieces, ChunkCache(cache_dir), piece_cache, workers, progress, fresh)
             levels = narration_levels(encoded)
             with contextlib.nullcontext(staging) if staging is not None else Staging() as stage:
-                _stage_outputs(encoded, duration, cues, captions, chapters, out_dir, names, progress, stage, tags)
+                _stage_outputs(pieces, piece_cache, duration, cues, captions, chapters, out_dir, names, stage, tags)
                 if record is not None:  # a cache: if it cannot be saved, the next build writes again
                     details = {"levels": dataclasses.asdict(levels)}
                     stage.after_commit(functools.partial(record.save, key, targets, quiet=True, details=details))
@@ -472,20 +474,21 @@ def encode_pieces(
     progress: Progress,
     fresh: list[str] | None = None,
 ) -> list[EncodedPiece]:
-    """Every piece from the cache, or encoded by ``workers`` threads (libopus, libmp3lame and
-    the FFTs run without the GIL) and cached; ``fresh`` gets the first item id of each piece
-    encoded now."""
+    """Every piece's levels, from the cache or encoded by ``workers`` threads (libopus, libmp3lame
+    and the FFTs run without the GIL) and cached; ``fresh`` gets the first item id of each piece
+    encoded now. The encoded bytes stay in the cache (the joins read them one piece at a time)."""
     found: dict[int, EncodedPiece] = {}
     for index, piece in enumerate(pieces):
-        hit = cache.get(piece.key)
+        hit = cache.get(piece.key)  # read whole: a damaged entry is a miss
         if hit is not None:
-            found[index] = hit
+            found[index] = dataclasses.replace(hit, opus=b"", mp3=b"")
     progress("encoding", len(found), len(pieces))
     lock = threading.Lock()
 
     def run(index: int) -> None:
         encoded = encode_piece(pieces[index], chunks)
         cache.put(pieces[index].key, encoded)
+        encoded = dataclasses.replace(encoded, opus=b"", mp3=b"")
         with lock:
             found[index] = encoded
             progress("encoding", len(found), len(pieces))
@@ -554,35 +557,38 @@ def _layout(items: Sequence[SpeechItem], tags: AudioTags) -> dict[str, object]:
 
 
 def _stage_outputs(
-    pieces: list[EncodedPiece],
+    pieces: Sequence[Piece],
+    cache: PieceCache,
     duration: float,
     cues: list[Cue],
     captions: list[Cue],
     chapters: list[Cue],
     out_dir: Path,
     names: Mapping[str, str],
-    progress: Progress,
     staging: Staging,
     tags: AudioTags,
 ) -> None:
-    def joined(
-        join: Callable[[Sequence[bytes], BinaryIO], int], fmt: str, tag: Callable[[bytes, AudioTags], bytes]
-    ) -> Writer:
-        def run(f: BinaryIO) -> None:
-            joined = io.BytesIO()
-            join([getattr(p, fmt) for p in pieces], joined)
-            data = tag(joined.getvalue(), tags)
-            f.write(data)
-            # Every piece was decoded when encoded; the whole is checked from its structure.
-            got = joining.stream_length(data, fmt, names[fmt]) / encode.OUTPUT_RATE
-            if abs(got - duration) > 0.001:
-                raise SpeechError(f"{names[fmt]} lasts {got:.3f} s, expected {duration:.3f} s", code="A11Y506")
+    def opus(f: BinaryIO) -> None:  # the tags go in the first piece's comment header, which the join keeps
+        first = tag_opus(cache.read(pieces[0].key, "opus"), tags)
+        joining.join_opus(itertools.chain([first], (cache.read(p.key, "opus") for p in pieces[1:])), f)
+        checked(f, "opus")
 
-        return run
+    def mp3(f: BinaryIO) -> None:
+        f.write(id3_tag(tags))
+        joining.join_mp3((cache.read(p.key, "mp3") for p in pieces), f)
+        checked(f, "mp3")
 
-    writers = {
-        names["opus"]: joined(joining.join_opus, "opus", tag_opus),
-        names["mp3"]: joined(joining.join_mp3, "mp3", tag_mp3),
+    def checked(f: BinaryIO, fmt: str) -> None:
+        """Every piece was decoded when encoded; the whole is checked from its structure."""
+        f.flush()
+        f.seek(0)
+        got = joining.stream_length(f.read(), fmt, names[fmt]) / encode.OUTPUT_RATE
+        if abs(got - duration) > 0.001:
+            raise SpeechError(f"{names[fmt]} lasts {got:.3f} s, expected {duration:.3f} s", code="A11Y506")
+
+    writers: dict[str, Writer] = {
+        names["opus"]: opus,
+        names["mp3"]: mp3,
         names["captions"]: _text(lambda f: write_vtt(f, captions)),
         names["chapters"]: _text(lambda f: write_vtt(f, chapters)),
         names["syncmap"]: _text(lambda f: write_syncmap(f, cues)),
