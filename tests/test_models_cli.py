@@ -27,7 +27,7 @@ def test_install_from_a_file_then_list_shows_pair_version_and_path(
     assert main(["models", "install", str(package_file)]) == 0
     capsys.readouterr()
     assert main(["models", "list"]) == 0
-    assert capsys.readouterr().out == f"en→es\t0.1\t{packages / 'translate-en_es-0_1'}\n"
+    assert capsys.readouterr().out == f"en→es\t0.1\ta11ykit\t{packages / 'translate-en_es-0_1'}\n"
 
 
 def test_remove_uninstalls_the_pair(package_file: Path, packages: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,13 +19,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "models",
         help="list, install and remove Argos translation models",
         description="Manage the Argos model packages the argos engine translates with. "
-        f"They live in --dir, else ${models.DIR_ENV}, else ~/.local/share/a11ykit/argos-packages.",
+        f"They live in --dir, else ${models.DIR_ENV}, else ~/.local/share/a11ykit/argos-packages. Packages "
+        f"installed with Argos Translate itself (${models.ARGOS_DIR_ENV}, else ~/.local/share/argos-translate/packages) "
+        "are used too, read-only, for a pair a11ykit's folder lacks.",
     )
     parser.set_defaults(func=lambda args: _usage(parser))
     actions = parser.add_subparsers(dest="action", metavar="ACTION", help="list, install or remove")
 
     listing = actions.add_parser(
-        "list", help="show installed packages", description="Show installed packages: pair, version, path."
+        "list",
+        help="show installed packages",
+        description="Show installed packages, the one in use for a pair first: pair, version, where it comes "
+        "from (a11ykit, or argos-translate: Argos Translate's own folder, read-only), path.",
     )
     _add_dir(listing)
     listing.set_defaults(func=run_list)
@@ -67,12 +72,14 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     directory = models.package_dir(args.dir)
-    packages = models.list_packages(directory)
+    packages = models.all_packages(directory)
     if not packages:
-        print(f"no Argos packages in {directory}; install one with 'a11ykit models install en es'")
+        print(f"no Argos packages in {directory} or {models.argos_package_dir()}; "
+              "install one with 'a11ykit models install en es'")
         return 0
+    packages.sort(key=lambda p: (p.source, p.target))  # stable: in use first within a pair
     for package in packages:
-        print(f"{package.source}→{package.target}\t{package.version}\t{package.path}")
+        print(f"{package.source}→{package.target}\t{package.version}\t{package.origin}\t{package.path}")
     return 0
 
 

@@ -14,11 +14,19 @@ against the same limits, validated, loaded once (tokenizer and CTranslate2 model
 translating would), and only then renamed into place. A refused archive leaves nothing
 behind.
 
+Packages a user installed with Argos Translate itself are used too, read-only: its package
+folder (``$ARGOS_PACKAGES_DIR``, else ``$XDG_DATA_HOME/argos-translate/packages``, as Argos
+Translate finds it) is listed beside a11ykit's own, and a pair a11ykit's folder lacks is
+translated with the newest package there. Nothing is ever written, locked or created in that
+folder (install and remove work on a11ykit's folder only), and what a11ykit does not use in
+such a package (``stanza/``, ``minisbd/`` sentence splitters) is left alone.
+
 Refusals are :class:`~a11ykit.errors.ModelPackageError` (one line, exit 2): A11Y401 no such
 file, A11Y402 not a zip or corrupt, A11Y403 unsafe member, A11Y404 not a package's layout,
 A11Y405 wrong type or pair, A11Y406 model or tokenizer missing, A11Y407 nothing to remove,
-A11Y408 two members on one path, A11Y409 over the unpack limits, A11Y410 does not load;
-A11Y411 (an InputError) is a package folder that cannot be written.
+A11Y408 two members on one path, A11Y409 over the unpack limits, A11Y410 does not load,
+A11Y412 a package that belongs to Argos Translate (not removed); A11Y411 (an InputError) is a
+package folder that cannot be written.
 
 This module owns the package files; it must not translate (the engine in
 :mod:`a11ykit.translate.engines.argos` does) or print.
@@ -45,6 +53,10 @@ from a11ykit.progress import Progress, no_progress
 
 #: Environment variable naming the package folder (the ``--dir`` flag wins over it).
 DIR_ENV = "A11YKIT_ARGOS_DIR"
+#: Environment variable naming Argos Translate's own package folder, as Argos Translate reads it.
+ARGOS_DIR_ENV = "ARGOS_PACKAGES_DIR"
+#: Where a package comes from: a11ykit's package folder, or Argos Translate's (read-only).
+OWN, ARGOS = "a11ykit", "argos-translate"
 #: Environment variable for the package index, as Argos Translate reads it.
 INDEX_ENV = "ARGOS_PACKAGE_INDEX"
 #: Argos Translate's own default index.
@@ -89,6 +101,7 @@ class InstalledPackage:
     version: str
     path: Path
     name: str
+    origin: str = OWN  # OWN or ARGOS: whose package folder it is in
 
     @property
     def pair(self) -> str:
@@ -110,11 +123,22 @@ def package_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(data_home) / "a11ykit" / "argos-packages"
 
 
-def list_packages(directory: Path) -> list[InstalledPackage]:
+def argos_package_dir() -> Path:
+    """Argos Translate's own package folder: $ARGOS_PACKAGES_DIR, else $XDG_DATA_HOME/argos-translate/packages."""
+    from_env = os.environ.get(ARGOS_DIR_ENV)
+    if from_env:
+        return Path(from_env).expanduser()
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "argos-translate" / "packages"
+
+
+def list_packages(directory: Path, origin: str = OWN) -> list[InstalledPackage]:
     """The translate packages in ``directory``, by pair then newest version first.
 
     Folders that are not valid translate packages are skipped, not reported:
-    listing must work even when someone left junk in the folder.
+    listing must work even when someone left junk in the folder. In Argos Translate's
+    folder (``origin`` ARGOS), which a11ykit did not check when the packages were
+    installed, a package without its model or tokenizer is skipped too. Only reads.
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -124,17 +148,40 @@ def list_packages(directory: Path) -> list[InstalledPackage]:
         if child.name.startswith(".") or not child.is_dir():
             continue
         try:
-            found.append(_package_from_metadata(child, _read_metadata(child)))
-        except ModelPackageError:
+            package = _package_from_metadata(child, _read_metadata(child))
+            if origin != OWN:
+                _check_complete(child, child.name)
+        except (ModelPackageError, OSError):
             continue
+        found.append(replace(package, origin=origin))
     found.sort(key=lambda p: _version_key(p.version), reverse=True)
     found.sort(key=lambda p: (p.source, p.target))  # stable: newest first within a pair
     return found
 
 
-def find_package(source: str, target: str, directory: Path) -> InstalledPackage | None:
-    """The installed package for a pair (the newest, if there are several), or None."""
-    for package in list_packages(directory):
+def all_packages(directory: Path, argos_dir: Path | None = None) -> list[InstalledPackage]:
+    """a11ykit's packages in ``directory``, then Argos Translate's (``argos_dir``, default:
+    :func:`argos_package_dir`), each by pair then newest first. The same folder is listed once."""
+    own = list_packages(directory)
+    argos = Path(argos_dir) if argos_dir is not None else argos_package_dir()
+    if _same_folder(argos, Path(directory)):
+        return own
+    return own + list_packages(argos, origin=ARGOS)
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def find_package(
+    source: str, target: str, directory: Path, argos_dir: Path | None = None
+) -> InstalledPackage | None:
+    """The package for a pair: the newest in a11ykit's ``directory``, else the newest in Argos
+    Translate's folder (``argos_dir``, default: :func:`argos_package_dir`), else None."""
+    for package in all_packages(directory, argos_dir):
         if (package.source, package.target) == (source, target):
             return package
     return None
@@ -217,9 +264,17 @@ def install_from_index(
 
 
 def remove_package(source: str, target: str, directory: Path) -> InstalledPackage:
-    """Remove the installed package(s) for a pair; returns the one that was in use."""
+    """Remove the installed package(s) for a pair from a11ykit's folder; returns the one that
+    was in use. A pair installed only in Argos Translate's folder is refused (A11Y412)."""
     matching = [p for p in list_packages(directory) if (p.source, p.target) == (source, target)]
     if not matching:
+        theirs = find_package(source, target, directory)
+        if theirs is not None:
+            raise ModelPackageError(
+                f"the {source}→{target} package in {theirs.path.parent} belongs to Argos Translate; "
+                "a11ykit only reads it (remove it with Argos Translate: argospm remove)",
+                code="A11Y412",
+            )
         raise ModelPackageError(
             f"no {source}→{target} package is installed in {directory}", code="A11Y407"
         )

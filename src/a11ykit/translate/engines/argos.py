@@ -161,7 +161,7 @@ class ArgosEngine:
         """The packages in use (or, before any use, installed) and the CTranslate2 version."""
         packages = [loaded.package for loaded in self._loaded.values()]
         if not packages:
-            packages = models.list_packages(self.package_dir)
+            packages = models.all_packages(self.package_dir)
         described = ", ".join(f"{p.source}→{p.target} {p.name} {p.version}" for p in packages)
         return f"argos {described or '(no model installed)'} (ctranslate2 {_version('ctranslate2')})"
 
@@ -174,7 +174,7 @@ class ArgosEngine:
         package = models.find_package(source, target, self.package_dir)
         if package is None:
             raise EngineError(
-                f"no Argos {source}→{target} package in {self.package_dir}; "
+                f"no Argos {source}→{target} package in {self.package_dir} or {models.argos_package_dir()}; "
                 + _MODEL_HINT.format(s=source, t=target),
                 code="A11Y321",
             )
