@@ -89,6 +89,7 @@ class Summary:
     flagged: int
     problems: int
     approved: int
+    quality_flagged: int = 0  # sentences the quality estimate found a reason against
 
 
 @dataclass(eq=False)
@@ -113,6 +114,7 @@ class Article:
     catalog: Any = None  # the translators' catalog after this build (babel Catalog)
     audio: dict[str, Any] | None = None  # what the narration wrote, once saved with audio
     memory: Any = None  # what the translation memory served (a11ykit.memory.units.MemoryUse), when one was used
+    quality: Any = None  # the page's quality estimates summed up (a11ykit.quality.PageQuality), when made
     _index: dict[str, Unit] = field(default_factory=dict, init=False, repr=False)
 
     def unit(self, unit_id: str) -> Unit | None:
@@ -145,6 +147,7 @@ class Article:
             flagged=len(self.flagged),
             problems=len(self.problems),
             approved=sum(1 for u in self.units if u.origin == "approved"),
+            quality_flagged=sum(1 for u in self.units if u.quality is not None and u.quality.reasons),
         )
 
     def add_problems(self, problems: list[Problem]) -> None:

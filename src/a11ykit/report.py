@@ -58,6 +58,7 @@ class Report:
     catalog: str  # the translators' catalog the build updated
     audio: dict[str, Any] | None = field(default=None)  # what the narration wrote, with audio
     memory: Any = field(default=None)  # with a translation memory: sentences it served (MemoryUse)
+    quality: Any = field(default=None)  # the page's quality estimates summed up (PageQuality), when made
 
 
 def make_report(
@@ -94,13 +95,14 @@ def make_report(
         catalog=str(catalog_path),
         audio=article.audio,
         memory=article.memory,
+        quality=article.quality,
     )
 
 
 #: Fields of the dataclasses that stay out of the JSON: where an override was read, and what a
 #: unit does not know yet (no quality estimate, no timing without audio) is left out when empty.
 _LEFT_OUT = {"line"}
-_LEFT_OUT_WHEN_NONE = {"quality", "start", "end", "audio", "memory"}
+_LEFT_OUT_WHEN_NONE = {"quality", "start", "end", "audio", "memory"}  # a unit's and the page's quality
 
 
 def _clean(value: Any) -> Any:

@@ -1,7 +1,7 @@
 """The stages of a build, listed once in :data:`STAGES`.
 
 Each stage is a plain function ``Article -> Article`` that fills in its part of the article
-(segment → translate → localize → check → catalog → narrate → render); what a stage needs
+(segment → translate → quality → localize → check → catalog → narrate → render); what a stage needs
 besides the article (engine, glossary, the translators' catalog, links, the player's stem)
 is in the article's :class:`Settings`, decided before the first stage runs
 (:mod:`a11ykit.api`). A stage calls the module that does the work (HTML, translation,
@@ -31,6 +31,7 @@ from a11ykit.memory.store import TranslationMemory
 from a11ykit.memory.units import RememberingTranslator
 from a11ykit.layout import Fingerprint, Outputs
 from a11ykit.progress import Progress, no_progress
+from a11ykit.quality.build import estimate_units
 from a11ykit.review.catalog import approved_translations, catalog_problems, update_catalog
 from a11ykit.review.checks import Context, conflict_problems, run_checks
 from a11ykit.terms.base import Glossary
@@ -71,6 +72,7 @@ class Settings:
     strict: bool = False
     request: dict[str, Any] = field(default_factory=dict)  # the arguments a11ykit.build() was called with
     memory: TranslationMemory | None = None  # the translation memory, open for the stages' run
+    estimate_quality: bool = True  # estimate each machine-translated sentence (a11ykit.quality)
 
 
 # --- the stages ------------------------------------------------------------------------
@@ -145,6 +147,16 @@ def translate(article: Article) -> Article:
     return article
 
 
+def quality(article: Article) -> Article:
+    """Each machine-translated unit's quality estimate, and the page's sum (see :mod:`a11ykit.quality.build`)."""
+    if not article.settings.estimate_quality:
+        return article
+    article.quality = estimate_units(article.units, article.source, article.target, article.settings.engine)
+    if article.quality is None:
+        article.warnings.append("quality not estimated: Apertium's analysers (apertium-eng-spa, lttoolbox) are not installed")
+    return article
+
+
 def localize(article: Article) -> Article:
     """The translations into the page, which then says its new language, links the original
     and formats dates for its readers."""
@@ -215,7 +227,9 @@ def render(article: Article) -> Article:
 
 
 #: The build, in order.
-STAGES: tuple[Callable[[Article], Article], ...] = (segment, translate, localize, check, catalog, narrate, render)
+STAGES: tuple[Callable[[Article], Article], ...] = (
+    segment, translate, quality, localize, check, catalog, narrate, render
+)
 
 
 def run_stages(article: Article) -> Article:

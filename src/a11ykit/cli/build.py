@@ -101,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"{summary.segments} segments ({summary.sentences} sentences) with {article.engine}; "
         f"{summary.violations} glossary violation(s); {summary.flagged} flagged for review; "
-        f"{summary.problems} QA problem(s); {summary.approved} approved translation(s) used"
+        f"{summary.problems} QA problem(s); {summary.approved} approved translation(s) used; "
+        f"{summary.quality_flagged} sentence(s) flagged for quality"
     )
     print(f"translators' catalog: {outputs.catalog}")
     audio = article.audio

@@ -240,6 +240,8 @@ def _auto_comments(segment: Unit, engine: str) -> list[str]:
         if line not in comments:
             comments.append(line)
     comments += [f"review: {flag}" for flag in dict.fromkeys(segment.flags)]
+    if segment.quality is not None:  # "quality 0.57: source-word (filings)" (a11ykit.quality)
+        comments.append(segment.quality.summary())
     return comments
 
 
