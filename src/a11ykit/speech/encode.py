@@ -59,11 +59,11 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     step_in, step_out = from_rate // g, to_rate // g
     # Pad with silence (no wrap-around between the ends) to a length both rates divide.
     blocks = _smooth(-(-(n + 2048) // step_in))
-    padded = np.zeros(blocks * step_in, dtype=np.float64)
+    padded = np.zeros(blocks * step_in, dtype=np.float32)  # single precision: -140 dB of error
     padded[:n] = samples
     m = blocks * step_out
     spectrum = np.fft.rfft(padded)
-    out_spectrum = np.zeros(m // 2 + 1, dtype=np.complex128)
+    out_spectrum = np.zeros(m // 2 + 1, dtype=np.complex64)
     keep = min(len(spectrum), len(out_spectrum))
     out_spectrum[:keep] = spectrum[:keep]
     result = np.fft.irfft(out_spectrum, m)[:n_out] * (m / len(padded))

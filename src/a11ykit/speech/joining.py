@@ -484,7 +484,8 @@ def _crc16(data: bytes) -> int:
     Long data is cut into blocks whose CRCs are computed side by side (numpy), then combined
     pairwise: CRC(A‖B) = shift(CRC(A), len(B)) ^ CRC(B), the shift by a number of zero bytes
     being linear (a table for each byte of the state). Zero bytes put in front change nothing
-    (the CRC starts at 0), so the blocks are padded to a power of two."""
+    (the CRC starts at 0): the data is padded in front to whole blocks, and an odd count of
+    blocks gets one more of zeros."""
     table = _CRC16
     if len(data) < 16 * _CRC16_BLOCK:
         crc = 0
@@ -492,16 +493,18 @@ def _crc16(data: bytes) -> int:
             crc = (crc >> 8) ^ table[(crc ^ byte) & 0xFF]
         return crc
     lut = _CRC16_ARRAY
-    count = 1 << (-(-len(data) // _CRC16_BLOCK) - 1).bit_length()
+    count = -(-len(data) // _CRC16_BLOCK)
     padded = np.zeros(count * _CRC16_BLOCK, dtype=np.uint8)
     padded[len(padded) - len(data) :] = np.frombuffer(data, dtype=np.uint8)
-    columns = padded.reshape(count, _CRC16_BLOCK).T.astype(np.uint32)  # row i: byte i of every block
+    columns = padded.reshape(count, _CRC16_BLOCK).T  # row i: byte i of every block (a view)
     crcs = np.zeros(count, dtype=np.uint32)
     low, high = np.arange(256, dtype=np.uint32), np.arange(256, dtype=np.uint32) << 8
     for column in columns:
         crcs = (crcs >> 8) ^ lut[(crcs ^ column) & 0xFF]
         low, high = (low >> 8) ^ lut[low & 0xFF], (high >> 8) ^ lut[high & 0xFF]  # shift by one zero byte
     while len(crcs) > 1:  # low/high now shift a state past one block's length
+        if len(crcs) % 2:  # a block of zeros in front: CRC 0, changes nothing
+            crcs = np.concatenate([np.zeros(1, dtype=np.uint32), crcs])
         first, second = crcs[0::2], crcs[1::2]
         crcs = low[first & 0xFF] ^ high[first >> 8] ^ second
         low, high = low[low & 0xFF] ^ high[low >> 8], low[high & 0xFF] ^ high[high >> 8]  # twice as far

@@ -69,7 +69,7 @@ def k_weighted(samples: np.ndarray, rate: int) -> np.ndarray:
     """The signal through the K-weighting filters (applied in the frequency domain, with at
     least a second of silence after it so the filters' response does not wrap around)."""
     n = 1 << (len(samples) + rate - 1).bit_length()  # a power of two: a fast FFT at any length
-    spectrum = np.fft.rfft(np.asarray(samples, dtype=np.float64), n)
+    spectrum = np.fft.rfft(np.asarray(samples, dtype=np.float32), n)  # single precision: ample for dB
     return np.fft.irfft(spectrum * _k_response(rate, n), n)[: len(samples)]
 
 
@@ -80,6 +80,7 @@ def _k_response(rate: int, n: int) -> np.ndarray:
     response = np.ones(n // 2 + 1, dtype=np.complex128)
     for b, a in _k_filters(rate):
         response *= _biquad_response(b, a, n)
+    response = response.astype(np.complex64)
     response.flags.writeable = False
     return response
 
@@ -93,7 +94,7 @@ def block_powers(samples: np.ndarray, rate: int) -> np.ndarray:
     if len(samples) < block:
         return np.zeros(0)
     weighted = k_weighted(samples, rate)
-    energy = np.concatenate(([0.0], np.cumsum(weighted * weighted)))
+    energy = np.concatenate(([0.0], np.cumsum(np.square(weighted, dtype=np.float64))))
     starts = np.arange(0, len(samples) - block + 1, step)
     return (energy[starts + block] - energy[starts]) / block
 
