@@ -58,7 +58,7 @@ def test_approved_sentence_and_approved_override_win_on_rebuild_and_nothing_else
     approve(workspace, held["id"], CORRECTED)
     override(workspace, "propose", "Alien Enemies Act", "--lang", "es", "--form", "Ley de Enemigos Extranjeros de 1798",
              "--why", "house style names the year", "--who", "Ana")
-    override(workspace, "approve", "Alien Enemies Act", "--lang", "es", "--who", "Editor")
+    override(workspace, "approve", "Alien Enemies Act", "--lang", "es", "--who", "Editor", "--why", "agreed")
     capsys.readouterr()
 
     second = build(workspace)
@@ -70,8 +70,8 @@ def test_approved_sentence_and_approved_override_win_on_rebuild_and_nothing_else
     assert segment(second, "He was held")["origin"] == "approved"
     assert second["summary"]["approved"] == 1
     (applied,) = second["applied_overrides"]
-    assert (applied["term"], applied["form"], applied["status"], applied["why"]) == (
-        "Alien Enemies Act", "Ley de Enemigos Extranjeros de 1798", "approved", "house style names the year")
+    assert (applied["term"], applied["form"], applied["status"], applied["who"], applied["why"]) == (
+        "Alien Enemies Act", "Ley de Enemigos Extranjeros de 1798", "approved", "Editor", "agreed")  # the approval
     assert any(h["target_form"] == "Ley de Enemigos Extranjeros de 1798" for s in second["segments"] for h in s["hits"])
     changed = {s["id"] for s, t in zip(first["segments"], second["segments"]) if s["text"] != t["text"]}
     aea = {s["id"] for s in first["segments"] if "Alien Enemies Act" in s["source"]}

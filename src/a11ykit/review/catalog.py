@@ -55,10 +55,12 @@ from typing import IO
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import PoFileError, generate_po, normalize, read_po, unescape
 
+from a11ykit import __version__
 from a11ykit.text import tagged
 from a11ykit.errors import InputError
 from a11ykit.article import Problem, Unit
 from a11ykit.l10n import language_name
+from a11ykit.layout import output_stem
 from a11ykit.review.po_check import check_po
 from a11ykit.review.checks import problem
 
@@ -248,7 +250,9 @@ def _auto_comments(segment: Unit, engine: str) -> list[str]:
 def new_catalog(
     target_lang: str, *, stem: str, source_name: str, now: datetime.datetime | None = None
 ) -> Catalog:
-    """An empty catalog with headers that Poedit and ``msgfmt --check`` accept."""
+    """An empty catalog with headers that Poedit and ``msgfmt --check`` accept: Project-Id-Version
+    ``a11ykit-<stem> <a11ykit's version>`` (the same in every language; Language says which),
+    Last-Translator left empty for the translator."""
     when = now or datetime.datetime.now(datetime.timezone.utc)
     catalog = Catalog(
         locale=target_lang,
@@ -257,16 +261,16 @@ def new_catalog(
             language=language_name(target_lang, "en"), source=source_name
         ),
         project=f"a11ykit-{stem}",
-        version=target_lang,
+        version=__version__,
         msgid_bugs_address="",
         creation_date=when,
         revision_date=when,
-        last_translator="a11ykit",
         language_team=language_name(target_lang, "en"),
         charset="utf-8",
         fuzzy=False,
     )
     catalog.msgid_bugs_address = ""  # Babel would write a placeholder address
+    catalog.last_translator = ""  # left for the translator (Poedit fills it in when they save), not Babel's placeholder
     if target_lang in PLURAL_FORMS:
         catalog.mime_headers = [("Plural-Forms", PLURAL_FORMS[target_lang])]
     return catalog
@@ -290,7 +294,7 @@ def update_catalog(
     ``input_ref`` (the input's path relative to the catalog's folder) is recorded
     in the header comment, so a page of the same name elsewhere is told apart.
     """
-    stem = Path(source_name).stem
+    stem = output_stem(Path(source_name))  # the article's, as the catalog's file name: cecot.es.html → cecot
     if catalog is None:
         new = new_catalog(target_lang, stem=stem, source_name=source_name, now=now)
         pool: list[_Old] = []
@@ -324,6 +328,7 @@ def update_catalog(
     after = {(m.context, m.id) for m in _messages(new)}
     if catalog is not None and before != after:
         new.creation_date = now or datetime.datetime.now(datetime.timezone.utc)
+    new.project, new.version = f"a11ykit-{stem}", __version__  # the a11ykit that wrote it last
     if input_ref is not None:
         record_input(new, input_ref)
     return new
