@@ -1,7 +1,11 @@
 """The review page: source, machine output and final text side by side, problems marked.
 
-``DIR/<stem>.<lang>.review.html`` — one table row per segment, in reading order;
-each row's ``id`` is the segment id, which is also the ``msgctxt`` of its PO entry,
+``DIR/<stem>.<lang>.review.html`` — one table row per segment, worst first: the sentences the
+quality estimate (:mod:`a11ykit.quality`) gives a reason against, then the others, each group by
+score, then QA errors, then reading order. A small script (the form is
+hidden without it) switches back to reading order and filters the rows by reason code. Each
+row shows its score and reasons next to the sentence, the words at fault marked (``<mark>``;
+round-trip words in the source). Each row's ``id`` is the segment id, which is also the ``msgctxt`` of its PO entry,
 so ``…review.html#s12`` and the catalog point at the same sentence. Inline
 placeholders are shown as small ``<1>`` badges, since the PO entry has them too.
 
@@ -22,6 +26,7 @@ from typing import TYPE_CHECKING
 from babel import Locale, UnknownLocaleError
 
 from a11ykit.html.template import Markup, escaped, join, render
+from a11ykit.quality.estimate import REASON_CODES, word_spans
 from a11ykit.text import tagged
 
 if TYPE_CHECKING:
@@ -43,24 +48,42 @@ def language_name(code: str) -> str:
         return code
 
 
-def render_tagged(text: str) -> Markup:
-    """Tagged text as HTML: the words escaped, placeholders as visible badges."""
+#: Reason codes whose words stand in the output (the others': in the source).
+_OUTPUT_CODES = ("glued-word", "source-word", "unknown-word")
+
+
+def render_tagged(text: str, marked: Sequence[str] = ()) -> Markup:
+    """Tagged text as HTML: the words escaped, placeholders as visible badges, the ``marked``
+    words (whole words) in ``<mark>``."""
     parts = []
     for token in tagged.tokenize(text):
         if token.kind == "text":
-            parts.append(escaped(token.value))
+            parts.append(_marked(token.value, marked))
         else:
             parts.append(render("review-placeholder.html", shape=_SHAPES[token.kind].format(token.value)))
     return join(parts)
 
 
-def _problem_list(problems: Sequence[Problem]) -> Markup:
-    if not problems:
+def _marked(text: str, words: Sequence[str]) -> Markup:
+    parts, pos = [], 0
+    for start, end in word_spans(text, words):
+        parts += [escaped(text[pos:start]), Markup("<mark>"), escaped(text[start:end]), Markup("</mark>")]
+        pos = end
+    return join(parts + [escaped(text[pos:])])
+
+
+def _problem_list(problems: Sequence[Problem], quality: object = None) -> Markup:
+    reasons = getattr(quality, "reasons", ())
+    if not problems and not reasons:
         return escaped("none")
     items = [
         render("review-problem.html", severity=p.severity, code=p.code, message=p.message) for p in problems
-    ]
+    ] + [render("review-reason.html", code=r.code, words=f": {', '.join(r.words)}" if r.words else "") for r in reasons]
     return render("review-problems.html", items=join(items))
+
+
+def _words_of(quality: object, codes: Sequence[str]) -> list[str]:
+    return [w for r in getattr(quality, "reasons", ()) if r.code in codes for w in r.words]
 
 
 def _row_state(problems: Sequence[Problem]) -> str:
@@ -95,7 +118,18 @@ def render_review_page(
     order = {s.id: i for i, s in enumerate(document.units)}
     segments = {s.id: s for s in document.units}
     rows = []
-    for result in sorted(results, key=lambda r: order.get(r.id, len(order))):
+    reading = sorted(results, key=lambda r: order.get(r.id, len(order)))
+    worst = sorted(
+        range(len(reading)),
+        key=lambda i: (
+            not getattr(reading[i].quality, "reasons", ()), _score(reading[i]),
+            _row_state(by_segment.get(reading[i].id, [])) != "error", i,
+        ),
+    )
+    rank = {i: n for n, i in enumerate(worst)}
+    for index in worst:
+        result = reading[index]
+        quality = result.quality
         sid = result.id
         segment = segments.get(sid)
         role = segment.role if segment is not None else ""
@@ -106,15 +140,19 @@ def render_review_page(
                 "review-row.html",
                 id=sid,
                 state=_row_state(by_segment.get(sid, [])),
+                order=index,
+                rank=rank[index],
+                codes=" ".join(getattr(quality, "codes", ())),
                 role=role,
+                score=render("review-score.html", score=f"{quality.score:.2f}") if quality is not None else Markup(""),
                 source_lang=source_lang,
                 target_lang=target_lang,
-                source=render_tagged(result.source),
-                machine=render_tagged(result.machine),
-                final=render_tagged(result.text),
+                source=render_tagged(result.source, _words_of(quality, ("round-trip",))),
+                machine=render_tagged(result.machine, _words_of(quality, _OUTPUT_CODES)),
+                final=render_tagged(result.text, _words_of(quality, _OUTPUT_CODES)),
                 origin_class="origin edited" if result.text != result.machine else "origin",
                 origin=ORIGIN_LABELS.get(result.origin, result.origin),
-                problems=_problem_list(by_segment.get(sid, [])),
+                problems=_problem_list(by_segment.get(sid, []), quality),
             )
         )
     return render(
@@ -129,7 +167,18 @@ def render_review_page(
         if page_problems
         else Markup(""),
         stem=stem,
+        quality_flagged=sum(1 for r in results if getattr(r.quality, "reasons", ())),
+        reason_options=join(
+            render("review-reason-option.html", code=code, count=count)
+            for code in REASON_CODES
+            if (count := sum(code in getattr(r.quality, "codes", ()) for r in results))
+        ),
         source_name=source_name,
         target_name=target_name,
         rows=join(rows, "\n"),
     ) + "\n"
+
+
+def _score(unit: Unit) -> float:
+    """A unit's quality score; 1 for one without an estimate (approved, untranslated)."""
+    return unit.quality.score if unit.quality is not None else 1.0
