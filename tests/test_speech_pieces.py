@@ -14,7 +14,9 @@ from a11ykit.errors import SpeechError
 
 from a11ykit.speech import SpeechItem, joining, synthesize_article, synthesize_items
 from a11ykit.speech.encode import OUTPUT_RATE, resample
-from a11ykit.speech.narration import PIECE_ITEMS, piece_ranges
+from a11ykit.speech import narration
+from a11ykit.speech.narration import PIECE_ITEMS, SENTENCES_PER_WORKER, piece_ranges
+from a11ykit.speech.synth import Synthesizer
 
 PARAGRAPHS = [
     [SpeechItem("a11y-1-0", "Where Andry is now", "heading")],
@@ -169,3 +171,21 @@ def test_an_encoder_failure_stops_the_build_and_writes_nothing(tmp_path, monkeyp
     assert caught.value.code == "A11Y520"
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
     assert list((tmp_path / "cache" / "pieces").rglob("*.npz")) == []
+
+
+@pytest.mark.parametrize(("sentences", "processes"), [(4, 1), (2 * SENTENCES_PER_WORKER, 2)])
+def test_another_speech_worker_starts_only_for_enough_sentences(monkeypatch, sentences, processes):
+    """A process start costs about as much as speaking a few sentences: a one-paragraph rebuild
+    speaks on the first worker alone."""
+    started = []
+
+    class Counted(Synthesizer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(self.pid)
+
+    monkeypatch.setattr(narration, "Synthesizer", Counted)
+    items = [SpeechItem(f"s{n}", f"Sentence number {n} of the test.") for n in range(sentences)]
+    synthesis = synthesize_items(items, lang="en", workers=2)
+    assert len(synthesis.chunks) == sentences
+    assert len(set(started)) == processes

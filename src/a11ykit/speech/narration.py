@@ -81,6 +81,9 @@ Writer = Callable[[BinaryIO], None]
 #: What decides the normalization (a change writes the files again).
 LEVEL_RULES = {"target": TARGET_LOUDNESS, "ceiling": PEAK_CEILING, "per": "piece", "version": 3}
 
+#: Items to synthesize for each worker process started (the first is always there).
+SENTENCES_PER_WORKER = 8
+
 #: The most items one encoded piece holds (a longer paragraph is cut in its pauses).
 PIECE_ITEMS = 8
 #: Seconds of the pause before a piece that go into the piece (at most half the pause): each
@@ -248,7 +251,9 @@ def _run_workers(
             if synth is not None and synth is not first:
                 synth.close()
 
-    count = max(1, min(workers, len(todo)))
+    # Another worker costs a process start (about as much as speaking 8 sentences): a rebuild
+    # of one paragraph is quicker on the first worker alone.
+    count = max(1, min(workers, len(todo) // SENTENCES_PER_WORKER))
     with ThreadPoolExecutor(max_workers=count, thread_name_prefix="a11ykit-speech") as pool:
         futures = [pool.submit(run, index) for index in range(count)]
         try:
