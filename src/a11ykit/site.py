@@ -33,7 +33,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -389,8 +389,7 @@ def build_site(
             report(outcome)
         else:
             todo.append(item)
-    with ExitStack() as stack:
-        pool = stack.enter_context(_executor(jobs))
+    with _executor(jobs) as pool:
         with TranslationMemory.open(memory_path) as tm:
             result.sentences, result.translated = _translate_site(
                 todo, target, source, glossary, chosen, tm, pool, scheduler, progress
@@ -491,8 +490,8 @@ def _run_on_cluster(
     except ImportError:
         raise InputError("--scheduler needs Dask: pip install 'a11ykit[dask]'", code="A11Y171") from None
     try:
-        client = Client(scheduler, timeout=30, set_as_default=False)
-    except (OSError, TimeoutError) as exc:
+        client = Client(scheduler, timeout=20, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(f"cannot reach the Dask scheduler at {scheduler} ({exc})", code="A11Y171") from None
     with client:
         shared = client.scatter(glossary, broadcast=True)

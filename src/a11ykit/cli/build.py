@@ -105,6 +105,10 @@ def run(args: argparse.Namespace) -> int:
         f"{summary.quality_flagged} sentence(s) flagged for quality"
     )
     print(f"translators' catalog: {outputs.catalog}")
+    if article.memory is not None:
+        memory = article.memory
+        print(f"translation memory {memory.path}: {memory.from_memory} sentence(s) from memory, "
+              f"{memory.from_engine} translated, {memory.approved_from_memory} approved elsewhere")
     audio = article.audio
     if audio:
         voice = audio["voice"]
