@@ -25,7 +25,7 @@ from a11ykit.article import Article
 from a11ykit.errors import InputError
 from a11ykit.html.localize import link_to_file, localize_page, make_decorator, retag_languages
 from a11ykit.html.parse import ParsedPage, declared_language
-from a11ykit.html.render import apply_translations, serialize
+from a11ykit.html.render import apply_translations, mark_words_language, serialize
 from a11ykit.l10n import check_language, ui_translations
 from a11ykit.memory.store import TranslationMemory
 from a11ykit.memory.units import RememberingTranslator
@@ -167,6 +167,14 @@ def localize(article: Article) -> Article:
     )
     for unit in article.units:
         unit.flags += [flag for flag in render_flags.get(unit.id, []) if flag not in unit.flags]
+    left_over = {u.id: u.quality.reason("source-word").words for u in article.units
+                 if u.quality is not None and u.quality.reason("source-word") is not None}
+    # a sentence the engine left as it was is not marked word by word (the notice and the review say so)
+    mark_words_language(page.soup, {
+        i: words for i, words in left_over.items()
+        if tagged.plain(article.unit(i).text) != tagged.plain(article.unit(i).source)
+    }, article.source)
+    sentences = [u for u in article.units if u.kind == "sentence"]
     localize_page(
         page,
         source=article.source,
@@ -174,6 +182,10 @@ def localize(article: Article) -> Article:
         original_href=settings.original_href or link_to_file(Path(article.name).name),
         own_href=settings.own_href,
         ui=ui_translations(article.target, settings.ui_dir),
+        unreviewed=(
+            sum(u.origin == "machine" for u in sentences), len(sentences),
+            sum(u.quality is not None and bool(u.quality.reasons) for u in sentences),
+        ),
     )
     article.output_hrefs = _hrefs(page)
     return article

@@ -94,7 +94,10 @@ def localize_page(
     original_href: str,
     own_href: str,
     ui: gettext.NullTranslations,
+    unreviewed: tuple[int, int, int] | None = None,
 ) -> None:
+    """``unreviewed``: (machine-translated sentences, all sentences, those with a quality reason),
+    said in plain words in the notice."""
     soup = page.soup
     html = soup.find("html")
     if not isinstance(html, Tag):  # a fragment: give it a root that can carry the language
@@ -127,7 +130,7 @@ def localize_page(
     style = soup.new_tag("style", attrs={"id": "a11y-style"})
     style.string = NOTICE_STYLE
     head.append(style)
-    _insert_notice(soup, source=source, target=target, original_href=original_href, ui=ui)
+    _insert_notice(soup, source=source, target=target, original_href=original_href, ui=ui, unreviewed=unreviewed)
     _insert_skip_link(soup, ui)
 
 
@@ -146,7 +149,8 @@ def _set_utf8(soup: BeautifulSoup, head: Tag) -> None:
 
 
 def _insert_notice(
-    soup: BeautifulSoup, *, source: str, target: str, original_href: str, ui: gettext.NullTranslations
+    soup: BeautifulSoup, *, source: str, target: str, original_href: str, ui: gettext.NullTranslations,
+    unreviewed: tuple[int, int, int] | None = None,
 ) -> None:
     _ = ui.gettext
     # a complementary landmark of its own (no role="note", which would take the landmark away)
@@ -157,6 +161,13 @@ def _insert_notice(
     link = soup.new_tag("a", attrs={"href": original_href, "hreflang": source})
     link.append(NavigableString(_("Read the original")))
     message.append(link)
+    if unreviewed is not None and unreviewed[0]:
+        machine, total, flagged = unreviewed
+        said = format_ui(_("Translated by machine and not yet reviewed by a person: {machine} of {total} sentences."),
+                         machine=machine, total=total)
+        if flagged:
+            said += " " + format_ui(_("Possible mistakes were found in {flagged} of them."), flagged=flagged)
+        link.insert_before(NavigableString(said + " "))
     notice.append(message)
     nav = soup.new_tag("nav", attrs={"aria-label": _("Language")})
     items = soup.new_tag("ul")

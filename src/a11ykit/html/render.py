@@ -10,7 +10,8 @@ This module owns putting text into the tree; it must not translate, decide which
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 
 from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 from bs4.formatter import HTMLFormatter
@@ -149,6 +150,55 @@ def _build(
         if isinstance(element, Tag) and kinds.get(n) == "open" and not element.contents:
             element.append(NavigableString(tagged.plain(tagged.inner_texts(slot.text).get(n, ""))))
     return root, problems
+
+
+#: Where other-language words are never marked: their text is not read as prose, or already says its language.
+_UNMARKED_PARENTS = frozenset({"script", "style", "code", "pre", "kbd", "samp", "abbr", "textarea", "title"})
+
+
+def mark_words_language(soup: BeautifulSoup, words: Mapping[str, Sequence[str]], lang: str) -> int:
+    """Wrap each of ``words[sentence id]`` (whole words) found in that sentence's span in
+    ``<span lang="{lang}">``, so screen readers switch voice. Only text nodes change: never an
+    attribute, never across inline tags, never inside an element that already says its
+    language or is not prose. Returns how many words were wrapped."""
+    wrapped = 0
+    for sentence_id, found in words.items():
+        wanted = sorted({w for w in found if w}, key=len, reverse=True)
+        sentence = soup.find("span", attrs={"class": SENTENCE_CLASS, "id": sentence_id})
+        if not wanted or not isinstance(sentence, Tag):
+            continue
+        pattern = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in wanted) + r")(?![\w])")
+        for node in list(sentence.find_all(string=True)):
+            if not type(node) is NavigableString or _says_language(node, sentence):
+                continue
+            text = str(node)
+            parts: list[PageElement] = []
+            pos = 0
+            for m in pattern.finditer(text):
+                if m.start() > pos:
+                    parts.append(NavigableString(text[pos : m.start()]))
+                span = soup.new_tag("span", attrs={"lang": lang})
+                span.append(NavigableString(m.group(0)))
+                parts.append(span)
+                pos = m.end()
+            if not parts:
+                continue
+            if pos < len(text):
+                parts.append(NavigableString(text[pos:]))
+            for part in parts:
+                node.insert_before(part)
+            node.extract()
+            wrapped += sum(isinstance(p, Tag) for p in parts)
+    return wrapped
+
+
+def _says_language(node: PageElement, sentence: Tag) -> bool:
+    for parent in node.parents:
+        if parent is sentence:
+            return False
+        if parent.name in _UNMARKED_PARENTS or parent.get("lang") is not None:
+            return True
+    return False
 
 
 def serialize(soup: BeautifulSoup) -> str:
