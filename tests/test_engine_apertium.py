@@ -32,6 +32,12 @@ def test_unknown_words_are_not_marked_with_stars(engine):
     assert "*" not in out and "zorblax" in out
 
 
+@pytest.mark.parametrize(("text", "kept"), [("By Laura Pineda · July 25.", "·"), ("Rate it *5 stars.", "*5")])
+def test_an_unknown_symbol_loses_its_mark_but_a_source_star_stays(engine, text, kept):
+    (out,) = engine.translate([text], "en", "es")
+    assert kept in out and "*·" not in out
+
+
 def test_the_words_apertium_did_not_know_are_kept_but_not_lock_tokens(engine):
     engine.translate(["The zorblax was seen by QZXA.", "Court filings show it."], "en", "es")
     assert {"zorblax", "filings"} <= engine.unknown_words

@@ -95,3 +95,24 @@ def test_every_language_of_the_default_table_has_each_kind():
 def test_a_malformed_row_is_refused_naming_its_line(row):
     with pytest.raises(ValueError, match=re.escape("row 2")):
         read_table(io.StringIO("lang,kind,written,said,said_one\n" + row + "\n"))
+
+
+@pytest.fixture(scope="module")
+def built_speech(tmp_path_factory) -> tuple[list[str], list[str]]:
+    """The example built into Spanish with Apertium: what the page says and what the narration reads
+    (the narration's own text path: the glossary's lexicon with the page's language)."""
+    from a11ykit import build
+    from a11ykit.speech.lexicon import lexicon_for, lexicon_substitution
+
+    root = tmp_path_factory.mktemp("speech")
+    article = build(EXAMPLES / "cecot.html", to="es", engine="apertium", out=root / "out", locales=root / "locales",
+                    audio=True)
+    say = lexicon_substitution(lexicon_for("es", article.settings.glossary), article.target)
+    return [item.text for item in article.speech], [say(item.text) for item in article.speech]
+
+
+def test_the_built_pages_speech_never_spells_ee_uu_nor_reads_the_middle_dot(built_speech):
+    page, speech = built_speech
+    assert any("EE.UU." in text for text in page) and any("·" in text for text in page)
+    assert not any(re.search(r"\bEE\.|\bUU\.|·", text) for text in speech)
+    assert any("Estados Unidos" in text for text in speech)

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 
+from a11ykit.quality.speech import normalize_speech
 from a11ykit.terms.base import Glossary
 
 #: Built-in pronunciations, per page language. A glossary's ``pronunciations`` add to
@@ -79,12 +80,16 @@ def apply_lexicon(text: str, lexicon: Mapping[str, str]) -> str:
     return lexicon_substitution(lexicon)(text)
 
 
-def lexicon_substitution(lexicon: Mapping[str, str]) -> Callable[[str], str]:
-    """:func:`apply_lexicon` with the lexicon compiled once, for reading many texts."""
+def lexicon_substitution(lexicon: Mapping[str, str], lang: str | None = None) -> Callable[[str], str]:
+    """:func:`apply_lexicon` with the lexicon compiled once, for reading many texts. With the
+    page's ``lang``, what a voice misreads is normalized first (:func:`a11ykit.quality.normalize_speech`:
+    "EE.UU." → "Estados Unidos", "·" and "|" → a pause, "5 km" → "5 kilómetros")."""
     substitute = _compiled(tuple(lexicon.items())) if lexicon else None
 
     def apply(text: str) -> str:
         text = re.sub(r"\]{2,}", "]", re.sub(r"\[{2,}", "[", text))
+        if lang is not None:
+            text = normalize_speech(text, lang)
         return substitute(text) if substitute is not None else text
 
     return apply

@@ -157,7 +157,7 @@ def _synthesize(
     timeout = CALL_TIMEOUT if timeout is None else timeout
     progress = progress or no_progress
     words = lexicon_for(lang) if lexicon is None else dict(lexicon)
-    say = lexicon_substitution(words)  # compiled once for all the items
+    say = lexicon_substitution(words, lang)  # compiled once for all the items; what voices misread normalized
     spoken = {item.id: say(item.text) for item in items}
     cache = ChunkCache(cache_dir) if cache_dir is not None else None
 

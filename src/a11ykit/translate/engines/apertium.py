@@ -277,9 +277,12 @@ _SPLIT_SPAN_RE = re.compile(r"</(\d+)>(\s*)<\1>")
 def _words(chunk: str, original: str, marked: list[str]) -> str:
     text, words = strip_unknown_marks(html.unescape(chunk), original)
     marked.extend(words)
+    # a mark on an unknown symbol ("*·"): the symbol kept, no word to keep
+    text = _SYMBOL_MARK_RE.sub(lambda m: m.group(0) if m.group(0) in original else m.group(0)[1:], text)
     # Apertium's HTML mode can leak its own private-use marks (U+E013 after an empty span).
     text = _PRIVATE_USE_RE.sub(lambda m: m.group(0) if m.group(0) in original else "", text)
     return text.replace("\n", " ").replace("\t", " ")
 
 
 _PRIVATE_USE_RE = re.compile("[\ue000-\uf8ff]")
+_SYMBOL_MARK_RE = re.compile(r"(?<![\w*#@])[*#@][^\s\w*#@]")
