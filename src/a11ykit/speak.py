@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from a11ykit.api import read_input, resolve_glossary
-from a11ykit.stages import detect_language
 from a11ykit.errors import InputError
 from a11ykit.html.parse import parse_page
 from a11ykit.html.render import apply_translations
@@ -20,9 +19,12 @@ from a11ykit.l10n import check_language, ui_translations
 from a11ykit.layout import SPEECH_CACHE, output_stem
 from a11ykit.progress import Progress, no_progress
 from a11ykit.speech import AudioResult, SpeechItem
+from a11ykit.stages import detect_language
 
 
-def speech_items(data: bytes, lang: str | None = None, *, ui_dir: Path | None = None, name: str = "input") -> list[SpeechItem]:
+def speech_items(
+    data: bytes, lang: str | None = None, *, ui_dir: Path | None = None, name: str = "input"
+) -> list[SpeechItem]:
     """The spoken items of a page, in reading order. A page a11ykit built has sentence
     spans already; an original page gets the same sentence ids it would get in a build."""
     from a11ykit.html.reading import speech_items as read_items

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from a11ykit.article import LANGUAGES
 
+if TYPE_CHECKING:
+    from a11ykit.epub import EpubResult
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "epub",
         help="make a talking book (EPUB 3 with media overlays) from a page built with audio",
@@ -25,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--lang", choices=LANGUAGES, help="the page's language (default: its lang attribute)")
     parser.add_argument("--out", metavar="DIR", type=Path, help="output folder (default: beside INPUT)")
     parser.add_argument("--glossary", type=Path, metavar="PATH",
-                        help="glossary whose say_en/say_es columns go into the book's pronunciations (default: as for build)")
+                        help="glossary whose say_en/say_es columns go into the book's pronunciations "
+                             "(default: as for build)")
     parser.add_argument("--overrides", type=Path, metavar="PATH",
                         help="the glossary's overrides file (default: overrides.csv beside the glossary)")
     parser.set_defaults(func=run)
@@ -40,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def describe(result) -> str:  # noqa: ANN001 — an a11ykit.epub.EpubResult
+def describe(result: EpubResult) -> str:
     """One line about a written book, for this command and ``build --epub``."""
     book = result.book
     content = book.content

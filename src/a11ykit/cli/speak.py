@@ -13,7 +13,7 @@ from a11ykit.progress import terminal_progress
 from a11ykit.terms.glossary import DEFAULT_GLOSSARY
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "speak",
         help="narrate a page: Opus and MP3 audio, WebVTT captions and chapters, a JSON sync map",

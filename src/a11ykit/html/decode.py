@@ -133,7 +133,8 @@ def decode_html(data: bytes, name: str = "input") -> Decoded:
             try:
                 text = data[len(bom) :].decode(_CODECS[enc])
             except UnicodeDecodeError as exc:
-                raise InputError(f"{name}: starts with a {enc} byte-order mark but byte {exc.start} is not {enc}", code="A11Y104") from None
+                raise InputError(f"{name}: starts with a {enc} byte-order mark but byte {exc.start} is not {enc}",
+                                 code="A11Y104") from None
             return _checked(Decoded(text, enc, None), name)
     if b"\x00" in data[:4096] or _looks_binary(data[:4096]):
         raise InputError(f"{name}: is a binary file, not HTML", code="A11Y103")
@@ -178,7 +179,8 @@ def decode_html(data: bytes, name: str = "input") -> Decoded:
     try:
         text = data.decode(_CODECS[declared])
     except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: declares charset {label} but byte {exc.start} is not valid in it", code="A11Y104") from None
+        raise InputError(f"{name}: declares charset {label} but byte {exc.start} is not valid in it",
+                         code="A11Y104") from None
     return _checked(Decoded(text, declared, declared, warnings), name)
 
 
@@ -220,7 +222,8 @@ def prescan(head: bytes) -> Declaration:
                 pos = end + 3
                 continue
             after = head[pos + 1 : pos + 3]
-            if head[pos + 1 : pos + 5].lower() == b"meta" and head[pos + 5 : pos + 6] and head[pos + 5] in _SPACE_OR_SLASH:
+            is_meta = head[pos + 1 : pos + 5].lower() == b"meta"
+            if is_meta and head[pos + 5 : pos + 6] and head[pos + 5] in _SPACE_OR_SLASH:
                 pos = _meta(head, pos + 6, result)
                 if result.encoding:
                     return result

@@ -51,7 +51,7 @@ def page_author(soup: BeautifulSoup, root: Tag | None = None) -> str | None:
     if found and not urlsplit(found).scheme:
         return found
     for scope in (root if root is not None else read_root(soup), soup):
-        tag = scope.find(attrs={"rel": "author"}) or scope.find(class_=re.compile(r"\b(author|byline__name)\b"))
+        tag = scope.find(rel="author") or scope.find(class_=re.compile(r"\b(author|byline__name)\b"))
         if isinstance(tag, Tag) and text_of(tag):
             return text_of(tag)
     return None

@@ -13,8 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Tag
-from bs4.builder import HTMLParserTreeBuilder
-from bs4.builder._htmlparser import BeautifulSoupHTMLParser
+from bs4.builder._htmlparser import BeautifulSoupHTMLParser, HTMLParserTreeBuilder
 
 from a11ykit.article import Unit
 from a11ykit.errors import InputError
@@ -60,7 +59,8 @@ class _BrowserEndTags(BeautifulSoupHTMLParser):
     ``</br>`` is a line break, and ``</p>`` with no paragraph open is an empty paragraph."""
 
     def handle_endtag(self, tag: str, check_already_closed: bool = True) -> None:
-        if check_already_closed and (tag == "br" or (tag == "p" and not any(t.name == "p" for t in self.soup.tagStack))):
+        stray_p = tag == "p" and not any(t.name == "p" for t in self.soup.tagStack)
+        if check_already_closed and (tag == "br" or stray_p):
             self.handle_startendtag(tag, [])
             return
         if check_already_closed and tag not in ("p", "body", "html") and not self._in_scope(tag):
@@ -76,7 +76,7 @@ class _BrowserEndTags(BeautifulSoupHTMLParser):
                 return False
         return False
 
-    def handle_startendtag(self, tag: str, attrs: list) -> None:  # type: ignore[override]
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         # "<p/>" in an HTML page opens a paragraph, as in a browser (the slash means nothing
         # there); in XHTML and inside <svg> or <math> the element is empty.
         foreign = any(t.name in ("svg", "math") for t in self.soup.tagStack)
@@ -95,7 +95,8 @@ class _BrowserEndTags(BeautifulSoupHTMLParser):
 
 
 class _PageBuilder(HTMLParserTreeBuilder):
-    def feed(self, markup, _parser_class=_BrowserEndTags) -> None:  # noqa: ANN001
+    xhtml = False  #: the page declares the XHTML namespace: "<p/>" is an empty element
+    def feed(self, markup: str | bytes, _parser_class: type[BeautifulSoupHTMLParser] = _BrowserEndTags) -> None:
         super().feed(markup, _parser_class=_parser_class)
 
 
@@ -119,7 +120,9 @@ def nesting_depth(soup: BeautifulSoup) -> int:
     return deepest
 
 
-VOID_TAGS = frozenset("area base br col embed hr img input link meta source track wbr param keygen frame basefont".split())
+VOID_TAGS = frozenset(
+    "area base br col embed hr img input link meta source track wbr param keygen frame basefont".split()
+)
 _XHTML = re.compile(r"<html[^>]*xmlns=[\"']http://www\.w3\.org/1999/xhtml", re.IGNORECASE)
 
 

@@ -90,11 +90,13 @@ def segment(soup: BeautifulSoup, lang: str) -> tuple[list[Unit], list[Run], list
         for slot in run.sentences:
             units.append(Unit(slot.segment_id, slot.text, "sentence", run.id, role))
     attributes = _collect_attributes(soup)
-    for slot in attributes:
-        value = slot.element.get(slot.attribute)
-        attribute_role: Role = "image" if slot.attribute == "alt" else "meta" if slot.element.name == "meta" else "label"
+    for attr in attributes:
+        value = attr.element.get(attr.attribute)
+        attribute_role: Role = (
+            "image" if attr.attribute == "alt" else "meta" if attr.element.name == "meta" else "label"
+        )
         units.append(
-            Unit(slot.segment_id, _attribute_text(value), "attribute", slot.segment_id, attribute_role, slot.attribute)
+            Unit(attr.segment_id, _attribute_text(value), "attribute", attr.segment_id, attribute_role, attr.attribute)
         )
     return units, runs, attributes
 
@@ -110,7 +112,7 @@ def _translate_state(tag: Tag, inherited: bool) -> bool:
             return False
         if value in ("yes", ""):
             return True
-    classes = tag.get("class") or []
+    classes: str | list[str] = tag.get("class") or []
     if "notranslate" in classes:
         return False
     return inherited
@@ -261,7 +263,7 @@ def _menu_items(text: str) -> list[tuple[str, str]] | None:
         if not atom:
             depth += -1 if closing else 1
         if depth == 0 and closing:
-            items.append((gap if items else " ", text[start : m.end()]))  # type: ignore[index]
+            items.append((gap if items else " ", text[start : m.end()]))
             pos = item_end = m.end()
             start = None
     rest = text[item_end:]
@@ -294,7 +296,8 @@ def _cut_sentences(text: str, lang: str) -> list[str]:
         cut = positions[b]
         left = text[start:cut]
         # Opening tags and atoms just before the next sentence belong to it.
-        tail = _TRAILING_OPENERS.search(left).group(0)  # type: ignore[union-attr] - always matches
+        openers = _TRAILING_OPENERS.search(left)  # always matches, possibly the empty string
+        tail = openers.group(0) if openers else ""
         cut -= len(tail.lstrip())
         left = text[start:cut]
         if left.strip() and tagged.is_well_formed(left):
@@ -363,12 +366,12 @@ def _collect_attributes(soup: BeautifulSoup) -> list[AttributeSlot]:
             continue
         names: list[str] = []
         if tag.name == "meta":
-            key = (tag.get("name") or tag.get("property") or "").strip().lower()
-            if key in META_CONTENT_NAMES and tag.get("content"):
+            key = tag.get("name") or tag.get("property") or ""
+            if isinstance(key, str) and key.strip().lower() in META_CONTENT_NAMES and tag.get("content"):
                 names.append("content")
         else:
             names.extend(a for a in TRANSLATABLE_ATTRIBUTES if isinstance(tag.get(a), str))
-        names = [a for a in names if _LETTER.search(tag.get(a) or "")]
+        names = [a for a in names if _LETTER.search(str(tag.get(a) or ""))]
         if not names:
             continue
         index += 1

@@ -48,11 +48,8 @@ def render(name: str, /, **values: object) -> Markup:
     if needed != set(values):
         missing, extra = sorted(needed - set(values)), sorted(set(values) - needed)
         raise TypeError(f"template {name}: missing {missing}, unexpected {extra}")
-    return Markup(
-        _template(name).substitute(
-            {key: value if isinstance(value, Markup) else escape(str(value), quote=True) for key, value in values.items()}
-        )
-    )
+    filled = {key: v if isinstance(v, Markup) else escape(str(v), quote=True) for key, v in values.items()}
+    return Markup(_template(name).substitute(filled))
 
 
 def escaped(value: str) -> Markup:

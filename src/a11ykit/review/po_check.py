@@ -49,9 +49,7 @@ def _strings(text: str) -> str:
                 break
             if char == "\\":
                 following = rest[i + 1 : i + 2]
-                if following in _ESCAPES and following:
-                    i += 2
-                elif following.isdigit() and following < "8":
+                if (following in _ESCAPES and following) or (following.isdigit() and following < "8"):  # \n, \0…\7
                     i += 2
                 elif following == "x" and rest[i + 2 : i + 3] in _HEX and rest[i + 2 : i + 3]:
                     i += 3

@@ -87,7 +87,7 @@ XML_MODELS = (
 
 #: ``a11ykit FIELD: VALUE`` notes: a11ykit's own fields, named as the CSV glossary's columns.
 FIELD_NOTE = re.compile(
-    r"a11ykit (kind|case|lang|{}): (.*)".format("|".join(f"say_{l}|abbr_{l}" for l in LANGUAGES)), re.DOTALL
+    r"a11ykit (kind|case|lang|{}): (.*)".format("|".join(f"say_{lang}|abbr_{lang}" for lang in LANGUAGES)), re.DOTALL
 )
 
 #: Line breaks with the spaces around them: layout inside an element's text.
@@ -299,8 +299,8 @@ def _read_term(entry: ET.Element, index: int, name: str) -> Term:
 
     fields, notes = _fields_and_notes(entry)
     forms: dict[str, tuple[str, ...]] = {}
-    expansions = {l: fields[f"abbr_{l}"] for l in LANGUAGES if fields.get(f"abbr_{l}")}
-    pronunciations = {l: fields[f"say_{l}"] for l in LANGUAGES if fields.get(f"say_{l}")}
+    expansions = {code: fields[f"abbr_{code}"] for code in LANGUAGES if fields.get(f"abbr_{code}")}
+    pronunciations = {code: fields[f"say_{code}"] for code in LANGUAGES if fields.get(f"say_{code}")}
     for lang_sec in _children(entry, "langSec", "langSet"):
         lang = (lang_sec.get(XML_LANG) or lang_sec.get("lang") or "").split("-")[0].split("_")[0].lower()
         if lang not in LANGUAGES:

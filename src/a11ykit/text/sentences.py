@@ -39,9 +39,9 @@ def boundaries(text: str, lang: str) -> list[int]:
         starter = _STARTER.match(text, m.end())
         if not starter:
             continue
-        if m.group(0)[0] == "." and len(m.group(0).rstrip("\"'”’»)]")) == 1:
-            if _is_abbreviation(text[: m.start()], abbreviations):
-                continue
+        single_period = m.group(0)[0] == "." and len(m.group(0).rstrip("\"'”’»)]")) == 1
+        if single_period and _is_abbreviation(text[: m.start()], abbreviations):
+            continue
         result.append(starter.end())
     return result
 
@@ -65,4 +65,4 @@ def _is_abbreviation(before: str, abbreviations: set[str]) -> bool:
 def split_sentences(text: str, lang: str) -> list[str]:
     starts = [0, *boundaries(text, lang)]
     ends = [*starts[1:], len(text)]
-    return [text[s:e].strip() for s, e in zip(starts, ends) if text[s:e].strip()]
+    return [text[s:e].strip() for s, e in zip(starts, ends, strict=True) if text[s:e].strip()]

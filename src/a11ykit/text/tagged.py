@@ -11,6 +11,7 @@ A literal ``<`` that would read as a tag is written ``&lt;`` (and a literal ``&l
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -94,7 +95,7 @@ def is_well_formed(text: str, expected: str | None = None) -> bool:
     if stack:
         return False
     if expected is not None:
-        return seen == dict((n, k) for k, n in numbers(expected)) and parents(text) == parents(expected)
+        return seen == {n: k for k, n in numbers(expected)} and parents(text) == parents(expected)
     return True
 
 
@@ -181,7 +182,7 @@ def space_out(text: str) -> tuple[str, list[Site]]:
         # The things that must stay apart: the word on the left, each atom, the word on the right.
         things = ([-1] if _WORD_CHAR.match(left) else []) + [k for k, (kind, _) in enumerate(cluster) if kind == "atom"]
         things += [len(cluster)] if _WORD_CHAR.match(right) else []
-        for a, b in zip(things, things[1:]):
+        for a, b in itertools.pairwise(things):
             opens = [k for k in range(a + 1, b) if cluster[k][0] == "open"]
             spaces[opens[0] if opens else b] = True
         if len(things) == 2 and things == [-1, len(cluster)]:  # only tags between two words
@@ -219,11 +220,17 @@ def move_edge_spaces(text: str, source: str) -> str:
     inner = inner_texts(source)
     keep_lead = {n for n, content in inner.items() if content[:1].isspace()}
     keep_trail = {n for n, content in inner.items() if content[-1:].isspace()}
+    def lead_out(m: re.Match[str]) -> str:
+        return m.group(0) if int(m.group(1)) in keep_lead else f" <{m.group(1)}>"
+
+    def trail_out(m: re.Match[str]) -> str:
+        return m.group(0) if int(m.group(2)) in keep_trail else f"</{m.group(2)}> "
+
     previous = None
     while previous != text:
         previous = text
-        text = re.sub(r"<(\d+)>(\s+)", lambda m: m.group(0) if int(m.group(1)) in keep_lead else f" <{m.group(1)}>", text)
-        text = re.sub(r"(\s+)</(\d+)>", lambda m: m.group(0) if int(m.group(2)) in keep_trail else f"</{m.group(2)}> ", text)
+        text = re.sub(r"<(\d+)>(\s+)", lead_out, text)
+        text = re.sub(r"(\s+)</(\d+)>", trail_out, text)
     return " ".join(text.split())
 
 
@@ -245,7 +252,8 @@ def strip_inline(text: str) -> tuple[str, dict[int, tuple[int, int]]]:
         if ch == "\0":
             positions.append(len(out))
             nxt = next((c for c in chars[i + 1 :] if c != "\0"), "")
-            if out and _WORD_CHAR.match(out[-1]) and _WORD_CHAR.match(nxt) and (i + 1 == len(chars) or chars[i + 1] != "\0"):
+            between_words = out and _WORD_CHAR.match(out[-1]) and _WORD_CHAR.match(nxt)
+            if between_words and (i + 1 == len(chars) or chars[i + 1] != "\0"):
                 out.append(" ")
         elif ch.isspace():
             if out and out[-1] != " ":
@@ -255,7 +263,7 @@ def strip_inline(text: str) -> tuple[str, dict[int, tuple[int, int]]]:
     stripped = "".join(out).rstrip()
     opened: dict[int, list[int]] = {}
     closed: dict[int, list[int]] = {}
-    for (kind, n), pos in zip(tags, positions):
+    for (kind, n), pos in zip(tags, positions, strict=True):  # one position per tag
         (opened if kind == "open" else closed).setdefault(n, []).append(min(pos, len(stripped)))
     ranges = {
         n: (starts[0], closed[n][0])

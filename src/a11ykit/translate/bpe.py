@@ -64,10 +64,7 @@ class BPE:
         return pieces
 
     def _merge(self, word: str) -> tuple[str, ...]:
-        if self.version == (0, 1):
-            symbols = [*word, END]
-        else:
-            symbols = [*word[:-1], word[-1] + END]
+        symbols = [*word, END] if self.version == (0, 1) else [*word[:-1], word[-1] + END]
         ranks = self.ranks
         while len(symbols) > 1:
             candidates = [(ranks[pair], pair) for pair in pairwise(symbols) if pair in ranks]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
@@ -24,7 +25,10 @@ from a11ykit.terms.glossary import matcher_for, target_form
 from a11ykit.text import tagged
 from a11ykit.translate.engines.base import lock_tokens, token_pattern
 
-_NUMBER_RE = re.compile(r"(?<![\w.,])\d{1,3}(?:[.,]\d{3})+(?:[.,]\d+)?(?![\w]|[.,]\d)|(?<![\w.,])\d+[.,]\d+(?![\w]|[.,]\d)")
+_NUMBER_RE = re.compile(
+    r"(?<![\w.,])\d{1,3}(?:[.,]\d{3})+(?:[.,]\d+)?(?![\w]|[.,]\d)"  # grouped thousands: 10,500 / 1.234,5
+    r"|(?<![\w.,])\d+[.,]\d+(?![\w]|[.,]\d)"  # a decimal: 3.5 / 3,5
+)
 _ATOM_RE = re.compile(r"<(\d+)/>")
 #: While locking, each lock is one character of plane 15's private use area (never a word
 #: character); source text in that range is locked first, as text.
@@ -107,7 +111,7 @@ class Locker:
         locks.sort(key=lambda lock: order[lock.token])
         return Locked(" ".join(wire.split()), locks, hits)
 
-    def _lock_dates(self, text: str, new_lock) -> str:  # noqa: ANN001 - (replacement) -> token
+    def _lock_dates(self, text: str, new_lock: Callable[[str], str]) -> str:
         """Dates in words are formatted by Babel, not by the engine ("July 18" → "18 de julio")."""
         pieces: list[str] = []
         pos = 0

@@ -108,7 +108,7 @@ class Translator:
         outputs, odd = self._call([lk.wire for _, _, _, lk in prepared])
         done: dict[str, Translated] = {}
         repairs: list[_Repair] = []
-        for (text, spaced, sites, lk), output, count_flags in zip(prepared, outputs, odd):
+        for (text, spaced, sites, lk), output, count_flags in zip(prepared, outputs, odd, strict=True):
             unlocked, tokens_ok = Locker.unlock(output, lk)
             unlocked = tagged.move_edge_spaces(tagged.restore_spacing(unlocked, sites), text)
             if tokens_ok and acceptable(unlocked, text):
@@ -199,9 +199,11 @@ def acceptable(translation: str, source: str) -> bool:
     if not tagged.is_well_formed(translation, expected=source):
         return False
     inner = tagged.inner_texts(translation)
-    return all(
-        tagged.has_words(inner.get(n, "")) == tagged.has_words(content) for n, content in tagged.inner_texts(source).items()
-    ) and (tagged.has_words(translation) or not tagged.has_words(source))
+    same_words = all(
+        tagged.has_words(inner.get(n, "")) == tagged.has_words(content)
+        for n, content in tagged.inner_texts(source).items()
+    )
+    return same_words and (tagged.has_words(translation) or not tagged.has_words(source))
 
 
 def _as_text(output: object) -> str:

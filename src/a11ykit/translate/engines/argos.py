@@ -22,10 +22,10 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
+from a11ykit.errors import EngineError
 from a11ykit.text import tagged
 from a11ykit.translate import packages as models
 from a11ykit.translate.bpe import BPE
-from a11ykit.errors import EngineError
 
 _DEPENDENCIES = ("ctranslate2", "sentencepiece")
 _EXTRA_HINT = "install the Argos extra with \"pip install 'a11ykit[argos]'\""
@@ -154,7 +154,7 @@ class ArgosEngine:
         translated = {"": ""}
         if unique:
             loaded = self._load(source, target)
-            translated.update(zip(unique, self._run(loaded, unique)))
+            translated.update(zip(unique, self._run(loaded, unique), strict=True))
         return [translated[p] for p in plains]
 
     def describe(self) -> str:
