@@ -100,8 +100,12 @@ def test_the_notice_is_a_named_landmark_at_the_top_level(lang):
          "<p>The vote was held.</p></article>", "p.dateline"),
         ('<main><h1>Vote held</h1><address>Ana Ruiz</address><p>The vote was held.</p></main>', "address"),
         ("<h1>Vote held</h1><p>The vote was held. It passed easily and nobody was surprised by it.</p>", "h1"),
+        ('<div><a href="/vote"><h1>Vote held</h1></a><p>The vote was held.</p></div>', 'a[href="/vote"]'),
+        ('<article><h1>Vote held</h1><div class="author-info"><h4>Ana Ruiz</h4></div><p>Held.</p></article>',
+         "div.author-info"),
     ],
-    ids=["byline-with-time", "header-then-dateline", "address", "no-byline"],
+    ids=["byline-with-time", "header-then-dateline", "address", "no-byline", "headline-in-a-link",
+         "byline-with-a-heading"],
 )
 def test_the_player_goes_after_the_headline_and_the_lines_naming_author_or_date(body, after):
     soup = built(page(body))
@@ -115,7 +119,7 @@ def test_the_player_goes_after_the_headline_and_the_lines_naming_author_or_date(
     [
         ("<article><h2>Part one</h2><p>The vote was held.</p></article>", "article", "h2"),
         ("<main><p>The vote was held.</p><h3>More</h3><p>It passed.</p></main>", "main", "h3"),
-        ("<div><p>The vote was held.</p></div>", "body", "h2"),
+        ("<div><p>The vote was held.</p></div>", "body", "p"),
     ],
     ids=["article-with-h2", "main-with-h3", "no-headings"],
 )
@@ -157,3 +161,26 @@ def test_the_skip_link_uses_the_contents_own_id():
 def test_a_page_without_article_main_or_headline_gets_no_skip_link():
     soup = built(page("<div><p>The vote was held.</p></div>"), audio=False)
     assert soup.find(class_="a11y-skip") is None and soup.find(id=CONTENT_ID) is None
+
+
+@pytest.mark.parametrize(
+    "body, landmark",
+    [
+        ("<main><h1>Vote</h1><p>Held.</p></main>", True),
+        ("<div role='main'><h1>Vote</h1><p>Held.</p></div>", True),
+        ("<section aria-label='Story'><h1>Vote</h1><p>Held.</p></section>", True),
+        ("<h1>Vote</h1><p>Held.</p>", True),
+        ("<div><h1>Vote</h1><p>Held.</p></div>", False),
+        ("<article><header><h1>Vote</h1></header><section><p>Held.</p></section></article>", False),
+    ],
+    ids=["in-main", "in-role-main", "in-named-section", "top-level", "in-div", "in-article"],
+)
+def test_the_player_is_a_landmark_where_it_cuts_no_container_into_pieces(body, landmark):
+    """Inside a container that is no landmark, the player and its chapter list as landmarks would
+    leave the container's content outside any in pieces (axe's ``region``): there they are groups."""
+    section = player(built(page(body)))
+    chapters = section.find(class_="a11y-chapters")
+    if landmark:
+        assert not section.has_attr("role") and chapters.name == "nav"
+    else:
+        assert section["role"] == "group" and (chapters.name, chapters["role"]) == ("div", "group")

@@ -59,7 +59,9 @@
         button.className = "a11y-chapter";
         button.textContent = cue.text;
         button.setAttribute("data-cue", cue.id);
-        button.addEventListener("click", seekTo(cue.startTime));
+        // A millisecond in: media time is kept in microseconds, and 16.13 s may come back as
+        // 16.129999, before the chapter's first caption cue (no sentence would be highlighted).
+        button.addEventListener("click", seekTo(cue.startTime + 0.001));
         item.appendChild(button);
         list.appendChild(item);
         buttons.push(button);

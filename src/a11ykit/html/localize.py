@@ -23,8 +23,11 @@ from a11ykit.terms.base import Glossary
 OG_LOCALES = {"en": "en_US", "es": "es_ES"}
 NOTICE_CLASS = "a11y-notice"
 NOTICE_STYLE = (
-    ".a11y-notice{border:2px solid #1a4e8a;background:#f3f7fc;color:#102a43;padding:.5em 1em;margin:0 0 1em}"
-    ".a11y-notice a{color:#0b3d91}.a11y-notice ul{list-style:none;margin:0;padding:0;display:flex;gap:1em}"
+    # its colours hold whatever the page's own styles say (#102a43 on #f3f7fc: 13.6:1, links #0b3d91: 10:1)
+    ".a11y-notice{border:2px solid #1a4e8a;background:#f3f7fc!important;color:#102a43!important;padding:.5em 1em;"
+    "margin:0 0 1em}.a11y-notice *{color:inherit!important;background:transparent!important}"
+    ".a11y-notice a,.a11y-notice a *{color:#0b3d91!important;text-decoration:underline!important}"
+    ".a11y-notice ul{list-style:none;margin:0;padding:0;display:flex;gap:1em}"
     # the skip link: out of sight until it has the keyboard focus, then on top (#0b3d91 on white: 10.7:1)
     ".a11y-skip{position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden}"
     ".a11y-skip:focus{position:static;display:inline-block;width:auto;height:auto;margin:.25em;padding:.25em .5em;"
@@ -153,7 +156,7 @@ def _insert_notice(
     unreviewed: tuple[int, int, int] | None = None,
 ) -> None:
     _ = ui.gettext
-    # a complementary landmark of its own (no role="note", which would take the landmark away)
+    # a complementary landmark of its own, at the top level (no role="note": it takes the landmark away)
     notice = soup.new_tag("aside", attrs={"class": NOTICE_CLASS, "aria-label": _("Translation notice")})
     message = soup.new_tag("div")
     message.append(NavigableString(format_ui(_("This page is a machine translation of the original in {language}."),

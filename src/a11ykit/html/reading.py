@@ -138,8 +138,8 @@ def narration_tags(soup: BeautifulSoup, *, source: str) -> AudioTags:
 
 def insert_player(soup: BeautifulSoup, fragment: str, head_html: str, body_end_html: str) -> None:
     """Put the player where news sites put "Listen to this article" (:func:`player_place`), its
-    heading one level under the heading before it, its style in the head, its script at the end
-    of the body."""
+    heading at the level :func:`_heading_under` gives, its style in the head, its script at the
+    end of the body."""
     player = BeautifulSoup(fragment, "html.parser")
     section = player.find("section")
     assert isinstance(section, Tag)
@@ -151,6 +151,13 @@ def insert_player(soup: BeautifulSoup, fragment: str, head_html: str, body_end_h
     heading = section.find(id="a11y-listen-h")
     if isinstance(heading, Tag):
         heading.name = _heading_under(section)
+    if section.parent is not soup.body and not any(map(is_landmark, section.parents)):
+        # Inside a container that is no landmark, landmarks of its own would cut the container's
+        # content (outside any landmark already) into many pieces: the player is a group there.
+        section["role"] = "group"
+        for nav in section.find_all("nav"):
+            nav.name = "div"
+            nav["role"] = "group"
     body = soup.find("body")
     head = soup.find("head")
     for html, parent_tag, element_id in ((head_html, head, "a11y-player-style"), (body_end_html, body, "a11y-player-script")):
@@ -161,9 +168,30 @@ def insert_player(soup: BeautifulSoup, fragment: str, head_html: str, body_end_h
             parent_tag.append(tag)
 
 
+#: elements a headline can sit in that a <section> cannot: the player goes after them
+HEADLINE_WRAPPERS = frozenset("a abbr b button em font i label mark small span strong summary u".split())
 BYLINE_WORDS = re.compile(r"byline|author|dateline|date|time|meta|credit|posted|published", re.IGNORECASE)
 BYLINE_TAGS = frozenset(("p", "div", "address", "time", "span", "ul", "dl"))
 BYLINE_LENGTH = 300  # characters: a byline is a line, not a paragraph
+
+
+LANDMARK_ROLES = frozenset("banner complementary contentinfo form main navigation region search".split())
+_SECTIONING = ["article", "aside", "main", "nav", "section"]
+
+
+def is_landmark(element: Tag) -> bool:
+    """An ARIA landmark: ``<main>``, ``<nav>``, ``<aside>``, a ``<header>``/``<footer>`` outside
+    sectioning elements, a named ``<section>``/``<form>``, or an element with a landmark role."""
+    if not isinstance(element, Tag) or element.name in ("[document]", "html", "body"):
+        return False
+    role = str(element.get("role") or "").split()
+    if role:
+        return role[0] in LANDMARK_ROLES
+    if element.name in ("main", "nav", "aside"):
+        return True
+    if element.name in ("section", "form"):
+        return any(element.get(a) for a in ("aria-label", "aria-labelledby", "title"))
+    return element.name in ("header", "footer") and element.find_parent(_SECTIONING) is None
 
 
 def player_place(soup: BeautifulSoup) -> tuple[Tag, Tag | None]:
@@ -175,7 +203,12 @@ def player_place(soup: BeautifulSoup) -> tuple[Tag, Tag | None]:
     root = soup.find("article") or soup.find("main")
     h1 = (root.find("h1") if isinstance(root, Tag) else None) or soup.find("h1")
     if isinstance(h1, Tag) and isinstance(h1.parent, Tag):
-        after = h1.parent if h1.parent.name in ("header", "hgroup") and h1.parent.find(HEADINGS) is h1 else h1
+        after = h1
+        while isinstance(after.parent, Tag) and (
+            after.parent.name in HEADLINE_WRAPPERS
+            or (after.parent.name in ("header", "hgroup") and after.parent.find(HEADINGS) is h1)
+        ):
+            after = after.parent  # never inside the link or the phrase that holds the headline
         for sibling in after.find_next_siblings(True):
             if not _is_byline(sibling):
                 break
@@ -208,11 +241,14 @@ def _is_own_opening(element: Tag) -> bool:
 
 
 def _heading_under(section: Tag) -> str:
-    """The player's heading: one level under the last heading before it (``h2`` under the
-    ``h1``); before any heading, the level of the page's first one, so the outline stays
-    as the page had it; ``h2`` on a page without headings."""
+    """The player's heading: ``h2`` after the headline (whatever headings its byline holds),
+    else one level under the last heading before it; before any heading, the level of the
+    page's first one, so the outline stays as the page had it. A page without headings gets
+    none from a11ykit either: the label is a paragraph."""
+    if section.find_previous("h1") is not None:
+        return "h2"
     before = section.find_previous(HEADINGS)
     if isinstance(before, Tag):
         return f"h{min(int(before.name[1]) + 1, 6)}"
     after = next((h for h in section.find_all_next(HEADINGS) if section not in h.parents), None)
-    return after.name if isinstance(after, Tag) else "h2"
+    return after.name if isinstance(after, Tag) else "p"
