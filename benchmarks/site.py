@@ -130,8 +130,10 @@ def run_build(site: Path, out: Path, tm: Path, *extra: str) -> dict:
     names = header.replace("from memory", "from_memory").split()
     table = dict(zip(names, map(int, values.split()), strict=True))
     workers = [mb for pid, mb in peaks.items() if pid != process.pid]
-    return {"seconds": seconds, "table": table, "parent_mb": peaks.get(process.pid, 0.0),
-            "worker_mb": max(workers) if workers else 0.0}
+    parent = peaks.get(process.pid, 0.0)
+    # One job: the articles are built in the parent itself, which is then the worker.
+    return {"seconds": seconds, "table": table, "parent_mb": parent,
+            "worker_mb": parent if list(extra[:2]) == ["--jobs", "1"] or not workers else max(workers)}
 
 
 class Cluster:
@@ -186,7 +188,7 @@ def main() -> None:
         site.mkdir()
         articles = make_site(site, args.copies)
         print(f"site: {articles} articles ({args.copies} distinct copies of each English corpus page); "
-              f"{os.cpu_count()} cores", flush=True)
+              f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the start", flush=True)
         for run in args.runs.split(","):
             cluster = Cluster(base) if run == "dask" else None
             extra = ["--jobs", "1"] if run == "local1" else ["--jobs", "2"]
@@ -213,6 +215,7 @@ def main() -> None:
                     "worker_mb": worker_mb if worker_mb is not None else result["worker_mb"],
                 })
             print(f"  {run} done", flush=True)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end (figures are wall time: other work on the machine counts)")
     print()
     print(f"{'workers':<8} {'run':<17} {'seconds':>8} {'built':>6} {'skipped':>7} {'failed':>6} "
           f"{'articles/min':>12} {'sentences':>9} {'memory hits':>11} {'RSS parent':>10} {'RSS worker':>10}")

@@ -110,8 +110,8 @@ def test_a_folder_built_on_a_dask_cluster_survives_a_killed_worker_and_matches_a
     os.kill(victim.pid, signal.SIGKILL)  # while it runs a task
     victim.wait()
     out, err = run.communicate(timeout=600)
-    assert busy, "worker w1 never ran a task"
     assert run.returncode == 0, err
+    assert busy, "worker w1 never ran a task"
     assert "name: w1" in _removed(tmp_path / "logs" / "scheduler.log"), "the scheduler did not lose w1 mid-run"
     header, values = out.splitlines()[-3:-1]
     assert header.split()[:4] == ["articles", "built", "unchanged", "failed"]

@@ -490,7 +490,7 @@ def _run_on_cluster(
     except ImportError:
         raise InputError("--scheduler needs Dask: pip install 'a11ykit[dask]'", code="A11Y171") from None
     try:
-        client = Client(scheduler, timeout=20, set_as_default=False)
+        client = Client(scheduler, timeout=60, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(f"cannot reach the Dask scheduler at {scheduler} ({exc})", code="A11Y171") from None
     with client:
