@@ -131,7 +131,9 @@ def translate(article: Article) -> Article:
     if settings.memory is None:
         translator = Translator(settings.engine, settings.glossary, article.source, article.target)
     else:  # the memory first; approved entries of any catalog win (unless they break a locked term)
-        translator = RememberingTranslator(settings.engine, settings.glossary, article.source, article.target, settings.memory)
+        translator = RememberingTranslator(
+            settings.engine, settings.glossary, article.source, article.target, settings.memory
+        )
         source_of = {u.id: u.source for u in article.units}
         where = str(settings.outputs.catalog) if settings.outputs is not None else article.name
         translator.keep_approved({source_of[i]: text for i, text in approved.items()}, where)
