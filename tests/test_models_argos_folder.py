@@ -10,12 +10,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from unwritable import a11ykit, read_only
 
 from a11ykit.cli import main
 from a11ykit.errors import ModelPackageError
 from a11ykit.translate import packages as models
 from a11ykit.translate.engines.argos import ArgosEngine
+from unwritable import a11ykit, read_only
 
 SENTENCES = ["We have covered the case from the first reports.", "He spoke at length about what comes next."]
 
@@ -49,7 +49,7 @@ def unpack_as_argos_does(package_file: Path, folder: Path, version: str | None =
 
 
 def make_read_only(folder: Path) -> None:
-    for where, dirs, files in os.walk(folder):
+    for where, _dirs, files in os.walk(folder):
         for name in files:
             (Path(where) / name).chmod(0o444)
         Path(where).chmod(0o555)
@@ -71,7 +71,9 @@ def test_argos_translates_folder_is_found_as_argos_translate_finds_it(configured
     assert models.argos_package_dir() == expected
 
 
-def test_a_read_only_argos_package_lists_and_translates_and_its_folder_is_untouched(package_file, packages, argos_folder):
+def test_a_read_only_argos_package_lists_and_translates_and_its_folder_is_untouched(
+    package_file, packages, argos_folder
+):
     unpack_as_argos_does(package_file, argos_folder)
     make_read_only(argos_folder)
     before = snapshot(argos_folder.parent)

@@ -50,16 +50,23 @@ def glossary_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def override(capsys: pytest.CaptureFixture[str], glossary: Path, action: str, *extra: object) -> tuple[int, str, str]:
-    return run(capsys, "glossary", "override", action, "Alien Enemies Act", "--lang", "es", *extra, "--glossary", glossary)
+    return run(
+        capsys, "glossary", "override", action, "Alien Enemies Act", "--lang", "es", *extra, "--glossary", glossary
+    )
 
 
 def propose_and_approve(capsys: pytest.CaptureFixture[str], glossary: Path, *where: object) -> None:
-    assert override(capsys, glossary, "propose", "--form", NEW_FORM, "--who", "Ana", "--why", "house style", *where)[0] == 0
+    assert (
+        override(capsys, glossary, "propose", "--form", NEW_FORM, "--who", "Ana", "--why", "house style", *where)[0]
+        == 0
+    )
     assert override(capsys, glossary, "approve", "--who", "Luis", "--why", "agreed with the desk", *where)[0] == 0
 
 
 def built_page(capsys: pytest.CaptureFixture[str], *options: object) -> tuple[str, dict]:
-    code, _, err = run(capsys, "build", "law.html", "--to", "es", "--engine", "apertium", "--no-audio", "--out", "out", *options)
+    code, _, err = run(
+        capsys, "build", "law.html", "--to", "es", "--engine", "apertium", "--no-audio", "--out", "out", *options
+    )
     assert code == 0, err
     report = json.loads(Path("out/law.es.report.json").read_text(encoding="utf-8"))
     return Path("out/law.es.html").read_text(encoding="utf-8"), report
@@ -94,7 +101,9 @@ def test_list_shows_the_current_state_and_history_every_decision(capsys, glossar
     propose_and_approve(capsys, glossary_path)
     code, current, _ = run(capsys, "glossary", "override", "list", "--glossary", glossary_path)
     assert code == 0
-    assert current.splitlines() == [f"approved 'Alien Enemies Act' (es) → '{NEW_FORM}'  Luis, {TODAY} — agreed with the desk"]
+    assert current.splitlines() == [
+        f"approved 'Alien Enemies Act' (es) → '{NEW_FORM}'  Luis, {TODAY} — agreed with the desk"
+    ]
     code, history, _ = run(capsys, "glossary", "override", "list", "--history", "--glossary", glossary_path)
     assert code == 0
     assert [line.split()[0] for line in history.splitlines()] == ["proposed", "approved"]
@@ -107,7 +116,9 @@ def proposal(form: str, status: str = "proposed", when: datetime.date = DAY) -> 
 
 def test_approving_one_form_rejects_the_form_approved_before_and_keeps_both_histories():
     history = [proposal("A"), proposal("A", "approved"), proposal("B")]
-    updated, changed = decide(history, "approve", term="Alien Enemies Act", lang="es", form="B", who="Luis", why="", today=DAY)
+    updated, changed = decide(
+        history, "approve", term="Alien Enemies Act", lang="es", form="B", who="Luis", why="", today=DAY
+    )
     assert [o for o in updated if o in history] == history  # nothing before is changed, dropped or reordered
     assert len(updated) == len(history) + 2  # the approval of B and the rejection of A added
     assert [(o.form, o.status) for o in current_overrides(updated)] == [("A", "rejected"), ("B", "approved")]
@@ -122,7 +133,16 @@ def test_one_days_decisions_keep_their_order_whatever_the_names():
 
 def test_approving_among_several_proposals_needs_the_form():
     with pytest.raises(InputError, match="choose one with --form"):
-        decide([proposal("A"), proposal("B")], "approve", term="Alien Enemies Act", lang="es", form=None, who="L", why="", today=DAY)
+        decide(
+            [proposal("A"), proposal("B")],
+            "approve",
+            term="Alien Enemies Act",
+            lang="es",
+            form=None,
+            who="L",
+            why="",
+            today=DAY,
+        )
 
 
 def test_proposing_the_same_form_twice_is_refused():
@@ -131,7 +151,19 @@ def test_proposing_the_same_form_twice_is_refused():
 
 
 def test_an_override_for_a_term_not_in_the_glossary_is_refused(capsys, glossary_path):
-    code, _, err = run(capsys, "glossary", "override", "propose", "Sedition Act", "--lang", "es", "--form", "X", "--glossary", glossary_path)
+    code, _, err = run(
+        capsys,
+        "glossary",
+        "override",
+        "propose",
+        "Sedition Act",
+        "--lang",
+        "es",
+        "--form",
+        "X",
+        "--glossary",
+        glossary_path,
+    )
     assert code == 2 and "no term 'Sedition Act'" in err
 
 
@@ -170,7 +202,9 @@ def test_the_talking_book_says_the_approved_form_as_the_glossary_says_the_term(c
     assert NEW_FORM not in _lexicon("es", glossary_path, glossary_path.parent / "none.csv")
 
 
-def _subcommands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], argparse.ArgumentParser]:
+def _subcommands(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> dict[tuple[str, ...], argparse.ArgumentParser]:
     found = {path: parser}
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
@@ -181,7 +215,12 @@ def _subcommands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) ->
 
 @pytest.mark.parametrize(
     "command",
-    [("build",), ("speak",), ("epub",), *[("glossary", "override", a) for a in ("propose", "approve", "reject", "list")]],
+    [
+        ("build",),
+        ("speak",),
+        ("epub",),
+        *[("glossary", "override", a) for a in ("propose", "approve", "reject", "list")],
+    ],
 )
 def test_every_command_that_reads_a_glossary_takes_overrides_and_glossary(command):
     options = {o for a in _subcommands(make_parser())[command]._actions for o in a.option_strings}

@@ -18,8 +18,15 @@ from a11ykit.l10n import placeholders
 
 ROOT = Path(__file__).resolve().parents[1]
 UI_CATALOGS = sorted((ROOT / "src" / "a11ykit" / "locales").glob("*/LC_MESSAGES/a11ykit.po"))
-HEADER_FIELDS = ("Project-Id-Version", "PO-Revision-Date", "Language-Team", "Language",
-                 "MIME-Version", "Content-Type", "Content-Transfer-Encoding")
+HEADER_FIELDS = (
+    "Project-Id-Version",
+    "PO-Revision-Date",
+    "Language-Team",
+    "Language",
+    "MIME-Version",
+    "Content-Type",
+    "Content-Transfer-Encoding",
+)
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +35,21 @@ def written_catalogs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     work = tmp_path_factory.mktemp("catalogs")
     for page, target in (("cecot.html", "es"), ("cecot.es.html", "en")):
         shutil.copy2(ROOT / "examples" / page, work / page)
-        code = main(["build", str(work / page), "--to", target, "--engine", "apertium", "--no-audio",
-                     "--out", str(work / "out"), "--locales", str(work / "locales")])
+        code = main(
+            [
+                "build",
+                str(work / page),
+                "--to",
+                target,
+                "--engine",
+                "apertium",
+                "--no-audio",
+                "--out",
+                str(work / "out"),
+                "--locales",
+                str(work / "locales"),
+            ]
+        )
         assert code == 0
     return sorted((work / "locales").glob("*/LC_MESSAGES/*.po"))
 
@@ -42,7 +62,9 @@ def headers(path: Path) -> dict[str, str]:
 
 
 def msgfmt_check(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True, check=False)
+    return subprocess.run(
+        ["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True, check=False
+    )
 
 
 def test_there_are_catalogs_of_both_kinds(written_catalogs):
