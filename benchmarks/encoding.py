@@ -71,8 +71,11 @@ def paragraph_pieces(fmt: str, lead: float = 0.05, pause: float = 0.4) -> list[n
 
 
 def piecewise(runs: int) -> None:
-    print("\n| a11ykit.speech.joining (libopus, libmp3lame in process; per paragraph) | pieces | audio s | cold: encode all + join s |"
-          " one paragraph changed: encode 1 + join s | join alone s | decoded = sum of pieces |")
+    print(
+        "\n| a11ykit.speech.joining (libopus, libmp3lame in process; per paragraph) | pieces | audio s |"
+        " cold: encode all + join s |"
+        " one paragraph changed: encode 1 + join s | join alone s | decoded = sum of pieces |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
     for fmt, encode, join in (("opus", joining.encode_opus_piece, joining.join_opus),
                               ("mp3", joining.encode_mp3_piece, joining.join_mp3)):

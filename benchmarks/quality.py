@@ -219,7 +219,7 @@ def lexicon_table() -> None:
             print(f"{'hunspell':10} {lang:4} (not installed: apt-get install hunspell hunspell-en-us hunspell-es)")
             continue
         speller = Hunspell(lang)
-        verdicts = dict(zip(words, speller.known(words)))
+        verdicts = dict(zip(words, speller.known(words), strict=True))
         started = time.perf_counter()
         for sentence in sentences:
             speller.known(WORD_RE.findall(sentence))
@@ -288,17 +288,17 @@ def estimate_table(reports: dict[tuple[str, str], dict]) -> None:
         back = apertium_lines(outputs, target, source)
         with ApertiumLexicon(source) as src, ApertiumLexicon(target) as tgt:
             protected = [[h["target_form"] for h in seg["hits"]] for seg in segments]
-            estimates = estimate_all(list(zip(sources, outputs)), src, tgt, protected=protected,
+            estimates = estimate_all(list(zip(sources, outputs, strict=True)), src, tgt, protected=protected,
                                      back_translations=back)
             seconds = time.perf_counter() - started
             context = RepairContext(" ".join(outputs), (), tgt)
             fixed = [
                 apply_repairs(o, "target", target, headline=seg["role"] in ("title", "heading"), context=context)
-                for o, seg in zip(outputs, segments)
+                for o, seg in zip(outputs, segments, strict=True)
             ]
-            after = estimate_all(list(zip(sources, fixed)), src, tgt, protected=protected)
+            after = estimate_all(list(zip(sources, fixed, strict=True)), src, tgt, protected=protected)
         counts: dict[str, set[str]] = {}
-        for estimate_, segment in zip(estimates, segments):
+        for estimate_ in estimates:
             for reason in estimate_.reasons:
                 counts.setdefault(reason.code, set()).update(reason.words or ("—",))
         flagged = sum(bool(e.reasons) for e in estimates)
@@ -310,7 +310,7 @@ def estimate_table(reports: dict[tuple[str, str], dict]) -> None:
             print(f"  {code:13} {count:3} sentences  {', '.join(sorted(words))[:150]}")
         print(f"  after the target repairs (no round trip): {sum(bool(e.reasons) for e in after)} flagged, "
               f"glued-word in {sum('glued-word' in e.codes for e in after)} sentences")
-        worst = sorted(zip(estimates, outputs), key=lambda p: p[0].score)[:3]
+        worst = sorted(zip(estimates, outputs, strict=True), key=lambda p: p[0].score)[:3]
         for e, o in worst:
             print(f"  worst {e.score:.2f}  {o[:110]}")
     print()

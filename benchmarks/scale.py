@@ -173,7 +173,9 @@ def run_case(case: str, engine: str) -> tuple[float, float, float]:
         elapsed = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
-        raise SystemExit(f"{case} with {engine}: the build failed (exit {process.returncode}): {errors.decode()[-500:]}")
+        raise SystemExit(
+            f"{case} with {engine}: the build failed (exit {process.returncode}): {errors.decode()[-500:]}"
+        )
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 

@@ -39,7 +39,9 @@ from pathlib import Path
 
 from a11ykit.speech import SpeechItem, synthesize_article, synthesize_items
 
-ARTICLE_TEXT = Path(__file__).resolve().parent.parent.parent / "shared" / "article-source.txt"  # ../shared beside the repository
+ARTICLE_TEXT = (
+    Path(__file__).resolve().parent.parent.parent / "shared" / "article-source.txt"
+)  # ../shared beside the repository
 
 
 def article_items(text: str, copies: int = 1) -> list[SpeechItem]:
@@ -158,7 +160,10 @@ def main() -> None:
           f"voice {result.voice}")
     print(f"synthesis: {synth:.2f} s  (real-time factor {synth / result.duration:.4f})")
     cold_cpu, changed_cpu = statistics.median(cpu["cold"]), statistics.median(cpu["changed"])
-    print(f"cold build:     {cold:.2f} s, {cold_cpu:.2f} s CPU  (synthesis + levels + encoding + joins + checks + captions)")
+    print(
+        f"cold build:     {cold:.2f} s, {cold_cpu:.2f} s CPU  "
+        "(synthesis + levels + encoding + joins + checks + captions)"
+    )
     print(f"no-change rebuild: {statistics.median(cached_times):.2f} s, {statistics.median(cpu['cached']):.2f} s CPU  "
           f"(0 of {len(items)} synthesized, nothing written)")
     print(

@@ -73,7 +73,7 @@ def train_sentencepiece(text: str) -> bytes:
     return model.getvalue()
 
 
-def copy_model_spec(vocabulary: list[str]):  # noqa: ANN201 - a ctranslate2 TransformerSpec
+def copy_model_spec(vocabulary: list[str]):
     """A CTranslate2 Transformer spec that copies its input (see the module docstring)."""
     import numpy as np
     from ctranslate2.specs import transformer_spec
@@ -93,14 +93,14 @@ def copy_model_spec(vocabulary: list[str]):  # noqa: ANN201 - a ctranslate2 Tran
     # how much less alike two different positions are than a position with itself
     gap = FREQUENCIES - np.cos(np.arange(1, MAX_POSITIONS)[:, None] * frequencies[None, :]).sum(1).max()
 
-    def zeros(rows: int, cols: int):  # noqa: ANN202
+    def zeros(rows: int, cols: int):
         return np.zeros((rows, cols), np.float32)
 
-    def plain_norm(norm) -> None:  # noqa: ANN001
+    def plain_norm(norm) -> None:
         norm.gamma = np.ones(width, np.float32)
         norm.beta = np.zeros(width, np.float32)
 
-    def silent(layer) -> None:  # noqa: ANN001
+    def silent(layer) -> None:
         plain_norm(layer.self_attention.layer_norm)
         layer.self_attention.linear[0].weight = zeros(3 * width, width)
         layer.self_attention.linear[1].weight = zeros(width, width)
@@ -213,8 +213,9 @@ BPE_CODES = "#version: 0.2\n" + "".join(
 def bpe_vocabulary(text: str, source: str) -> list[str]:
     """Every token Moses + BPE makes of ``text``, letters with and without ``@@``; CTranslate2
     maps anything else to ``<unk>``, and ``replace_unknowns`` puts the source token back."""
-    from a11ykit.translate.bpe import BPE
     from sacremoses import MosesPunctNormalizer, MosesTokenizer
+
+    from a11ykit.translate.bpe import BPE
 
     bpe = BPE(io.StringIO(BPE_CODES))
     moses, normalizer = MosesTokenizer(source), MosesPunctNormalizer(source)
@@ -257,7 +258,7 @@ def cached_package(
     return wanted
 
 
-def repack(archive: Path, destination: Path, edit) -> Path:  # noqa: ANN001 - edit(files) -> files
+def repack(archive: Path, destination: Path, edit) -> Path:
     """A copy of ``archive`` whose ``{member name: bytes}`` went through ``edit`` (for broken packages)."""
     with zipfile.ZipFile(archive) as zf:
         files = {i.filename: zf.read(i) for i in zf.infolist() if not i.is_dir()}
@@ -265,7 +266,7 @@ def repack(archive: Path, destination: Path, edit) -> Path:  # noqa: ANN001 - ed
     return Path(destination)
 
 
-def isolate_environment(monkeypatch, root: Path) -> Path:  # noqa: ANN001 - a pytest MonkeyPatch
+def isolate_environment(monkeypatch, root: Path) -> Path:
     """Point HOME, the XDG folders and every Argos setting at ``root``; returns the package folder.
 
     Argos Translate reads these at import time, so a test that might import it must

@@ -81,7 +81,7 @@ def _merge(symbols: tuple[str, ...], pair: tuple[str, str]) -> tuple[str, ...]:
 
 
 def main() -> int:
-    from argostranslate.apply_bpe import BPE as SubwordNmtBPE
+    from argostranslate import apply_bpe as subword_nmt
 
     token_lines = moses_tokens(article_lines())
     FIXTURES.mkdir(parents=True, exist_ok=True)
@@ -89,7 +89,7 @@ def main() -> int:
         codes = learn_codes(token_lines, version)
         name = f"codes-{version[0]}.{version[1]}"
         (FIXTURES / f"{name}.txt").write_text(codes, encoding="utf-8")
-        reference = SubwordNmtBPE(io.StringIO(codes))
+        reference = subword_nmt.BPE(io.StringIO(codes))
         recorded = [{"tokens": tokens, "pieces": reference.segment_tokens(tokens)} for tokens in token_lines]
         lines = ",\n".join(json.dumps(line, ensure_ascii=False) for line in recorded)
         (FIXTURES / f"{name}.expected.json").write_text(f"[\n{lines}\n]\n", encoding="utf-8")

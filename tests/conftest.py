@@ -31,7 +31,7 @@ def _is_local(address: object) -> bool:
 
 
 def _guarded(real):
-    def connect(self, address):  # noqa: ANN001
+    def connect(self, address):
         if not _is_local(address):
             raise OSError(f"a11ykit tests must not use the network (tried {address!r})")
         return real(self, address)

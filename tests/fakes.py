@@ -69,7 +69,13 @@ class ReorderingEngine(IdentityEngine):
         return " ".join(words)
 
 
-HOSTILE_TEXTS = ("<script>alert(1)</script>", "&lt;b&gt;", '"><img src=x onerror=alert(1)>', "</p><p>", "&amp;lt;i&amp;gt;")
+HOSTILE_TEXTS = (
+    "<script>alert(1)</script>",
+    "&lt;b&gt;",
+    '"><img src=x onerror=alert(1)>',
+    "</p><p>",
+    "&amp;lt;i&amp;gt;",
+)
 _TAG = re.compile(r"</?\d+/?>")
 _TOKEN = re.compile(r"QZX[A-Z]+", re.IGNORECASE)
 
@@ -98,7 +104,9 @@ class AdversarialEngine(IdentityEngine):
         self.seed = seed
         self.batch_rate = batch_rate
         self.moves = tuple(moves) if moves is not None else self.MOVES
-        self.batch_moves = tuple(batch_moves) if batch_moves is not None else (self.BATCH_MOVES if moves is None else ())
+        self.batch_moves = (
+            tuple(batch_moves) if batch_moves is not None else (self.BATCH_MOVES if moves is None else ())
+        )
         self.done: list[str] = []  # every move made, for test messages
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
@@ -117,7 +125,7 @@ class AdversarialEngine(IdentityEngine):
                 del outputs[rng.randrange(len(outputs))]
         return outputs
 
-    def _break(self, rng, text: str) -> str:  # noqa: ANN001 - random.Random
+    def _break(self, rng, text: str) -> str:
         for _ in range(rng.randint(0 if self.moves == self.MOVES else 1, 3)):
             move = rng.choice(self.moves)
             self.done.append(move)
@@ -125,15 +133,15 @@ class AdversarialEngine(IdentityEngine):
         return text
 
     @staticmethod
-    def _pick(rng, pattern: re.Pattern[str], text: str) -> re.Match[str] | None:  # noqa: ANN001
+    def _pick(rng, pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
         found = list(pattern.finditer(text))
         return rng.choice(found) if found else None
 
-    def _drop_token(self, rng, text: str) -> str:  # noqa: ANN001
+    def _drop_token(self, rng, text: str) -> str:
         m = self._pick(rng, _TOKEN, text)
         return text[: m.start()] + text[m.end() :] if m else text
 
-    def _repeat_token(self, rng, text: str) -> str:  # noqa: ANN001
+    def _repeat_token(self, rng, text: str) -> str:
         m = self._pick(rng, _TOKEN, text)
         if not m:
             return text
@@ -141,7 +149,7 @@ class AdversarialEngine(IdentityEngine):
         at = rng.choice(spaces)
         return text[:at] + " " + m.group(0) + text[at:]
 
-    def _swap_tokens(self, rng, text: str) -> str:  # noqa: ANN001
+    def _swap_tokens(self, rng, text: str) -> str:
         found = list(_TOKEN.finditer(text))
         if len(found) < 2:
             return text
@@ -149,7 +157,7 @@ class AdversarialEngine(IdentityEngine):
         a, b = sorted((a, b), key=lambda m: m.start())
         return text[: a.start()] + b.group(0) + text[a.end() : b.start()] + a.group(0) + text[b.end() :]
 
-    def _glue_token(self, rng, text: str) -> str:  # noqa: ANN001
+    def _glue_token(self, rng, text: str) -> str:
         m = self._pick(rng, _TOKEN, text)
         if not m:
             return text
@@ -157,20 +165,20 @@ class AdversarialEngine(IdentityEngine):
             return text[: m.end()] + text[m.end() :].lstrip(" ")
         return text[: m.start()].rstrip(" ") + text[m.start() :]
 
-    def _recase_token(self, rng, text: str) -> str:  # noqa: ANN001
+    def _recase_token(self, rng, text: str) -> str:
         m = self._pick(rng, _TOKEN, text)
         if not m:
             return text
         form = rng.choice([str.lower, str.title, str.swapcase])(m.group(0))
         return text[: m.start()] + form + text[m.end() :]
 
-    def _empty(self, rng, text: str) -> str:  # noqa: ANN001
+    def _empty(self, rng, text: str) -> str:
         return ""
 
-    def _drop_tags(self, rng, text: str) -> str:  # noqa: ANN001
+    def _drop_tags(self, rng, text: str) -> str:
         return " ".join(re.sub(r"</?\d+>", "", text).split())
 
-    def _move_tag(self, rng, text: str) -> str:  # noqa: ANN001
+    def _move_tag(self, rng, text: str) -> str:
         m = self._pick(rng, _TAG, text)
         if not m:
             return text
@@ -178,23 +186,23 @@ class AdversarialEngine(IdentityEngine):
         at = rng.randrange(len(rest) + 1)
         return rest[:at] + m.group(0) + rest[at:]
 
-    def _repeat_tag(self, rng, text: str) -> str:  # noqa: ANN001
+    def _repeat_tag(self, rng, text: str) -> str:
         m = self._pick(rng, _TAG, text)
         if not m:
             return text
         at = rng.randrange(len(text) + 1)
         return text[:at] + m.group(0) + text[at:]
 
-    def _hostile(self, rng, text: str) -> str:  # noqa: ANN001
+    def _hostile(self, rng, text: str) -> str:
         at = rng.randrange(len(text) + 1)
         return text[:at] + rng.choice(HOSTILE_TEXTS) + text[at:]
 
-    def _swap_words(self, rng, text: str) -> str:  # noqa: ANN001
+    def _swap_words(self, rng, text: str) -> str:
         words = text.split(" ")
         if len(words) > 2:
             i = rng.randrange(len(words) - 1)
             words[i], words[i + 1] = words[i + 1], words[i]
         return " ".join(words)
 
-    def _upper(self, rng, text: str) -> str:  # noqa: ANN001
+    def _upper(self, rng, text: str) -> str:
         return UpperEngine().one(text)

@@ -10,7 +10,10 @@ STRUCTURE_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure
 def soup_without_additions(html: str) -> BeautifulSoup:
     """The page without what localisation adds (notice, its style, alternates, sentence spans)."""
     soup = BeautifulSoup(html, "html.parser")
-    for extra in soup.select(".a11y-skip, .a11y-notice, #a11y-style, link[rel=alternate], .a11y-listen, #a11y-player-style, #a11y-player-script"):
+    for extra in soup.select(
+        ".a11y-skip, .a11y-notice, #a11y-style, link[rel=alternate], .a11y-listen, "
+        "#a11y-player-style, #a11y-player-script"
+    ):
         extra.decompose()
     for span in soup.select("span.a11y-s"):
         span.unwrap()

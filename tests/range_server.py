@@ -53,7 +53,7 @@ _RANGE = re.compile(r"\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
 _COPY_BLOCK = 64 * 1024
 
 
-def parse_range(header: str, size: int) -> tuple[int, int] | None | str:
+def parse_range(header: str, size: int) -> tuple[int, int] | str | None:
     """``(first, last)`` (inclusive) for one satisfiable range; ``None`` when the header
     is to be ignored (invalid, or several ranges); ``"unsatisfiable"`` for a 416."""
     match = _RANGE.match(header)
@@ -82,14 +82,14 @@ class RangeRequestHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"  # one request per connection: no idle keep-alive threads
     timeout = 15  # seconds a connection may stall before it is dropped
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         self._serve(body=True)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._serve(body=False)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        self.server.log.append(format % args)
+    def log_message(self, fmt: str, *args: object) -> None:
+        self.server.log.append(fmt % args)
 
     def _file(self) -> Path | None:
         path = unquote(urlsplit(self.path).path)
@@ -143,7 +143,7 @@ class RangeRequestHandler(http.server.BaseHTTPRequestHandler):
                 _copy(f, self.wfile, length)
 
 
-def _copy(source, target, length: int) -> None:  # noqa: ANN001
+def _copy(source, target, length: int) -> None:
     while length > 0:
         block = source.read(min(_COPY_BLOCK, length))
         if not block:

@@ -190,9 +190,11 @@ def test_each_chapter_button_pressed_with_the_keyboard_seeks_to_its_chapter(page
     navigation = pages[lang].navigation
     cues = navigation["cues"] or []
     presses = navigation["presses"]
-    assert len(presses) == len(cues) and {p["key"] for p in presses} == ({"Enter", "Space"} if len(cues) > 1 else {"Enter"})
+    assert len(presses) == len(cues) and {p["key"] for p in presses} == (
+        {"Enter", "Space"} if len(cues) > 1 else {"Enter"}
+    )
     wrong = []
-    for press, cue in zip(presses, cues):
+    for press, cue in zip(presses, cues, strict=True):
         where = f"  {press['key']} on chapter {cue['id']} (start {cue['start']:.3f} s)"
         if press["focused"] != cue["id"]:
             wrong.append(f"{where}: the keyboard was on {press['focused']!r}")

@@ -10,10 +10,9 @@ from bs4 import BeautifulSoup, Comment
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from a11ykit.terms.glossary import read_glossary
 from a11ykit.api import build_page
+from a11ykit.terms.glossary import read_glossary
 from a11ykit.translate.translator import FLAG_ENGINE_COUNT
-
 from fakes import AdversarialEngine
 
 GLOSSARY = read_glossary(
@@ -44,14 +43,17 @@ def inline_content(draw, counter, depth=0, in_link=False):
     """Inline markup; every element gets a unique data-n, so the test can follow it."""
     parts = []
     for _ in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(["text", "text", "inline", "atom", "atom-in-word"] if depth < 3 else ["text", "atom"]))
+        kind = draw(
+            st.sampled_from(["text", "text", "inline", "atom", "atom-in-word"] if depth < 3 else ["text", "atom"])
+        )
         if kind == "text":
             parts.append(" ".join(draw(st.lists(WORDS, min_size=1, max_size=6))))
         elif kind == "inline":
             tag = draw(INLINE.filter(lambda t: t != "a") if in_link else INLINE)
             counter.append(len(counter))
             attrs = f' href="/l{draw(st.integers(0, 9))}?a=1&amp;b=2"' if tag == "a" else ' class="c"'
-            parts.append(f'<{tag}{attrs} data-n="{len(counter)}">{draw(inline_content(counter, depth + 1, in_link or tag == "a"))}</{tag}>')
+            content = draw(inline_content(counter, depth + 1, in_link or tag == "a"))
+            parts.append(f'<{tag}{attrs} data-n="{len(counter)}">{content}</{tag}>')
         elif kind == "atom":
             parts.append(_numbered(draw(ATOMS), counter))
         else:  # an atom inside a word
@@ -79,7 +81,9 @@ def pages(draw):
 
 
 #: a11ykit's own additions, removed before comparing with the source.
-OWN = ".a11y-skip, .a11y-notice, #a11y-style, link[rel=alternate], .a11y-listen, #a11y-player-style, #a11y-player-script"
+OWN = (
+    ".a11y-skip, .a11y-notice, #a11y-style, link[rel=alternate], .a11y-listen, #a11y-player-style, #a11y-player-script"
+)
 
 
 def elements(soup: BeautifulSoup) -> Counter:
@@ -132,7 +136,9 @@ def test_no_engine_output_breaks_the_page(html, seed):
     assert not any(a.find_parent("a") for a in output.find_all("a"))
     # Atoms, scripts and comments come back with their text.
     for name in ("script", "code"):
-        assert sorted(t.get_text() for t in output.find_all(name)) == sorted(t.get_text() for t in source.find_all(name))
+        assert sorted(t.get_text() for t in output.find_all(name)) == sorted(
+            t.get_text() for t in source.find_all(name)
+        )
     assert sorted(c for c in output.find_all(string=lambda s: isinstance(s, Comment))) == sorted(
         c for c in source.find_all(string=lambda s: isinstance(s, Comment))
     )
@@ -152,9 +158,13 @@ def test_a_sentence_with_words_keeps_words_and_every_link_that_had_text_has_text
 
 @pytest.mark.parametrize("move", AdversarialEngine.MOVES)
 def test_each_kind_of_broken_output_is_survived(move):
-    html = ('<p>Read <a href="/a">the first report</a><a href="/b">and the second</a> on ICE<img src="i.png" alt="">today, '
-            "10,500 men.</p>")
-    built = build_page(html.encode(), source="en", target="es", engine=AdversarialEngine(1, moves=[move]), glossary=GLOSSARY)
+    html = (
+        '<p>Read <a href="/a">the first report</a><a href="/b">and the second</a> on ICE<img src="i.png" alt="">today, '
+        "10,500 men.</p>"
+    )
+    built = build_page(
+        html.encode(), source="en", target="es", engine=AdversarialEngine(1, moves=[move]), glossary=GLOSSARY
+    )
     output = without_own(built.html)
     assert [a["href"] for a in output.find_all("a")] == ["/a", "/b"]
     assert output.find("img")["src"] == "i.png"

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import ctranslate2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from argos_package import cached_package
-from engine_contract import EngineContract
 
+from a11ykit.errors import EngineError
 from a11ykit.text import tagged
 from a11ykit.translate import packages as models
 from a11ykit.translate.engines import create_engine, select_engine
 from a11ykit.translate.engines.argos import ArgosEngine, available_cores
 from a11ykit.translate.engines.base import Engine, lock_token
-from a11ykit.errors import EngineError
+from argos_package import cached_package
+from engine_contract import EngineContract
 
 pytestmark = pytest.mark.usefixtures("packages")  # every test gets its own HOME, XDG folders, package folder
 
@@ -38,12 +39,12 @@ def engine(package_file: Path, packages: Path) -> ArgosEngine:
 class CountingTranslator:
     """Wraps ctranslate2.Translator to record every translate_batch call."""
 
-    calls: list[tuple[list[list[str]], dict]] = []
+    calls: ClassVar[list[tuple[list[list[str]], dict]]] = []  # every instance's calls
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         self._real = _RealTranslator(*args, **kwargs)
 
-    def translate_batch(self, batch: list[list[str]], **kwargs: object):  # noqa: ANN201
+    def translate_batch(self, batch: list[list[str]], **kwargs: object):
         CountingTranslator.calls.append((batch, kwargs))
         return self._real.translate_batch(batch, **kwargs)
 
@@ -300,7 +301,9 @@ def test_a_build_with_a_broken_argos_package_uses_apertium_and_says_so(
     page = tmp_path / "story.html"
     page.write_bytes(b"<!DOCTYPE html><html lang='en'><body><p>He spoke at length.</p></body></html>")
     out = tmp_path / "out"
-    code = main(["build", str(page), "--to", "es", "--no-audio", "--out", str(out), "--locales", str(tmp_path / "locales")])
+    code = main(
+        ["build", str(page), "--to", "es", "--no-audio", "--out", str(out), "--locales", str(tmp_path / "locales")]
+    )
     err = capsys.readouterr().err
     assert code == 0, err
     assert "warning: the argos engine is installed for en → es but failed to load" in err

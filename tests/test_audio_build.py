@@ -18,7 +18,18 @@ def audio_builds(tmp_path_factory):
     ws = tmp_path_factory.mktemp("audio")
     source = ws / "cecot.html"
     shutil.copy(EXAMPLES / "cecot.html", source)
-    argv = ["build", str(source), "--to", "es", "--engine", "apertium", "--out", str(ws / "out"), "--locales", str(ws / "locales")]
+    argv = [
+        "build",
+        str(source),
+        "--to",
+        "es",
+        "--engine",
+        "apertium",
+        "--out",
+        str(ws / "out"),
+        "--locales",
+        str(ws / "locales"),
+    ]
     assert main(argv) == 0
     first = json.loads((ws / "out" / "cecot.es.report.json").read_text(encoding="utf-8"))
     html = source.read_text(encoding="utf-8")
@@ -61,8 +72,8 @@ def test_the_page_has_a_labelled_player_without_autoplay(audio_builds):
 
 def test_changing_one_paragraph_resynthesizes_only_its_sentences(audio_builds):
     _, first, second = audio_builds
-    changed = {s["id"] for s, t in zip(first["segments"], second["segments"]) if s["text"] != t["text"]}
-    spoken_changed = changed & {i for i in first["audio"]["synthesized"] + first["audio"]["cached"]}
+    changed = {s["id"] for s, t in zip(first["segments"], second["segments"], strict=False) if s["text"] != t["text"]}
+    spoken_changed = changed & set(first["audio"]["synthesized"] + first["audio"]["cached"])
     assert spoken_changed  # the edited paragraph is read aloud
     assert set(second["audio"]["synthesized"]) == spoken_changed
     assert len(second["audio"]["cached"]) == second["audio"]["items"] - len(spoken_changed)

@@ -79,7 +79,12 @@ def test_merges_follow_subword_nmt(lines, word, pieces):
 
 def test_pieces_but_the_last_of_a_word_carry_the_separator_and_empty_tokens_are_dropped():
     tokens = ["lowest", "", "low"]
-    assert bpe("#version: 0.2", "l o", "lo w", "e s", "es t</w>").segment_tokens(tokens) == ["low@@", "est", "lo@@", "w"]
+    assert bpe("#version: 0.2", "l o", "lo w", "e s", "es t</w>").segment_tokens(tokens) == [
+        "low@@",
+        "est",
+        "lo@@",
+        "w",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -99,8 +104,12 @@ def test_the_argos_extra_installs_exactly_the_libraries_the_argos_engine_imports
     extra = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
     wanted = {requirement.split(">")[0].split("=")[0].strip() for requirement in extra["argos"]}
     engine = ast.parse((ROOT / "src" / "a11ykit" / "translate" / "engines" / "argos.py").read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(engine) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(engine) if isinstance(node, ast.ImportFrom) and node.module}
+    imported = {
+        alias.name.split(".")[0] for node in ast.walk(engine) if isinstance(node, ast.Import) for alias in node.names
+    }
+    imported |= {
+        node.module.split(".")[0] for node in ast.walk(engine) if isinstance(node, ast.ImportFrom) and node.module
+    }
     third_party = imported - {"a11ykit", *sys.stdlib_module_names}
     assert wanted == third_party == {"ctranslate2", "sentencepiece", "sacremoses"}
 
@@ -108,10 +117,9 @@ def test_the_argos_extra_installs_exactly_the_libraries_the_argos_engine_imports
 def test_an_older_bpe_package_translates_with_argos_translate_unimportable(
     tmp_path_factory: pytest.TempPathFactory, packages: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from argos_package import cached_package
-
     from a11ykit.translate import packages as models
     from a11ykit.translate.engines.argos import ArgosEngine
+    from argos_package import cached_package
 
     monkeypatch.setitem(sys.modules, "argostranslate", None)  # any import of it would now fail
     bpe_package = cached_package(tmp_path_factory.getbasetemp() / "argos-package-cache", "es", "en", tokenizer="bpe")

@@ -28,9 +28,9 @@ import numpy as np
 import pytest
 import soundfile
 
+import a11ykit
 from a11ykit.speech import joining
 from a11ykit.speech.captions import Cue, read_syncmap, read_vtt
-import a11ykit
 from conftest import EXAMPLES, ROOT, _guarded, _real_connect, _real_connect_ex
 from range_server import RangeServer
 
@@ -147,7 +147,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, PageRun]:
         with (out / f"{stem}.vtt").open(encoding="utf-8") as f:
             vtt = read_vtt(f)
         files = {fmt: out / f"{stem}.{fmt}" for fmt in ("opus", "mp3")}
-        runs[lang] = PageRun(lang, name, syncmap, vtt, results[name], {fmt: decoded.get(f.name, {}) for fmt, f in files.items()}, files)
+        runs[lang] = PageRun(
+            lang, name, syncmap, vtt, results[name], {fmt: decoded.get(f.name, {}) for fmt, f in files.items()}, files
+        )
     return runs
 
 
@@ -175,7 +177,9 @@ def captions_of(result: dict) -> dict:
 def test_audio_loads_with_the_duration_of_the_captions(runs: dict[str, PageRun], lang: str) -> None:
     run, result = measured(runs, lang)
     audio = result["audio"]
-    assert audio["inListenSection"] and audio["controls"], f"{run.name}: the player is not the a11y-listen section's <audio controls>"
+    assert audio["inListenSection"] and audio["controls"], (
+        f"{run.name}: the player is not the a11y-listen section's <audio controls>"
+    )
     assert audio["error"] is None, f"{run.name}: the audio failed to load: {audio['error']} (src {audio['currentSrc']})"
     assert audio["readyState"] >= 1, f"{run.name}: audio readyState {audio['readyState']} (no metadata) after waiting"
     sources = [s["src"] for s in audio["sources"]]
@@ -252,7 +256,8 @@ def test_in_chromium_every_sentence_plays_where_its_cue_starts(runs: dict[str, P
         low = max(0, start - search)
         found = low + int(np.argmax(np.correlate(heard[low : start + search + span], sentence, mode="valid")))
         assert abs(found - start) / DECODE_RATE <= CUE_TOLERANCE, (
-            f"{run.name} ({fmt}): {cue.id} is cued at {cue.start:.3f} s, Chromium plays it at {found / DECODE_RATE:.3f} s"
+            f"{run.name} ({fmt}): {cue.id} is cued at {cue.start:.3f} s, "
+            f"Chromium plays it at {found / DECODE_RATE:.3f} s"
         )
         assert np.sqrt(np.mean(np.square(heard[found : found + span], dtype=np.float64))) > 0.005, (
             f"{run.name} ({fmt}): silence where {cue.id} should be heard"
@@ -265,14 +270,19 @@ def test_in_chromium_every_sentence_plays_where_its_cue_starts(runs: dict[str, P
 def _by_sentence(cues: list[dict], elements: dict) -> list[tuple[str, list[dict]]]:
     """The caption cues grouped by the sentence (element) they belong to, in order; a long
     sentence's later cues are "<id>.2", "<id>.3"…"""
-    return [(sid, list(group)) for sid, group in itertools.groupby(cues, key=lambda c: (elements.get(c["id"]) or {}).get("id"))]
+    return [
+        (sid, list(group))
+        for sid, group in itertools.groupby(cues, key=lambda c: (elements.get(c["id"]) or {}).get("id"))
+    ]
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_caption_cues_say_every_spoken_sentence_in_order(runs: dict[str, PageRun], lang: str) -> None:
     run, result = measured(runs, lang)
     track = captions_of(result)
-    assert track["readyState"] == 2, f"{run.name}: captions track readyState {track['readyState']} (2 = loaded, 3 = error)"
+    assert track["readyState"] == 2, (
+        f"{run.name}: captions track readyState {track['readyState']} (2 = loaded, 3 = error)"
+    )
     cues = track["cues"] or []
     ids = [cue["id"] for cue in cues]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
@@ -285,7 +295,7 @@ def test_caption_cues_say_every_spoken_sentence_in_order(runs: dict[str, PageRun
     assert [sid for sid, _ in groups] == [cue.id for cue in run.syncmap], (
         f"{run.name}: the browser's cues, by sentence, are not the sync map's sentences in order"
     )
-    for (sid, group), mapped in zip(groups, run.syncmap):
+    for (sid, group), mapped in zip(groups, run.syncmap, strict=True):
         assert group[0]["id"] == sid, f"{run.name}: the first cue of {sid} is {group[0]['id']}"
         assert abs(group[0]["start"] - mapped.start) < 0.002 and abs(group[-1]["end"] - mapped.end) < 0.002, (
             f"{run.name}: the cues of {sid} run {group[0]['start']}–{group[-1]['end']} in the browser, "
@@ -311,7 +321,11 @@ def test_caption_cues_say_every_spoken_sentence_in_order(runs: dict[str, PageRun
 @pytest.mark.parametrize("lang", LANGS)
 def test_caption_cues_are_at_most_two_lines_of_42_characters(runs: dict[str, PageRun], lang: str) -> None:
     run, result = measured(runs, lang)
-    long = [cue["id"] for cue in captions_of(result)["cues"] or [] if len(lines := cue["text"].split("\n")) > 2 or max(map(len, lines)) > 42]
+    long = [
+        cue["id"]
+        for cue in captions_of(result)["cues"] or []
+        if len(lines := cue["text"].split("\n")) > 2 or max(map(len, lines)) > 42
+    ]
     assert not long, f"{run.name}: cues over two lines or with a line over 42 characters: {long}"
 
 
@@ -352,7 +366,9 @@ def test_chapters_load_and_start_at_headings(runs: dict[str, PageRun], lang: str
     for cue in cues:
         element = result["elements"].get(cue["id"]) or {}
         assert "a11y-s" in element.get("classes", []), f"{run.name}: chapter {cue['id']} is not a sentence on the page"
-        assert abs(cue["start"] - starts.get(cue["id"], -1)) < 0.002, f"{run.name}: chapter {cue['id']} does not start with its caption cue"
+        assert abs(cue["start"] - starts.get(cue["id"], -1)) < 0.002, (
+            f"{run.name}: chapter {cue['id']} does not start with its caption cue"
+        )
 
 
 # --- 3. seeking highlights the sentence being read, and only it ------------------------------

@@ -395,7 +395,10 @@ def test_a_file_changed_after_it_was_staged_is_not_replaced(tmp_path):
 
 def test_a_lock_held_too_long_is_one_clear_error(tmp_path):
     target = tmp_path / "story.po"
-    with layout.locked(target), pytest.raises(OutputError, match="holds its lock") as caught:
-        with layout.locked(target, timeout=0.2):
-            pass
+    with (
+        layout.locked(target),
+        pytest.raises(OutputError, match="holds its lock") as caught,
+        layout.locked(target, timeout=0.2),
+    ):
+        pass
     assert caught.value.code == "A11Y704"

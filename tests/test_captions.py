@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import re
@@ -15,6 +16,7 @@ from bs4 import BeautifulSoup
 from hypothesis import given
 from hypothesis import strategies as st
 
+from a11ykit.html.player import LABELS, player_assets, player_fragment, player_tags
 from a11ykit.speech.captions import (
     MAX_LINE,
     MAX_LINES,
@@ -30,7 +32,6 @@ from a11ykit.speech.captions import (
     write_syncmap,
     write_vtt,
 )
-from a11ykit.html.player import LABELS, player_assets, player_fragment, player_tags
 
 ASSETS = Path(__file__).resolve().parent.parent / "src" / "a11ykit" / "assets"
 
@@ -141,12 +142,12 @@ def test_a_long_sentence_is_cut_into_cues_that_keep_its_id_and_number_the_rest(t
 def test_the_cues_of_a_sentence_run_end_to_end_over_its_time(text):
     cues = caption_cues(Cue("s", 10.0, 22.0, text))
     assert cues[0].start == 10.0 and cues[-1].end == 22.0
-    assert all(a.end == b.start and a.start < a.end for a, b in zip(cues, cues[1:]))
+    assert all(a.end == b.start and a.start < a.end for a, b in itertools.pairwise(cues))
 
 
 @pytest.mark.parametrize("text", [LONG, SPANISH])
 def test_breaks_fall_at_phrase_boundaries_never_after_an_article_or_preposition(text):
-    leaners = {"the", "a", "an", "of", "to", "on", "by", "el", "la", "los", "las", "un", "una", "de", "con", "a"}
+    leaners = {"the", "a", "an", "of", "to", "on", "by", "el", "la", "los", "las", "un", "una", "de", "con"}
     ends = [line.split()[-1].lower() for lines in lines_of(caption_cues(Cue("s", 0, 9, text))) for line in lines]
     assert not leaners & set(ends[:-1])
 
@@ -186,7 +187,13 @@ def test_a_word_longer_than_a_line_is_cut():
 
 @pytest.mark.parametrize(
     ("cue_id", "sentence"),
-    [("a11y-5-1", "a11y-5-1"), ("a11y-5-1.2", "a11y-5-1"), ("a11y-5-1.12", "a11y-5-1"), ("v1.5", "v1.5"), ("x.y", "x.y")],
+    [
+        ("a11y-5-1", "a11y-5-1"),
+        ("a11y-5-1.2", "a11y-5-1"),
+        ("a11y-5-1.12", "a11y-5-1"),
+        ("v1.5", "v1.5"),
+        ("x.y", "x.y"),
+    ],
 )
 def test_a_caption_cue_finds_its_sentence(cue_id, sentence):
     assert sentence_id(cue_id, {"a11y-5-1", "v1.5", "v1"}) == sentence
@@ -297,9 +304,9 @@ def contrast(a: str, b: str) -> float:
 
 def rule(css: str, selector: str) -> dict[str, str]:
     body = re.search(re.escape(selector) + r"\s*\{([^}]*)\}", css).group(1)
-    return dict(
-        (k.strip(), v.strip()) for k, v in (d.split(":", 1) for d in body.split(";") if ":" in d)
-    )
+    return {
+        k.strip(): v.strip() for k, v in (d.split(":", 1) for d in body.split(";") if ":" in d)
+    }
 
 
 CSS = (ASSETS / "player.css").read_text(encoding="utf-8")

@@ -85,16 +85,22 @@ def test_the_same_language_on_both_sides_is_refused(capsys, page, tmp_path):
 def test_a_malformed_glossary_is_refused_with_its_line(capsys, page, tmp_path):
     g = tmp_path / "g.csv"
     g.write_text("kind,en,es\nkeep,ICE\nmaybe,X,Y\n")
-    assert_refused(capsys, tmp_path / "out", "build", page, "--to", "es", "--glossary", g, match="g.csv:3: kind must be")
+    assert_refused(
+        capsys, tmp_path / "out", "build", page, "--to", "es", "--glossary", g, match="g.csv:3: kind must be"
+    )
 
 
 def test_an_unknown_engine_is_refused(capsys, page, tmp_path):
-    assert_refused(capsys, tmp_path / "out", "build", page, "--to", "es", "--engine", "babelfish", match="unknown engine")
+    assert_refused(
+        capsys, tmp_path / "out", "build", page, "--to", "es", "--engine", "babelfish", match="unknown engine"
+    )
 
 
 def test_an_engine_that_is_not_installed_is_refused(capsys, page, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
-    assert_refused(capsys, tmp_path / "out", "build", page, "--to", "es", "--engine", "apertium", match="apt-get install apertium")
+    assert_refused(
+        capsys, tmp_path / "out", "build", page, "--to", "es", "--engine", "apertium", match="apt-get install apertium"
+    )
 
 
 def test_a_usage_error_is_one_line_and_exit_2(capsys, page):
@@ -129,7 +135,10 @@ def test_outside_the_project_the_project_glossary_is_the_default(capsys, page, t
     code, _, _ = run(capsys, "build", page, "--to", "es", "--engine", "apertium", "--out", tmp_path / "o")
     report = json.loads((tmp_path / "o" / "story.es.report.json").read_text(encoding="utf-8"))
     assert code == 0
-    assert Path(report["glossary"]["path"]).resolve() == (Path(__file__).parent.parent / "glossary" / "terms.csv").resolve()
+    assert (
+        Path(report["glossary"]["path"]).resolve()
+        == (Path(__file__).parent.parent / "glossary" / "terms.csv").resolve()
+    )
 
 
 def test_an_explicit_glossary_that_does_not_exist_is_refused(capsys, page, tmp_path):

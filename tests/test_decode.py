@@ -10,12 +10,11 @@ import json
 import pytest
 from bs4 import BeautifulSoup
 
+from a11ykit.api import build_page
 from a11ykit.cli import main
 from a11ykit.errors import InputError
 from a11ykit.html.decode import ENCODING_LABELS, decode_html, prescan
 from a11ykit.terms.base import Glossary
-from a11ykit.api import build_page
-
 from fakes import IdentityEngine
 
 PAGE = "<html><body><p>José paid 5 €.</p></body></html>"

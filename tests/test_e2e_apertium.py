@@ -6,7 +6,6 @@ import re
 import pytest
 
 from a11ykit.cli import main
-
 from page_contract import SpanishPageContract
 from pagecheck import counts, hrefs, soup_without_additions
 

@@ -7,10 +7,9 @@ and used through the same engine code; its model copies its input, so outputs ar
 import json
 
 import pytest
-from argos_package import cached_package, isolate_environment
 
 from a11ykit.cli import main
-
+from argos_package import cached_package, isolate_environment
 from page_contract import SpanishPageContract
 
 
@@ -50,6 +49,12 @@ class TestTheSpanishPage(SpanishPageContract):
 
 def test_the_copy_model_gives_the_exact_sentence_with_its_markup_and_terms(built):
     segment = next(s for s in built["report"]["segments"] if "centuries-old law" in s["source"])
-    assert segment["source"] == "The transfer used the <1>Alien Enemies Act</1>, a centuries-old law, to fast-track removals."
-    assert segment["text"] == "The transfer used the <1>Ley de Enemigos Extranjeros</1>, a centuries-old law, to fast-track removals."
+    assert (
+        segment["source"]
+        == "The transfer used the <1>Alien Enemies Act</1>, a centuries-old law, to fast-track removals."
+    )
+    assert (
+        segment["text"]
+        == "The transfer used the <1>Ley de Enemigos Extranjeros</1>, a centuries-old law, to fast-track removals."
+    )
     assert "markup-realigned" in segment["flags"]  # the engine returns plain text; the pipeline put the tag back

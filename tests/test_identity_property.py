@@ -4,9 +4,8 @@ from bs4 import BeautifulSoup, Comment, NavigableString
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from a11ykit.terms.base import Glossary
 from a11ykit.api import build_page
-
+from a11ykit.terms.base import Glossary
 from fakes import IdentityEngine
 from pagecheck import soup_without_additions
 
@@ -20,12 +19,14 @@ INLINE = st.sampled_from(["a", "em", "strong", "b", "i", "span", "abbr", "q", "c
 def inline_content(draw, depth=0):
     parts = []
     for _ in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(["text", "text", "inline", "code", "comment", "img"] if depth < 2 else ["text", "img"]))
+        kind = draw(
+            st.sampled_from(["text", "text", "inline", "code", "comment", "img"] if depth < 2 else ["text", "img"])
+        )
         if kind == "text":
             parts.append(draw(TEXT).replace("&", "&amp;").replace("<", "&lt;"))
         elif kind == "inline":
             tag = draw(INLINE)
-            attrs = ' href="/x?a=1&amp;b=2" id="i%d"' % draw(st.integers(0, 99)) if tag == "a" else ' class="c"'
+            attrs = f' href="/x?a=1&amp;b=2" id="i{draw(st.integers(0, 99))}"' if tag == "a" else ' class="c"'
             parts.append(f"<{tag}{attrs}>{draw(inline_content(depth + 1))}</{tag}>")
         elif kind == "code":
             parts.append("<code>x &lt; y</code>")

@@ -5,11 +5,10 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from a11ykit.terms.base import Glossary
 from a11ykit.api import build_page
 from a11ykit.review.page import render_review_page
+from a11ykit.terms.base import Glossary
 from a11ykit.translate.translator import FLAG_MARKUP_REALIGNED, FLAG_MARKUP_UNPLACED, place_inline
-
 from fakes import AdversarialEngine, ReorderingEngine, TagDroppingEngine, UpperEngine
 
 LINK = '<p>His account to <a href="https://example.org/x" id="l1" class="ext" rel="author">Tim Miller</a> tracks.</p>'
@@ -32,7 +31,9 @@ def test_an_engine_that_drops_tags_still_gets_the_link_around_its_words():
 
 
 def test_placement_follows_the_words_when_the_engine_reorders_them():
-    tagged_text, unplaced = place_inline("<1>Court filings</1> suggest the latter.", "filings Court suggest the latter.", {1: "filings Court"})
+    tagged_text, unplaced = place_inline(
+        "<1>Court filings</1> suggest the latter.", "filings Court suggest the latter.", {1: "filings Court"}
+    )
     assert tagged_text == "<1>filings Court</1> suggest the latter."
     assert unplaced == []
 
@@ -67,7 +68,10 @@ def test_the_flag_codes_are_stable():
 
 def test_every_sentence_gets_an_id_on_the_page():
     html = build("<p>One sentence. Another one.</p>", UpperEngine())
-    assert '<span class="a11y-s" id="a11y-1-1">ONE SENTENCE.</span> <span class="a11y-s" id="a11y-1-2">ANOTHER ONE.</span>' in html
+    assert (
+        '<span class="a11y-s" id="a11y-1-1">ONE SENTENCE.</span> <span class="a11y-s" id="a11y-1-2">ANOTHER ONE.</span>'
+        in html
+    )
 
 
 def test_the_title_gets_no_sentence_spans():
@@ -89,7 +93,13 @@ LINKS = ('<p>Read <a href=/a>the first report</a><a href=/b>and the second</a> b
 def link_engines():
     from a11ykit.translate.engines.apertium import ApertiumEngine
 
-    return [ApertiumEngine(), UpperEngine(), TagDroppingEngine(), ReorderingEngine(), AdversarialEngine(4, moves=["move-tag", "repeat-tag"])]
+    return [
+        ApertiumEngine(),
+        UpperEngine(),
+        TagDroppingEngine(),
+        ReorderingEngine(),
+        AdversarialEngine(4, moves=["move-tag", "repeat-tag"]),
+    ]
 
 
 @pytest.fixture(params=["apertium", "upper", "tag-dropper", "reorder", "adversarial"])
@@ -107,7 +117,10 @@ def test_no_link_is_nested_in_another(links_page):
 
 def test_emphasis_stays_inside_its_own_link(links_page):
     _, p = links_page
-    assert sorted((t.name, t.find_parent("a")["href"]) for t in p.find_all(["em", "strong"])) == [("em", "/c"), ("strong", "/c")]
+    assert sorted((t.name, t.find_parent("a")["href"]) for t in p.find_all(["em", "strong"])) == [
+        ("em", "/c"),
+        ("strong", "/c"),
+    ]
 
 
 def test_no_link_that_had_words_is_left_empty(links_page):
@@ -149,14 +162,23 @@ class EmptyInsideLinksEngine(UpperEngine):
     def one(self, text: str) -> str:
         if "<" in text:
             return "Lea todo ahora."
-        return "" if text.strip().lower() in {"the first report", "and the second", "the big", "vote"} else super().one(text)
+        return (
+            ""
+            if text.strip().lower() in {"the first report", "and the second", "the big", "vote"}
+            else super().one(text)
+        )
 
 
 @pytest.mark.parametrize(
     ("source", "words", "inner", "placed"),
     [
         ("See <1>“Source”</1>, now.", "Ve “Fuente”, ahora.", {1: "“Fuente”"}, "Ve <1>“Fuente”</1>, ahora."),
-        ("<1>He left New York.</1> <2/>", "Dejó Nueva York. <2/>", {1: "Dejó Nueva York."}, "<1>Dejó Nueva York.</1> <2/>"),
+        (
+            "<1>He left New York.</1> <2/>",
+            "Dejó Nueva York. <2/>",
+            {1: "Dejó Nueva York."},
+            "<1>Dejó Nueva York.</1> <2/>",
+        ),
         ("See <1>the report</1>. Now.", "Ve el informe. Ahora.", {1: "el informe"}, "Ve <1>el informe</1>. Ahora."),
     ],
 )

@@ -43,7 +43,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     for name in SOURCES:
         path = ROOT / name
         if path.is_dir():  # links kept as links: src/a11ykit/glossary is one
-            shutil.copytree(path, source / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+            shutil.copytree(
+                path, source / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+            )
         else:
             shutil.copy2(path, source / name)
     _run([sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "-q", "-w", base / "dist"], cwd=source)
@@ -61,7 +63,21 @@ def spanish_page(installed: tuple[Path, Path], tmp_path_factory: pytest.TempPath
     _, bin_dir = installed
     work = tmp_path_factory.mktemp("empty")
     shutil.copy2(EXAMPLE, work / "cecot.html")
-    _run([bin_dir / "a11ykit", "build", "cecot.html", "--to", "es", "--engine", "apertium", "--no-audio", "--out", "out"], cwd=work)
+    _run(
+        [
+            bin_dir / "a11ykit",
+            "build",
+            "cecot.html",
+            "--to",
+            "es",
+            "--engine",
+            "apertium",
+            "--no-audio",
+            "--out",
+            "out",
+        ],
+        cwd=work,
+    )
     page = (work / "out" / "cecot.es.html").read_text(encoding="utf-8")
     report = json.loads((work / "out" / "cecot.es.report.json").read_text(encoding="utf-8"))
     return page, report
@@ -81,7 +97,9 @@ def test_the_installed_package_is_imported_not_the_checkout(installed: tuple[Pat
 def test_the_spanish_page_speaks_spanish_in_its_own_strings(spanish_page: tuple[str, dict]) -> None:
     page, _ = spanish_page
     soup = BeautifulSoup(page, "html.parser")
-    shown = " ".join([soup.get_text(" ")] + [str(tag["aria-label"]) for tag in soup.find_all(attrs={"aria-label": True})])
+    shown = " ".join(
+        [soup.get_text(" ")] + [str(tag["aria-label"]) for tag in soup.find_all(attrs={"aria-label": True})]
+    )
     shown = " ".join(shown.split())
     with open(ROOT / "src" / "a11ykit" / "locales" / "es" / "LC_MESSAGES" / "a11ykit.po", encoding="utf-8") as f:
         catalog = read_po(f)
@@ -92,7 +110,9 @@ def test_the_spanish_page_speaks_spanish_in_its_own_strings(spanish_page: tuple[
     assert len(spanish) >= 3  # the notice, its link and its landmark's name at least
 
 
-def test_the_page_follows_the_glossary_a11ykit_ships(spanish_page: tuple[str, dict], installed: tuple[Path, Path]) -> None:
+def test_the_page_follows_the_glossary_a11ykit_ships(
+    spanish_page: tuple[str, dict], installed: tuple[Path, Path]
+) -> None:
     page, report = spanish_page
     _, bin_dir = installed
     assert Path(report["glossary"]["path"]).is_relative_to(bin_dir.parent)

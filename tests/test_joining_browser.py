@@ -58,7 +58,9 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> dict:
         patch.setattr(socket.socket, "connect", _guarded(_real_connect))
         patch.setattr(socket.socket, "connect_ex", _guarded(_real_connect_ex))
         with RangeServer(folder) as server:
-            returncode, stdout, stderr = _run_node([node, str(SCRIPT), server.url, str(RATE), "joined.opus", "joined.mp3"])
+            returncode, stdout, stderr = _run_node(
+                [node, str(SCRIPT), server.url, str(RATE), "joined.opus", "joined.mp3"]
+            )
     if returncode != 0:
         pytest.fail(f"check_joined.mjs crashed (exit {returncode}):\n{stderr.strip()}", pytrace=False)
     results = {}

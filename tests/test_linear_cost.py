@@ -11,12 +11,12 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a11ykit.review import catalog as review
-from a11ykit.text import tagged
+from a11ykit.article import Unit
 from a11ykit.html.parse import parse_page
 from a11ykit.html.render import apply_translations
-from a11ykit.article import Unit
+from a11ykit.review import catalog as review
 from a11ykit.speech import lexicon as lexicon_module
+from a11ykit.text import tagged
 
 
 def test_rendering_a_sentence_reads_its_tags_once_not_once_per_tag(monkeypatch):
@@ -56,7 +56,7 @@ def test_an_edited_sentence_is_compared_with_a_short_list_of_entries_not_all(mon
     updated = review.update_catalog(catalog, results, target_lang="es", engine="upper", source_name="p.html")
     assert len(compared) <= size * (review.SHORTLIST_SIZE + 1)
     # …and each edited sentence still found its own approved entry: it is offered as the suggestion.
-    assert all(m.previous_id == [b.source] for m, b in zip(list(updated)[1:], before))
+    assert all(m.previous_id == [b.source] for m, b in zip(list(updated)[1:], before, strict=False))
 
 
 LEXICON_WORDS = ["ICE", "ice", "U.S.", "U.S. ICE", "CECOT", "Cecot", "-", "A&B", "Hernández", " ICE", "é"]
@@ -65,7 +65,7 @@ LEXICON_WORDS = ["ICE", "ice", "U.S.", "U.S. ICE", "CECOT", "Cecot", "-", "A&B",
 @settings(max_examples=300, deadline=None)
 @given(
     st.dictionaries(st.sampled_from(LEXICON_WORDS), st.sampled_from(["ais", "SEE-cot", "[[aIs]]"]), max_size=6),
-    st.lists(st.sampled_from(LEXICON_WORDS + ["ICED", "NICE", " ", ",", "x", "\n"]), max_size=12).map("".join),
+    st.lists(st.sampled_from([*LEXICON_WORDS, "ICED", "NICE", " ", ",", "x", "\n"]), max_size=12).map("".join),
 )
 def test_the_lexicon_substitutes_what_one_alternation_of_its_entries_would(lexicon, text):
     """The lexicon is compiled once per lexicon, not once per sentence, and finds entries by their first

@@ -1,16 +1,14 @@
 """Lock tokens stay one token whatever surrounds them, on the way to the engine and back."""
 
-import re
 from pathlib import Path
 
 import pytest
 
-from a11ykit.cli import main
-from a11ykit.translate.engines.base import lock_tokens, token_pattern
-from a11ykit.terms.base import Glossary
 from a11ykit.api import build_page
+from a11ykit.cli import main
+from a11ykit.terms.base import Glossary
+from a11ykit.translate.engines.base import lock_tokens, token_pattern
 from a11ykit.translate.translator import FLAG_GLOSSARY_FALLBACK, Translator
-
 from fakes import AdversarialEngine, IdentityEngine, UpperEngine
 
 
@@ -85,8 +83,12 @@ def test_a_repeated_token_falls_back_to_translating_around_it():
 
 @pytest.mark.parametrize(
     "body",
-    ["<p>Line one<br>yes we can.</p>", '<p><img src=a.png alt="">Text here.</p>', "<p>Say<img src=a.png alt=''>yes.</p>",
-     "<p>The code QZXA and QZXAyes are text.</p>"],
+    [
+        "<p>Line one<br>yes we can.</p>",
+        '<p><img src=a.png alt="">Text here.</p>',
+        "<p>Say<img src=a.png alt=''>yes.</p>",
+        "<p>The code QZXA and QZXAyes are text.</p>",
+    ],
 )
 def test_pages_that_crashed_build_with_apertium(tmp_path: Path, capsys, body):
     page = tmp_path / "x.html"

@@ -97,7 +97,7 @@ def test_an_approved_translation_serves_any_engine_and_glossary(memory: Translat
 class CountDroppingEngine(UpperEngine):
     """Returns one output too few for a batch of several (an engine contract break seen in practice)."""
 
-    def translate(self, texts, source, target):  # noqa: ANN001, ANN201 - the Engine signature
+    def translate(self, texts, source, target):
         outputs = super().translate(texts, source, target)
         return outputs[:-1] if len(outputs) > 1 else outputs
 
@@ -159,9 +159,8 @@ def test_a_writer_held_past_the_timeout_is_one_clear_error(tmp_path: Path) -> No
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        with TranslationMemory.open(path, timeout=0.2) as tm:
-            with pytest.raises(MemoryStoreError) as caught:
-                tm.store_machine(KEY, {"Hello": "HOLA"})
+        with TranslationMemory.open(path, timeout=0.2) as tm, pytest.raises(MemoryStoreError) as caught:
+            tm.store_machine(KEY, {"Hello": "HOLA"})
     finally:
         holder.execute("ROLLBACK")
         holder.close()

@@ -8,12 +8,11 @@ import pytest
 from babel import Locale
 from bs4 import BeautifulSoup
 
-from a11ykit.translate.engines.apertium import ApertiumEngine
+from a11ykit.api import build_page
 from a11ykit.cli import main
 from a11ykit.html.parse import MAX_DEPTH, parse_page
 from a11ykit.terms.base import Glossary
-from a11ykit.api import build_page
-
+from a11ykit.translate.engines.apertium import ApertiumEngine
 from fakes import IdentityEngine
 from pagecheck import hrefs, soup_without_additions
 
@@ -68,7 +67,9 @@ def identity_build(html: str) -> str:
     ["<script src='a.js'>\n    </script>", "<script>\n\n</script>", "<style>\t \n</style>", "<script> </script>"],
 )
 def test_blank_script_or_style_stays_byte_identical(script):
-    assert script.replace("'", '"') in identity_build(f"<html><head>{script}</head><body><p>The vote was held today.</p></body></html>")
+    assert script.replace("'", '"') in identity_build(
+        f"<html><head>{script}</head><body><p>The vote was held today.</p></body></html>"
+    )
 
 
 def test_end_tag_br_is_a_line_break_as_in_a_browser():
@@ -142,6 +143,10 @@ def test_an_end_tag_across_a_table_cell_is_ignored_as_in_a_browser():
 
 
 def test_an_end_tag_inside_a_table_does_not_close_it():
-    soup = BeautifulSoup(identity_build(
-        "<div><table><tr><td>The vote was held.</td></tr></div><tr><td>It passed.</td></tr></table></div>"), "html.parser")
+    soup = BeautifulSoup(
+        identity_build(
+            "<div><table><tr><td>The vote was held.</td></tr></div><tr><td>It passed.</td></tr></table></div>"
+        ),
+        "html.parser",
+    )
     assert len(soup.find("table").find_all("tr")) == 2

@@ -10,10 +10,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from argos_package import repack
 
-from a11ykit.translate import packages as models
 from a11ykit.errors import EngineError, ModelPackageError
+from a11ykit.translate import packages as models
+from argos_package import repack
 
 pytestmark = pytest.mark.usefixtures("packages")  # every test gets its own HOME, XDG folders, package folder
 
@@ -139,7 +139,7 @@ def test_an_archive_without_metadata_is_refused(package_file: Path, packages: Pa
     archive = repack(
         package_file, tmp_path / "p.argosmodel", lambda f: {k: v for k, v in f.items() if "metadata" not in k}
     )
-    with pytest.raises(ModelPackageError, match="no metadata.json"):
+    with pytest.raises(ModelPackageError, match=re.escape("no metadata.json")):
         models.install_file(archive, packages)
     assert leftovers(packages) == []
 
@@ -153,7 +153,7 @@ def test_an_archive_with_unreadable_metadata_is_refused(
         tmp_path / "p.argosmodel",
         lambda f: {k: (raw if k.endswith("metadata.json") else v) for k, v in f.items()},
     )
-    with pytest.raises(ModelPackageError, match="metadata.json is not"):
+    with pytest.raises(ModelPackageError, match=re.escape("metadata.json is not")):
         models.install_file(archive, packages)
     assert leftovers(packages) == []
 
@@ -221,7 +221,9 @@ def test_files_outside_a_top_level_folder_are_refused(package_file: Path, packag
 
 
 def test_a_package_without_a_model_is_refused(package_file: Path, packages: Path, tmp_path: Path) -> None:
-    archive = repack(package_file, tmp_path / "p.argosmodel", lambda f: {k: v for k, v in f.items() if "/model/" not in k})
+    archive = repack(
+        package_file, tmp_path / "p.argosmodel", lambda f: {k: v for k, v in f.items() if "/model/" not in k}
+    )
     with pytest.raises(ModelPackageError, match="no CTranslate2 model"):
         models.install_file(archive, packages)
     assert leftovers(packages) == []
@@ -300,7 +302,7 @@ def test_a_small_package_may_compress_well(package_file: Path, packages: Path, t
 
 def test_an_archive_over_the_total_limit_is_refused(package_file: Path, packages: Path) -> None:
     limits = models.UnpackLimits(total=1 << 20)  # the test package unpacks to 2.4 MiB
-    with pytest.raises(ModelPackageError, match="more than the 1.0 MiB allowed") as refused:
+    with pytest.raises(ModelPackageError, match=re.escape("more than the 1.0 MiB allowed")) as refused:
         models.install_file(package_file, packages, limits=limits)
     assert refused.value.code == "A11Y409"
     assert leftovers(packages) == []
@@ -413,7 +415,7 @@ def test_a_failed_download_says_how_to_install_a_file(
 ) -> None:
     entries = [{"from_code": "en", "to_code": "es", "links": [(tmp_path / "gone.argosmodel").as_uri()]}]
     monkeypatch.setenv("ARGOS_PACKAGE_INDEX", write_index(tmp_path, entries).as_uri())
-    with pytest.raises(EngineError, match="could not download.*a11ykit models install FILE.argosmodel"):
+    with pytest.raises(EngineError, match=r"could not download.*a11ykit models install FILE\.argosmodel"):
         models.install_from_index("en", "es", packages)
     assert leftovers(packages) == []
 

@@ -4,9 +4,11 @@ import pytest
 
 
 def test_a_test_that_opens_a_non_local_socket_fails():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        with pytest.raises(OSError, match="must not use the network"):
-            s.connect(("192.0.2.1", 80))
+    with (
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s,
+        pytest.raises(OSError, match="must not use the network"),
+    ):
+        s.connect(("192.0.2.1", 80))
 
 
 def test_loopback_connections_are_allowed():

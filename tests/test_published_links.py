@@ -23,7 +23,10 @@ from a11ykit.html.player import player_fragment
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-STORY = "<!DOCTYPE html><html lang='en'><head>{head}<title>The vote</title></head><body><p>The council held the vote today.</p></body></html>"
+STORY = (
+    "<!DOCTYPE html><html lang='en'><head>{head}<title>The vote</title></head>"
+    "<body><p>The council held the vote today.</p></body></html>"
+)
 
 
 def build(capsys, page: Path, out: Path, *extra: str, target: str = "es", audio: bool = False) -> tuple[int, str]:
@@ -72,7 +75,9 @@ def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """What `make demo` writes (audio included), in a folder of its own."""
     base = tmp_path_factory.mktemp("demo")
     for page, target in ((EXAMPLES / "cecot.html", "es"), (EXAMPLES / "cecot.es.html", "en")):
-        code = main(["build", str(page), "--to", target, "--out", str(base / "out"), "--locales", str(base / "locales")])
+        code = main(
+            ["build", str(page), "--to", target, "--out", str(base / "out"), "--locales", str(base / "locales")]
+        )
         assert code == 0
     return base / "out"
 

@@ -7,9 +7,8 @@ import io
 
 import pytest
 
-from a11ykit.errors import InputError
-from a11ykit.terms.glossary import read_glossary
 from a11ykit.article import Unit
+from a11ykit.errors import InputError
 from a11ykit.review.checks import (
     CHECKS,
     CODES,
@@ -19,6 +18,7 @@ from a11ykit.review.checks import (
     problem_from_dict,
     run_checks,
 )
+from a11ykit.terms.glossary import read_glossary
 
 GLOSSARY = read_glossary(
     io.StringIO(
@@ -35,7 +35,7 @@ def result(source: str, text: str, sid: str = "s1", origin="machine") -> Unit:
     return Unit(sid, source, machine=text, text=text, origin=origin)
 
 
-def check(name: str, unit: Unit | None, glossary=None, **context) -> list[Problem]:  # noqa: ANN001
+def check(name: str, unit: Unit | None, glossary=None, **context) -> list[Problem]:
     """Run one check of the registry on one unit (None: on the page)."""
     return CHECKS[name](Context(glossary, "es", **context), unit)
 
@@ -92,7 +92,9 @@ def test_the_same_links_in_another_order_pass():
 
 
 def test_a_missing_link_is_a_page_level_error():
-    assert [(p.code, p.segment_id, p.severity) for p in check("hrefs", None, source_hrefs=["/a", "/b"], output_hrefs=["/a"])] == [("hrefs", "", "error")]
+    assert [
+        (p.code, p.segment_id, p.severity) for p in check("hrefs", None, source_hrefs=["/a", "/b"], output_hrefs=["/a"])
+    ] == [("hrefs", "", "error")]
 
 
 def test_a_changed_link_is_reported_missing_and_added():
@@ -121,7 +123,10 @@ def test_the_case_rule_of_a_term_is_respected():
 
 
 def test_terms_inside_inline_markup_count():
-    assert check("terms", result("The <1>Alien Enemies Act</1>.", "La <1>Ley de Enemigos Extranjeros</1>."), GLOSSARY) == []
+    assert (
+        check("terms", result("The <1>Alien Enemies Act</1>.", "La <1>Ley de Enemigos Extranjeros</1>."), GLOSSARY)
+        == []
+    )
 
 
 def test_a_longer_term_is_not_counted_again_as_its_shorter_variant():
@@ -131,7 +136,10 @@ def test_a_longer_term_is_not_counted_again_as_its_shorter_variant():
 # --- numbers and URLs --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("source", "output"), [("1,500 people", "1.500 personas"), ("3.5 million", "3,5 millones"), ("125 days", "125 días")])
+@pytest.mark.parametrize(
+    ("source", "output"),
+    [("1,500 people", "1.500 personas"), ("3.5 million", "3,5 millones"), ("125 days", "125 días")],
+)
 def test_localized_numbers_pass(source, output):
     assert check("numbers", result(source, output)) == []
 
@@ -151,7 +159,10 @@ def test_an_unchanged_url_passes():
 
 
 def test_a_changed_url_is_an_error():
-    assert codes(check("urls", result("See www.example.org/report.", "Vea www.example.org/informe."))) == ["urls", "urls"]
+    assert codes(check("urls", result("See www.example.org/report.", "Vea www.example.org/informe."))) == [
+        "urls",
+        "urls",
+    ]
 
 
 def test_a_changed_url_is_not_also_reported_as_a_changed_number():
@@ -187,7 +198,9 @@ def test_an_approved_translation_equal_to_the_source_is_the_translators_choice()
 
 def test_lost_trailing_whitespace_is_a_warning():
     problems = check("whitespace", result("Read more ", "Leer más"))
-    assert [(p.code, p.severity, p.message) for p in problems] == [("whitespace", "warning", "trailing whitespace of the segment differs")]
+    assert [(p.code, p.severity, p.message) for p in problems] == [
+        ("whitespace", "warning", "trailing whitespace of the segment differs")
+    ]
 
 
 def test_whitespace_inside_an_inline_element_is_checked():
@@ -233,7 +246,10 @@ def test_every_code_has_a_severity_and_a_description():
 
 
 def test_only_errors_count_as_errors():
-    assert (has_errors([Problem("whitespace", "s1", "m", "warning")]), has_errors([Problem("tags", "s1", "m", "error")])) == (False, True)
+    assert (
+        has_errors([Problem("whitespace", "s1", "m", "warning")]),
+        has_errors([Problem("tags", "s1", "m", "error")]),
+    ) == (False, True)
 
 
 def test_a_problem_survives_json_as_a_dict():
@@ -248,6 +264,8 @@ def test_a_malformed_problem_dict_is_an_input_error():
 
 def test_a_number_inside_a_glossary_term_is_not_a_number_of_the_text():
     glossary = read_glossary(
-        io.StringIO("kind,en,es,case,lang,abbr_en,abbr_es,say_en,say_es,note\nmap,Alien Enemies Act,Ley de 1798,exact,,,,,,\n")
+        io.StringIO(
+            "kind,en,es,case,lang,abbr_en,abbr_es,say_en,say_es,note\nmap,Alien Enemies Act,Ley de 1798,exact,,,,,,\n"
+        )
     )
     assert check("numbers", result("Under the Alien Enemies Act.", "Bajo la Ley de 1798."), glossary) == []

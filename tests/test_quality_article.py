@@ -47,7 +47,7 @@ def estimated(page: str, source: str, target: str) -> list[tuple[str, object]]:
     protected = glossary_forms()
     with ApertiumLexicon(source) as source_lexicon, ApertiumLexicon(target) as target_lexicon:
         results = []
-        for sentence, marked in zip(sentences, outputs):
+        for sentence, marked in zip(sentences, outputs, strict=False):
             output, unknown = strip_unknown_marks(marked, sentence)
             results.append((output, estimate(sentence, output, source_lexicon, target_lexicon,
                                              protected=protected, engine_unknown=unknown)))
@@ -82,7 +82,7 @@ def test_the_engines_other_glued_words_are_found_too(english_to_spanish):
 
 
 def test_the_flagged_sentence_is_the_one_that_holds_the_word(english_to_spanish):
-    output, result = next((o, e) for o, e in english_to_spanish if "bookings" in o)
+    _output, result = next((o, e) for o, e in english_to_spanish if "bookings" in o)
     assert result.score < 1 and result.reason("source-word").words == ("bookings",)
 
 

@@ -8,8 +8,15 @@ from __future__ import annotations
 import pytest
 
 from a11ykit.quality import (
-    REASON_CODES, ApertiumLexicon, QualityEstimate, Reason, estimate, estimate_all, page_quality,
-    strip_unknown_marks, word_spans,
+    REASON_CODES,
+    ApertiumLexicon,
+    QualityEstimate,
+    Reason,
+    estimate,
+    estimate_all,
+    page_quality,
+    strip_unknown_marks,
+    word_spans,
 )
 from a11ykit.quality.estimate import LENGTH_PENALTY, WORD_WEIGHT, glued_parts
 
@@ -272,7 +279,7 @@ def test_a_page_estimated_at_once_is_the_sentences_estimated_one_by_one(lexicons
     together = estimate_all(ARTICLE_PAIRS, lexicons["en"], lexicons["es"], protected=protected,
                             back_translations=backs)
     one_by_one = [estimate_en_es(lexicons, s, o, protected=p, back_translation=b)
-                  for (s, o), p, b in zip(ARTICLE_PAIRS, protected, backs)]
+                  for (s, o), p, b in zip(ARTICLE_PAIRS, protected, backs, strict=True)]
     assert together == one_by_one and len({e.codes for e in together}) > 2
 
 

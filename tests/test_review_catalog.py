@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 
-from a11ykit.errors import InputError
 from a11ykit.article import Unit
+from a11ykit.errors import InputError
 from a11ykit.layout import catalog_path
-from a11ykit.terms.base import TermHit
 from a11ykit.review.catalog import (
     approved_translations,
     catalog_bytes,
@@ -23,9 +22,10 @@ from a11ykit.review.catalog import (
     update_catalog,
     write_catalog,
 )
+from a11ykit.terms.base import TermHit
 
-NOW = datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.timezone.utc)
-LATER = datetime.datetime(2026, 3, 9, 8, 30, tzinfo=datetime.timezone.utc)
+NOW = datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC)
+LATER = datetime.datetime(2026, 3, 9, 8, 30, tzinfo=datetime.UTC)
 ENGINE = "apertium 3.8.3 (eng-spa)"
 
 S1 = "He spent <1>125 days</1> in CECOT."
@@ -52,7 +52,11 @@ def results(doc: list[Unit], mt: dict[str, str] | None = None) -> list[Unit]:
     out = []
     for u in doc:
         machine = mt.get(u.source, u.source.upper())
-        hits = [TermHit("Alien Enemies Act", "Alien Enemies Act", "Ley de Enemigos Extranjeros")] if "Alien" in u.source else []
+        hits = (
+            [TermHit("Alien Enemies Act", "Alien Enemies Act", "Ley de Enemigos Extranjeros")]
+            if "Alien" in u.source
+            else []
+        )
         out.append(Unit(u.id, u.source, u.kind, u.block, u.role, u.attribute, machine, machine, "machine", hits=hits))
     return out
 
@@ -246,7 +250,13 @@ def test_a_sentence_that_disappears_becomes_obsolete(doc):
 
 
 def test_an_obsolete_entry_comes_back_as_a_suggestion_when_its_sentence_returns(doc):
-    gone = reread(build(approve(build(None, doc), "s2", "Subió un 5 % en marzo, bajo la Ley de Enemigos Extranjeros."), document(S1), now=LATER))
+    gone = reread(
+        build(
+            approve(build(None, doc), "s2", "Subió un 5 % en marzo, bajo la Ley de Enemigos Extranjeros."),
+            document(S1),
+            now=LATER,
+        )
+    )
     message = entry(build(gone, doc, now=LATER), "s2")
     assert (message.string, message.fuzzy) == ("Subió un 5 % en marzo, bajo la Ley de Enemigos Extranjeros.", True)
 
@@ -383,18 +393,28 @@ MALFORMED = {
     "an unterminated string": ('msgctxt "s1"\nmsgid "One."\nmsgstr "APROBADO\n', 7, "unterminated string"),
     "a duplicate entry": (
         'msgctxt "s1"\nmsgid "One."\nmsgstr "Uno."\n\nmsgctxt "s1"\nmsgid "One."\nmsgstr "Otro."\n',
-        9, "duplicate entry",
+        9,
+        "duplicate entry",
     ),
     "a duplicate entry, one of them obsolete": (
         '#~ msgctxt "s1"\n#~ msgid "One."\n#~ msgstr "Uno."\n\nmsgctxt "s1"\nmsgid "One."\nmsgstr "Otro."\n',
-        9, "duplicate entry",
+        9,
+        "duplicate entry",
     ),
     "text after a string": ('msgctxt "s1"\nmsgid "One."\nmsgstr "Uno." x\n', 7, "expected a quoted string"),
     "an invalid escape": ('msgctxt "s1"\nmsgid "One."\nmsgstr "Uno\\q"\n', 7, "invalid escape"),
-    "an entry without msgstr": ('msgctxt "s1"\nmsgid "One."\n\nmsgctxt "s2"\nmsgid "Two."\nmsgstr ""\n', 5, "the entry has no msgstr"),
+    "an entry without msgstr": (
+        'msgctxt "s1"\nmsgid "One."\n\nmsgctxt "s2"\nmsgid "Two."\nmsgstr ""\n',
+        5,
+        "the entry has no msgstr",
+    ),
     "an unknown keyword": ('msgctxt "s1"\nmsgid "One."\nmsgstring "Uno."\n', 7, "unknown keyword"),
     "msgstr without msgid": ('msgstr "Uno."\n', 5, "msgstr without a msgid"),
-    "a plural msgstr without msgid_plural": ('msgid "One."\nmsgstr[0] "Uno."\n', 6, r"msgstr\[0\] in an entry without msgid_plural"),
+    "a plural msgstr without msgid_plural": (
+        'msgid "One."\nmsgstr[0] "Uno."\n',
+        6,
+        r"msgstr\[0\] in an entry without msgid_plural",
+    ),
     "a broken previous msgid": ('#| msgid "On\nmsgctxt "s1"\nmsgid "One."\nmsgstr "Uno."\n', 5, "unterminated string"),
 }
 
@@ -415,7 +435,9 @@ VALID = {
     "strings over several lines": 'msgid ""\n"One"\n"."\nmsgstr ""\n"Uno."\n',
     "every escape gettext knows": 'msgid "a\\tb\\"c\\\\d\\n\\101\\x41"\nmsgstr "x"\n',
     "a previous msgid over two lines": '#, fuzzy\n#| msgid "On"\n#| "e."\nmsgctxt "s1"\nmsgid "One."\nmsgstr "Uno."\n',
-    "the same msgid in two contexts": 'msgctxt "s1"\nmsgid "One."\nmsgstr "Uno."\n\nmsgctxt "s2"\nmsgid "One."\nmsgstr "Uno."\n',
+    "the same msgid in two contexts": (
+        'msgctxt "s1"\nmsgid "One."\nmsgstr "Uno."\n\nmsgctxt "s2"\nmsgid "One."\nmsgstr "Uno."\n'
+    ),
 }
 
 

@@ -34,7 +34,12 @@ def write_report(out_dir: Path, problems: list[dict] | None, stem="cecot", lang=
 
 
 ERROR = {"code": "numbers", "segment_id": "a11y-1-1", "message": "numbers differ: missing 125", "severity": "error"}
-WARNING = {"code": "whitespace", "segment_id": "a11y-2-1", "message": "trailing whitespace differs", "severity": "warning"}
+WARNING = {
+    "code": "whitespace",
+    "segment_id": "a11y-2-1",
+    "message": "trailing whitespace differs",
+    "severity": "warning",
+}
 
 
 # --- review check ------------------------------------------------------------------------------
@@ -83,14 +88,25 @@ def test_check_refuses_an_unsupported_language(capsys, tmp_path):
 
 
 def test_check_shows_the_state_of_the_catalog(capsys, tmp_path):
-    from test_review_catalog import approve, build, document, S1, S2
     from a11ykit.review.catalog import catalog_bytes
+    from test_review_catalog import S1, S2, approve, build, document
 
     write_report(tmp_path / "out", [])
     po = tmp_path / "locales" / "es" / "LC_MESSAGES" / "cecot.po"
     po.parent.mkdir(parents=True)
     po.write_bytes(catalog_bytes(approve(build(None, document(S1, S2)), "s1")))
-    _, out, _ = run(capsys, "review", "check", tmp_path / "cecot.html", "--to", "es", "--out", tmp_path / "out", "--locales", tmp_path / "locales")
+    _, out, _ = run(
+        capsys,
+        "review",
+        "check",
+        tmp_path / "cecot.html",
+        "--to",
+        "es",
+        "--out",
+        tmp_path / "out",
+        "--locales",
+        tmp_path / "locales",
+    )
     assert "1 approved, 1 to review (fuzzy), 0 untranslated, 0 obsolete" in out
 
 

@@ -6,12 +6,12 @@ import datetime
 import io
 
 import pytest
-from unwritable import a11ykit, read_only
 
-from a11ykit.errors import GlossaryError
-from a11ykit.terms.glossary import read_glossary, write_glossary
 from a11ykit.article import Unit
+from a11ykit.errors import GlossaryError
+from a11ykit.review.checks import conflict_problems
 from a11ykit.terms.base import Glossary, Term
+from a11ykit.terms.glossary import read_glossary, write_glossary
 from a11ykit.terms.overrides import (
     FIELDS,
     Override,
@@ -20,7 +20,7 @@ from a11ykit.terms.overrides import (
     read_overrides,
     write_overrides,
 )
-from a11ykit.review.checks import conflict_problems
+from unwritable import a11ykit, read_only
 
 DAY = datetime.date(2026, 3, 2)
 ACT = Term(
@@ -35,7 +35,9 @@ NEW_FORM = "Ley de Enemigos Extranjeros de 1798"
 
 
 def override(status="approved", form=NEW_FORM, term="Alien Enemies Act", lang="es", **kw) -> Override:
-    return Override(term, lang, form, status, kw.pop("who", "Ana Ruiz"), kw.pop("when", DAY), kw.pop("why", "house style"), **kw)
+    return Override(
+        term, lang, form, status, kw.pop("who", "Ana Ruiz"), kw.pop("when", DAY), kw.pop("why", "house style"), **kw
+    )
 
 
 def read(text: str) -> list[Override]:
@@ -176,7 +178,9 @@ def test_an_approved_translation_without_the_locked_term_is_a_conflict():
 
 
 def test_an_approved_translation_with_a_variant_of_the_term_is_fine():
-    assert approved_conflicts(GLOSSARY, "es", DOC, {"s1": "Usaron la <1>Ley de Extranjeros Enemigos</1> dos veces."}) == []
+    assert (
+        approved_conflicts(GLOSSARY, "es", DOC, {"s1": "Usaron la <1>Ley de Extranjeros Enemigos</1> dos veces."}) == []
+    )
 
 
 def test_the_terms_case_rule_applies_to_approved_translations():

@@ -2,8 +2,8 @@
 
 import pytest
 
-from a11ykit.text import tagged
 from a11ykit.html.parse import parse_page
+from a11ykit.text import tagged
 
 
 def segments(html: str, lang: str = "en"):
@@ -33,7 +33,10 @@ def test_a_sentence_is_never_cut_inside_inline_markup():
 
 
 def test_placeholders_restart_at_one_in_every_sentence():
-    assert texts("<p>One <b>bold</b> word. Two <i>more</i> words.</p>") == ["One <1>bold</1> word.", "Two <1>more</1> words."]
+    assert texts("<p>One <b>bold</b> word. Two <i>more</i> words.</p>") == [
+        "One <1>bold</1> word.",
+        "Two <1>more</1> words.",
+    ]
 
 
 def test_code_images_and_comments_inside_a_sentence_are_atoms():
@@ -103,7 +106,7 @@ def test_roles_say_what_the_text_is():
 
 def test_the_example_article_has_every_headline_word(examples_dir):
     page = parse_page((examples_dir / "cecot.html").read_bytes())
-    h1 = [s for s in page.units if s.role == "heading"][0]
+    h1 = next(s for s in page.units if s.role == "heading")
     assert "Andry Hernández Romero" in h1.source
 
 
@@ -114,7 +117,10 @@ def test_a_menu_of_links_is_one_segment_per_item():
 
 
 def test_an_icon_in_a_menu_goes_with_the_item_after_it():
-    assert texts('<nav><svg></svg> <a href="/h">Home</a> <a href="/n">News</a></nav>') == ["<1/> <2>Home</2>", "<1>News</1>"]
+    assert texts('<nav><svg></svg> <a href="/h">Home</a> <a href="/n">News</a></nav>') == [
+        "<1/> <2>Home</2>",
+        "<1>News</1>",
+    ]
 
 
 def test_links_with_words_between_them_are_a_sentence_not_a_menu():

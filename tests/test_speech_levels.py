@@ -96,7 +96,9 @@ def ffmpeg_levels(path) -> tuple[float, float]:
 def test_the_narration_files_are_at_the_target_loudness(narration, kind):
     loudness, _ = ffmpeg_levels(getattr(narration, kind))
     assert loudness == pytest.approx(narration.levels.loudness, abs=0.5)
-    assert loudness == pytest.approx(TARGET_LOUDNESS, abs=1.0) or narration.levels.peak == pytest.approx(PEAK_CEILING, abs=0.01)
+    assert loudness == pytest.approx(TARGET_LOUDNESS, abs=1.0) or narration.levels.peak == pytest.approx(
+        PEAK_CEILING, abs=0.01
+    )
 
 
 @pytest.mark.parametrize("kind", ["opus", "mp3"])

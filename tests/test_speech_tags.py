@@ -133,7 +133,9 @@ def built(tmp_path_factory):
 def test_a_build_tags_its_audio_with_what_the_page_says(built, tmp_path, kind):
     from bs4 import BeautifulSoup
 
-    headline = BeautifulSoup((built / "home.es.html").read_text(encoding="utf-8"), "html.parser").h1.get_text(" ", strip=True)
+    headline = BeautifulSoup((built / "home.es.html").read_text(encoding="utf-8"), "html.parser").h1.get_text(
+        " ", strip=True
+    )
     found = probe((built / f"home.es.{kind}").read_bytes(), tmp_path, kind)
     publisher = "organization" if kind == "opus" else "publisher"
     assert (" ".join(found["title"].split()), found["artist"], found[publisher]) == (

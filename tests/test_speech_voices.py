@@ -50,7 +50,7 @@ def test_a_language_with_no_voice_raises_listing_the_voices_that_exist():
 
 
 def test_an_unknown_override_raises_listing_the_voices_that_exist():
-    with pytest.raises(SpeechError, match="unknown voice 'es-ar'.*es-419"):
+    with pytest.raises(SpeechError, match=r"unknown voice 'es-ar'.*es-419"):
         choose_voice("es", VOICES, "es-ar")
 
 

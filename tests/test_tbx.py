@@ -14,13 +14,13 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from lxml import etree
-from unwritable import a11ykit, read_only
 
 from a11ykit.cli import main
 from a11ykit.errors import GlossaryError
 from a11ykit.terms.base import Glossary, Term
 from a11ykit.terms.glossary import load_glossary
 from a11ykit.terms.tbx import FIELD_NOTE, TBX_NAMESPACE, read_tbx, write_tbx
+from unwritable import a11ykit, read_only
 
 NS = {"t": TBX_NAMESPACE}
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -30,7 +30,10 @@ EVERYTHING = Glossary(
     (
         Term(
             "map",
-            {"en": ("Alien Enemies Act", "Alien Enemies Act of 1798"), "es": ("Ley de Enemigos Extranjeros", "Ley de Extranjeros Enemigos")},
+            {
+                "en": ("Alien Enemies Act", "Alien Enemies Act of 1798"),
+                "es": ("Ley de Enemigos Extranjeros", "Ley de Extranjeros Enemigos"),
+            },
             case_sensitive=False,
             lang="en",
             pronunciations={"es": "ley de enemigos extranjeros"},
@@ -278,7 +281,7 @@ def test_tbx_v2_martif_files_are_read():
 
 def test_an_entry_without_an_english_term_is_an_error():
     data = MARTIF.replace(b'xml:lang="en-US"', b'xml:lang="de"')
-    with pytest.raises(GlossaryError, match="entry 1 .t1.: no English term"):
+    with pytest.raises(GlossaryError, match=r"entry 1 .t1.: no English term"):
         read_tbx(io.BytesIO(data), "old.tbx")
 
 
@@ -441,7 +444,9 @@ def test_a_term_with_two_notes_is_written_as_two_notes_and_read_back():
 
 
 def test_deprecated_and_superseded_terms_are_not_taken_as_variants():
-    extra = term_sec("Alien Enemy Act", "deprecatedTerm-admn-sts") + term_sec("Enemy Aliens Act", "supersededTerm-admn-sts")
+    extra = term_sec("Alien Enemy Act", "deprecatedTerm-admn-sts") + term_sec(
+        "Enemy Aliens Act", "supersededTerm-admn-sts"
+    )
     term = read_tbx(io.BytesIO(basic(extra_en=extra))).terms[0]
     assert term.forms["en"] == ("Alien Enemies Act",)
 
@@ -452,7 +457,11 @@ def test_admitted_terms_are_variants_after_the_preferred_one():
 
 
 def test_two_lang_sections_of_one_language_add_up():
-    data = basic().replace(b'<langSec xml:lang="es">', b'<langSec xml:lang="es">' + term_sec("Ley AEA").encode() + b'</langSec><langSec xml:lang="es">', 1)
+    data = basic().replace(
+        b'<langSec xml:lang="es">',
+        b'<langSec xml:lang="es">' + term_sec("Ley AEA").encode() + b'</langSec><langSec xml:lang="es">',
+        1,
+    )
     term = read_tbx(io.BytesIO(data)).terms[0]
     assert set(term.forms["es"]) == {"Ley AEA", "Ley de Enemigos Extranjeros"}
 
@@ -471,7 +480,8 @@ ASTRONOMY = """<?xml version="1.0" encoding="utf-8"?>
       <note>G-Source: https://example.org/</note>
       <langSec xml:lang="en">
         <transacGrp><transac type="transactionType">modification</transac><date>2010-04-17</date></transacGrp>
-        <descripGrp><descrip type="definition">A group of stars.</descrip><admin type="source">Oxford2007</admin></descripGrp>
+        <descripGrp><descrip type="definition">A group of stars.</descrip>
+          <admin type="source">Oxford2007</admin></descripGrp>
         <termSec>
           <term>open cluster</term>
           <termNote type="partOfSpeech">noun</termNote>
@@ -609,7 +619,9 @@ def test_importing_tbx_basic_with_several_notes_writes_a_glossary_every_build_re
 
 
 def test_importing_a_term_with_a_bar_exits_2_naming_it_and_leaves_the_glossary(capsys, tmp_path, glossary_csv):
-    code, _, err = cli(capsys, "glossary", "import", tbx_file(tmp_path, basic(term_sec("A|B"))), "--glossary", glossary_csv)
+    code, _, err = cli(
+        capsys, "glossary", "import", tbx_file(tmp_path, basic(term_sec("A|B"))), "--glossary", glossary_csv
+    )
     assert code == 2
     assert len(err.splitlines()) == 1 and "'A|B' contains '|'" in err
     assert glossary_csv.read_text(encoding="utf-8") == CSV
@@ -677,13 +689,18 @@ def test_exporting_a_glossary_without_terms_exits_2_with_one_line(capsys, tmp_pa
 
 
 def test_allow_empty_empties_the_glossary_on_purpose(capsys, tmp_path, glossary_csv):
-    code, out, _ = cli(capsys, "glossary", "import", tbx_file(tmp_path, b"<tbx/>"), "--glossary", glossary_csv, "--allow-empty")
+    code, out, _ = cli(
+        capsys, "glossary", "import", tbx_file(tmp_path, b"<tbx/>"), "--glossary", glossary_csv, "--allow-empty"
+    )
     assert (code, "0 terms" in out) == (0, True)
     assert load_glossary(glossary_csv).terms == ()
 
 
 def test_a_problem_found_in_the_csv_form_names_the_tbx_entries(capsys, tmp_path, glossary_csv):
-    again = '<conceptEntry id="c2"><langSec xml:lang="en"><termSec><term>Alien Enemies Act</term></termSec></langSec></conceptEntry>'
+    again = (
+        '<conceptEntry id="c2"><langSec xml:lang="en">'
+        "<termSec><term>Alien Enemies Act</term></termSec></langSec></conceptEntry>"
+    )
     code, _, err = cli(capsys, "glossary", "import", tbx_file(tmp_path, basic(more=again)), "--glossary", glossary_csv)
     assert code == 2
     assert f"{tmp_path / 'cat.tbx'} entry 2: 'Alien Enemies Act' is already defined in entry 1" in err

@@ -15,17 +15,16 @@ import io
 import html5lib
 import pytest
 
-from a11ykit.text import tagged
-from a11ykit.speech.captions import Cue, read_vtt, write_vtt
-from a11ykit.terms.glossary import read_glossary
-from a11ykit.terms.base import Glossary
-from a11ykit.terms.overrides import Override, apply_overrides
-from a11ykit.article import Article
 from a11ykit.api import build_page
+from a11ykit.article import Article
 from a11ykit.review.catalog import catalog_bytes, read_catalog
 from a11ykit.review.page import render_review_page
+from a11ykit.speech.captions import Cue, read_vtt, write_vtt
+from a11ykit.terms.base import Glossary
+from a11ykit.terms.glossary import read_glossary
+from a11ykit.terms.overrides import Override, apply_overrides
 from a11ykit.terms.tbx import read_tbx
-
+from a11ykit.text import tagged
 from fakes import IdentityEngine
 
 HOSTILE = [
@@ -49,7 +48,10 @@ def csv_glossary(*rows: list[str]) -> Glossary:
     return read_glossary(io.StringIO(out.getvalue()), "terms.csv")
 
 
-def build(body: str, glossary: Glossary = Glossary(), catalog=None) -> Article:  # noqa: ANN001
+NO_TERMS = Glossary()
+
+
+def build(body: str, glossary: Glossary = NO_TERMS, catalog=None) -> Article:
     page = f'<!DOCTYPE html><html lang="en"><head><title>T</title></head><body><p>{body}</p></body></html>'
     return build_page(page.encode(), source="en", target="es", engine=IdentityEngine(), glossary=glossary,
                       catalog=catalog, audio_stem="story")
@@ -119,7 +121,7 @@ def review_page(built: Article) -> str:
                               stem="story", po_path="story.po")
 
 
-def browser_elements(page: str):  # noqa: ANN201
+def browser_elements(page: str):
     """The elements a browser would build (html5lib follows the HTML5 parsing algorithm)."""
     return html5lib.parse(page, namespaceHTMLElements=False).iter()
 

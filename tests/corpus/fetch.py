@@ -89,7 +89,9 @@ def archive_bytes(package: dict) -> bytes:
 
 def _tar_of(package: dict, data: bytes) -> tarfile.TarFile:
     if package["registry"] == "debian":  # a .deb's files are in its data tarball
-        result = subprocess.run(["dpkg-deb", "--fsys-tarfile", "/dev/stdin"], input=data, capture_output=True, check=False)
+        result = subprocess.run(
+            ["dpkg-deb", "--fsys-tarfile", "/dev/stdin"], input=data, capture_output=True, check=False
+        )
         if result.returncode != 0:
             raise FetchError(f"{package['archive']}: dpkg-deb failed: {result.stderr.decode(errors='replace').strip()}")
         data = result.stdout
@@ -127,7 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     pages = [page for package in packages for page in package["pages"]]
     if args.check:
         missing = [page["name"] for page in pages if not page_present(page)]
-        print(f"corpus: {len(pages) - len(missing)} of {len(pages)} pages present" + (f"; missing: {', '.join(missing)}" if missing else ""))
+        print(
+            f"corpus: {len(pages) - len(missing)} of {len(pages)} pages present"
+            + (f"; missing: {', '.join(missing)}" if missing else "")
+        )
         return 1 if missing else 0
     try:
         written = fetch(packages)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Iterable
 from functools import cache
 from html import escape
 from importlib import resources
@@ -57,7 +58,7 @@ def escaped(value: str) -> Markup:
     return Markup(escape(value, quote=True))
 
 
-def join(parts: list[Markup], separator: str = "") -> Markup:
+def join(parts: Iterable[Markup], separator: str = "") -> Markup:
     """Rendered parts one after another (the separator is a literal, not a value)."""
     return Markup(separator.join(parts))
 
