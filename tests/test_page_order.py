@@ -184,3 +184,12 @@ def test_the_player_is_a_landmark_where_it_cuts_no_container_into_pieces(body, l
         assert not section.has_attr("role") and chapters.name == "nav"
     else:
         assert section["role"] == "group" and (chapters.name, chapters["role"]) == ("div", "group")
+
+
+@pytest.mark.parametrize("lang", sorted(EXAMPLE_SOURCES))
+def test_the_skip_link_is_not_a_link_the_checks_miss_in_the_source(lang):
+    data = EXAMPLE_SOURCES[lang].read_bytes()
+    article = build_page(data, source="es" if lang == "en" else "en", target=lang, engine=IdentityEngine(),
+                         glossary=Glossary(), original_href="story.html", own_href="story.es.html")
+    assert BeautifulSoup(article.html, "html.parser").find("a", class_="a11y-skip") is not None
+    assert [p for p in article.problems if p.code == "hrefs"] == []

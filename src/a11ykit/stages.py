@@ -23,7 +23,7 @@ from babel.messages.catalog import Catalog
 
 from a11ykit.article import Article
 from a11ykit.errors import InputError
-from a11ykit.html.localize import link_to_file, localize_page, make_decorator, retag_languages
+from a11ykit.html.localize import SKIP_CLASS, link_to_file, localize_page, make_decorator, retag_languages
 from a11ykit.html.parse import ParsedPage, declared_language
 from a11ykit.html.render import apply_translations, mark_words_language, serialize
 from a11ykit.l10n import check_language, ui_translations
@@ -103,10 +103,13 @@ def languages(page: ParsedPage, target: str, source: str | None, name: str) -> t
 
 
 def _hrefs(page: ParsedPage) -> list[str]:
+    """The page's links, without a11ykit's own (the notice's links and the skip link)."""
     return [
         str(a.get("href"))
         for a in page.soup.find_all("a")
-        if a.get("href") is not None and not a.find_parent(class_="a11y-notice")
+        if a.get("href") is not None
+        and SKIP_CLASS not in (a.get("class") or [])
+        and not a.find_parent(class_="a11y-notice")
     ]
 
 
