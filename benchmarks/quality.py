@@ -14,13 +14,10 @@ Three tables:
 
    * ``bare engine`` — ``apertium -f html -u`` on the raw page (what Apertium alone makes of it;
      its HTML mode leaves attributes alone, so the page's metas and ``alt`` stay untranslated);
-   * ``a11ykit build`` — ``a11ykit build --engine apertium --no-audio`` as it is today;
-   * ``+ <repair>`` — the build with one repair of :mod:`a11ykit.quality.repairs` applied from
-     outside: ``title-case-source`` pre-processes the source page's headlines (title, h1,
-     og/twitter titles) and builds that page; the ``target`` repairs post-process the built
-     page's text blocks; ``all repairs`` does both. Once wired, every one of these rows moves
-     inside the build (``title-case-source`` before the engine, the others on each output
-     sentence), and ``a11ykit build`` becomes the ``all repairs`` row. chrF ignores spaces, so
+   * ``a11ykit build`` — ``a11ykit build --engine apertium --no-audio --no-repairs``;
+   * ``+ <repair>`` — the same build with only that repair of :mod:`a11ykit.quality.repairs`
+     on (``--no-repair`` for every other one; only the repairs for the direction's languages);
+   * ``all repairs`` — the build as it runs by default (every repair on). chrF ignores spaces, so
      ``split-glued-words`` ("trasladosdepista" → "traslados de pista") cannot move it: its effect
      is the ``glued-word`` count of table 3.
 
@@ -54,7 +51,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup, Tag
 
 from a11ykit.quality import ApertiumLexicon, corpus_chrf, estimate_all
-from a11ykit.quality.repairs import REPAIRS, RepairContext, apply_repairs, looks_title_case, sentence_case
+from a11ykit.quality.repairs import REPAIRS, RepairContext, apply_repairs
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = {"en": ROOT / "examples" / "cecot.html", "es": ROOT / "examples" / "cecot.es.html"}
@@ -129,11 +126,11 @@ def apertium_lines(texts: list[str], source: str, target: str) -> list[str]:
 A11YKIT = [sys.executable, "-m", "a11ykit"]
 
 
-def a11ykit_build(page: Path, target: str, workdir: Path) -> tuple[str, dict]:
+def a11ykit_build(page: Path, target: str, workdir: Path, flags: tuple[str, ...] = ()) -> tuple[str, dict]:
     out = workdir / "out"
     workdir.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
-        [*A11YKIT, "build", str(page), "--to", target, "--engine", "apertium", "--no-audio",
+        [*A11YKIT, "build", str(page), "--to", target, "--engine", "apertium", "--no-audio", *flags,
          "--glossary", str(ROOT / "glossary" / "terms.csv"), "--out", str(out), "--locales", str(workdir / "locales")],
         capture_output=True, text=True, cwd=workdir,
     )
@@ -143,33 +140,6 @@ def a11ykit_build(page: Path, target: str, workdir: Path) -> tuple[str, dict]:
     html = (out / f"{stem}.{target}.html").read_text(encoding="utf-8")
     report = json.loads((out / f"{stem}.{target}.report.json").read_text(encoding="utf-8"))
     return html, report
-
-
-# --- repairs from outside -------------------------------------------------------------------
-
-def title_case_source_page(html: str, keep: list[str]) -> str:
-    """The source page with its Title Case headlines in sentence case (title-case-source)."""
-    soup = BeautifulSoup(html, "html.parser")
-    context = " ".join(t for k, t in page_blocks(html) if k not in HEADLINES)
-    for element in soup.find_all(["title", "h1"]):
-        text = element.get_text()
-        if looks_title_case(text) and len(element.contents) == 1:
-            element.string = sentence_case(text, context, lang="en", keep=keep)
-    for name in ("og:title", "twitter:title"):
-        meta = soup.find("meta", attrs={"name": name}) or soup.find("meta", attrs={"property": name})
-        if isinstance(meta, Tag) and looks_title_case(str(meta["content"])):
-            meta["content"] = sentence_case(str(meta["content"]), context, lang="en", keep=keep)
-    return str(soup)
-
-
-def repaired(blocks: list[tuple[str, str]], names: list[str], lang: str, keep: list[str],
-             lexicon: ApertiumLexicon) -> list[tuple[str, str]]:
-    """The built page's blocks with these ``target`` repairs applied, in :data:`REPAIRS` order."""
-    context = RepairContext(" ".join(t for k, t in blocks if k not in HEADLINES), tuple(keep), lexicon)
-    return [
-        (kind, apply_repairs(text, "target", lang, headline=kind in HEADLINES, context=context, enabled=names))
-        for kind, text in blocks
-    ]
 
 
 # --- tables ---------------------------------------------------------------------------------
@@ -241,7 +211,6 @@ def chrf_table(workdir: Path) -> dict[tuple[str, str], dict]:
         import sacrebleu
     except ImportError:
         sacrebleu = None
-    keep = glossary_forms()
     reports = {}
     print("chrF against the human translation (a11ykit's chrF; sacrebleu's in brackets)")
     print(f"{'direction':9} {'row':28} {'chrF':>6} {'sacrebleu':>10}")
@@ -251,23 +220,16 @@ def chrf_table(workdir: Path) -> dict[tuple[str, str], dict]:
         human = page_blocks(PAGES[target].read_text(encoding="utf-8"))
         rows: list[tuple[str, list[tuple[str, str]]]] = []
         rows.append(("bare engine", page_blocks(bare_engine(html, source, target))))
-        built, report = a11ykit_build(page, target, workdir / f"{source}-{target}")
+        built, report = a11ykit_build(page, target, workdir / f"{source}-{target}", ("--no-repairs",))
         reports[source, target] = report
-        built_blocks = page_blocks(built)
-        rows.append(("a11ykit build", built_blocks))
-        pre_blocks = None
-        if source == "en":
-            pre_page = workdir / f"pre-{source}" / page.name
-            pre_page.parent.mkdir(parents=True)
-            pre_page.write_text(title_case_source_page(html, keep), encoding="utf-8")
-            pre_html, _ = a11ykit_build(pre_page, target, workdir / f"pre-{source}-{target}")
-            pre_blocks = page_blocks(pre_html)
-            rows.append(("+ title-case-source", pre_blocks))
-        post = [n for n, r in REPAIRS.items() if r.stage == "target" and r.lang in (None, target)]
-        with ApertiumLexicon(target) as lexicon:
-            for name in post:
-                rows.append((f"+ {name}", repaired(built_blocks, [name], target, keep, lexicon)))
-            rows.append(("all repairs", repaired(pre_blocks or built_blocks, post, target, keep, lexicon)))
+        rows.append(("a11ykit build", page_blocks(built)))
+        names = [n for n, r in REPAIRS.items() if r.lang in (None, source if r.stage == "source" else target)]
+        for name in names:
+            off = tuple(flag for other in REPAIRS if other != name for flag in ("--no-repair", other))
+            one, _ = a11ykit_build(page, target, workdir / f"{source}-{target}-{name}", off)
+            rows.append((f"+ {name}", page_blocks(one)))
+        every, _ = a11ykit_build(page, target, workdir / f"{source}-{target}-all")
+        rows.append(("all repairs", page_blocks(every)))
         for label, blocks in rows:
             hypotheses, references = aligned(blocks, human)
             ours = corpus_chrf(hypotheses, references)
@@ -278,7 +240,7 @@ def chrf_table(workdir: Path) -> dict[tuple[str, str], dict]:
 
 
 def estimate_table(reports: dict[tuple[str, str], dict]) -> None:
-    print("Quality estimate of the a11ykit build (Apertium analysers, Apertium round trip)")
+    print("Quality estimate of the a11ykit build without repairs (Apertium analysers, Apertium round trip)")
     tag = re.compile(r"</?\d+/?>")
     for (source, target), report in reports.items():
         segments = [s for s in report["segments"] if s["text"].strip()]

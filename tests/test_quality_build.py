@@ -29,10 +29,10 @@ class Build:
         return [s for s in self.report["segments"] if "quality" in s]
 
 
-def build(tmp_path, page: str, target: str) -> Build:
+def build(tmp_path, page: str, target: str, *flags: str) -> Build:
     done = subprocess.run(
         [sys.executable, "-m", "a11ykit", "build", str(EXAMPLES / page), "--to", target, "--engine", "apertium",
-         "--no-audio", "--out", str(tmp_path / "out"), "--locales", str(tmp_path / "locales")],
+         "--no-audio", "--out", str(tmp_path / "out"), "--locales", str(tmp_path / "locales"), *flags],
         capture_output=True, text=True, cwd=tmp_path, timeout=300,
     )
     assert done.returncode == 0, done.stderr
@@ -44,7 +44,8 @@ def build(tmp_path, page: str, target: str) -> Build:
 
 @pytest.fixture(scope="module")
 def spanish_build(tmp_path_factory):
-    return build(tmp_path_factory.mktemp("es"), "cecot.html", "es")
+    # the estimate of the engine's own output: split-glued-words would mend "Calvariode125" first
+    return build(tmp_path_factory.mktemp("es"), "cecot.html", "es", "--no-repairs")
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ report or touch HTML, PO or audio formats itself.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from a11ykit.l10n import check_language
 from a11ykit.layout import DEFAULT_LOCALES, Fingerprint, Staging, fingerprint, locked, outputs_for, refuse_overwriting
 from a11ykit.memory.store import TranslationMemory
 from a11ykit.progress import Progress, no_progress
+from a11ykit.quality.repairs import check_repairs
 from a11ykit.report import make_report, report_json
 from a11ykit.review.catalog import catalog_bytes, read_catalog, record_input, update_catalog
 from a11ykit.review.page import render_review_page
@@ -66,6 +68,7 @@ def build_page(
     own_href: str = "",
     audio_stem: str | None = None,
     progress: Progress = no_progress,
+    repairs: Iterable[str] | None = None,
 ) -> Article:
     """Build one page given as bytes, in memory: the same stages, glossary overrides and
     approved translations (from ``catalog``) as :func:`build`; nothing is written."""
@@ -78,6 +81,7 @@ def build_page(
         target=target, engine=engine, glossary=resolved, source=source, catalog=catalog, ui_dir=ui_dir,
         original_href=original_href, own_href=own_href, audio_stem=audio_stem, progress=progress,
         glossary_path=glossary_path, overrides=decisions, proposed=proposed,
+        repairs=frozenset(check_repairs(repairs)) if repairs is not None else None,
     )
     return run_stages(Article(name=name, page=page, settings=settings))
 
@@ -121,6 +125,7 @@ def build(
     strict: bool = False,
     progress: Progress = no_progress,
     memory: str | Path | None = None,
+    repairs: Iterable[str] | None = None,
 ) -> Article:
     """Build the page at ``input_path`` into the language ``to``, as ``a11ykit build`` does: the
     glossary (default: the project's) with its overrides (``overrides``, else the file beside the
@@ -129,7 +134,10 @@ def build(
     the page's own UI strings from there instead of a11ykit's. Nothing is
     written until :meth:`Article.save`. ``source`` None or "auto": the page's own language.
     ``memory``: a translation memory (SQLite file, created when missing) asked before the engine
-    (the report's ``memory`` says how many sentences it served)."""
+    (the report's ``memory`` says how many sentences it served). ``repairs``: the names of the
+    rule-based repairs that run (:data:`a11ykit.quality.REPAIRS`; default: all, ``[]``: none)."""
+    if repairs is not None:
+        repairs = check_repairs(repairs)
     request = dict(locals())
     input_path = Path(input_path)
     target = check_language(to, "target language")
@@ -157,6 +165,7 @@ def build(
         input_path=input_path, outputs=outputs, catalog_read_as=read_as, glossary_path=glossary_path,
         overrides=decisions, proposed=proposed, voice=voice,
         cache_dir=Path(cache_dir) if cache_dir is not None else None, strict=strict, request=request,
+        repairs=frozenset(repairs) if repairs is not None else None,
     )
     if memory is None:
         return run_stages(Article(name=str(input_path), page=page, settings=settings))

@@ -75,6 +75,7 @@ class Unit:
     violations: list[Violation] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     quality: Any = None  # an estimate of the translation's quality, when one is made
+    repairs: list[str] = field(default_factory=list)  # the rule-based repairs that changed it (a11ykit.quality.repairs)
     start: float | None = None  # speech timing in the narration, seconds
     end: float | None = None
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from a11ykit.article import Article, Problem, Summary, Unit
+from a11ykit.quality.repairs import REPAIRS
 from a11ykit.terms.base import Violation
 from a11ykit.terms.overrides import Override
 
@@ -59,6 +60,7 @@ class Report:
     audio: dict[str, Any] | None = field(default=None)  # what the narration wrote, with audio
     memory: Any = field(default=None)  # with a translation memory: sentences it served (MemoryUse)
     quality: Any = field(default=None)  # the page's quality estimates summed up (PageQuality), when made
+    repairs: dict[str, int] = field(default_factory=dict)  # sentences each rule-based repair changed
 
 
 def make_report(
@@ -96,6 +98,7 @@ def make_report(
         audio=article.audio,
         memory=article.memory,
         quality=article.quality,
+        repairs={name: n for name in REPAIRS if (n := sum(name in u.repairs for u in article.units))},
     )
 
 

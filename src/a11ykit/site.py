@@ -89,6 +89,7 @@ class Options:
     original_url: str | None = None
     strict: bool = False
     epub: bool = False
+    repairs: tuple[str, ...] | None = None  # the rule-based repairs that run (None: all)
 
 
 @dataclass
@@ -255,7 +256,7 @@ def build_article(item: SiteInput, options: Options, memory: Path, engine: Engin
                 item.path, to=options.to, source=options.source, out=item.out_dir, engine=engine,
                 glossary=options.glossary, locales=options.locales, ui_locales=options.ui_locales,
                 audio=options.audio, voice=options.voice, original_url=options.original_url,
-                strict=options.strict, memory=memory,
+                strict=options.strict, memory=memory, repairs=options.repairs,
             ).save()
             if options.epub:
                 from a11ykit.epub import build_epub

@@ -1,7 +1,7 @@
 """The stages of a build, listed once in :data:`STAGES`.
 
 Each stage is a plain function ``Article -> Article`` that fills in its part of the article
-(segment → translate → quality → localize → check → catalog → narrate → render); what a stage needs
+(segment → translate → repair → quality → localize → check → catalog → narrate → render); what a stage needs
 besides the article (engine, glossary, the translators' catalog, links, the player's stem)
 is in the article's :class:`Settings`, decided before the first stage runs
 (:mod:`a11ykit.api`). A stage calls the module that does the work (HTML, translation,
@@ -31,7 +31,7 @@ from a11ykit.memory.store import TranslationMemory
 from a11ykit.memory.units import RememberingTranslator
 from a11ykit.layout import Fingerprint, Outputs
 from a11ykit.progress import Progress, no_progress
-from a11ykit.quality.build import estimate_units
+from a11ykit.quality.build import estimate_units, repair_outputs, repair_sources
 from a11ykit.review.catalog import approved_translations, catalog_problems, update_catalog
 from a11ykit.review.checks import Context, conflict_problems, run_checks
 from a11ykit.terms.base import Glossary
@@ -73,6 +73,7 @@ class Settings:
     request: dict[str, Any] = field(default_factory=dict)  # the arguments a11ykit.build() was called with
     memory: TranslationMemory | None = None  # the translation memory, open for the stages' run
     estimate_quality: bool = True  # estimate each machine-translated sentence (a11ykit.quality)
+    repairs: frozenset[str] | None = None  # the rule-based repairs that run (a11ykit.quality.repairs); None: all
 
 
 # --- the stages ------------------------------------------------------------------------
@@ -147,8 +148,27 @@ def translate(article: Article) -> Article:
         approved.update(shared)
         translator.use.approved_from_memory = len(shared)
         article.memory = translator.use
-    translator.translate_units(article.units, approved=approved, progress=settings.progress)
+    # The source repairs change only what the engine reads: the units keep the page's own text.
+    forms = [f for t in settings.glossary.terms for f in t.forms.get(article.source, ())]
+    page_text = " ".join(u.source for u in article.units)
+    sent = repair_sources(article.units, article.source, enabled=settings.repairs,
+                          keep=[f for f in forms if f in page_text])
+    own = {u.id: u.source for u in article.units}
+    for unit in article.units:
+        unit.source = sent.get(unit.id, unit.source)
+    try:
+        translator.translate_units(article.units, approved=approved, progress=settings.progress)
+    finally:
+        for unit in article.units:
+            unit.source = own[unit.id]
     article.engine = settings.engine.describe()
+    return article
+
+
+def repair(article: Article) -> Article:
+    """The rule-based repairs on each machine output (see :mod:`a11ykit.quality.repairs`)."""
+    keep = sorted({hit.target_form for u in article.units for hit in u.hits})
+    repair_outputs(article.units, article.target, enabled=article.settings.repairs, keep=keep)
     return article
 
 
@@ -245,7 +265,7 @@ def render(article: Article) -> Article:
 
 #: The build, in order.
 STAGES: tuple[Callable[[Article], Article], ...] = (
-    segment, translate, quality, localize, check, catalog, narrate, render
+    segment, translate, repair, quality, localize, check, catalog, narrate, render
 )
 
 

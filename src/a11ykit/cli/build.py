@@ -12,6 +12,7 @@ from a11ykit.api import build
 from a11ykit.errors import InputError
 from a11ykit.layout import terminate_cleanly
 from a11ykit.progress import terminal_progress
+from a11ykit.quality.repairs import REPAIRS, check_repairs
 from a11ykit.site import Options, Outcome, build_site, is_site
 from a11ykit.terms.glossary import DEFAULT_GLOSSARY
 from a11ykit.translate.engines.base import available_engines
@@ -41,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--ui-locales", default=None, type=Path, metavar="DIR",
                    help="a folder of the page's own UI strings (DIR/<lang>/LC_MESSAGES/a11ykit.po) to use instead of "
                    "a11ykit's")
+    p.add_argument("--no-repair", action="append", default=[], metavar="NAME",
+                   help=f"switch one rule-based repair off (repeatable): {', '.join(REPAIRS)}")
+    p.add_argument("--no-repairs", action="store_true", help="switch all rule-based repairs off")
     p.add_argument("--strict", action="store_true", help="exit 1 if glossary violations remain")
     p.add_argument("--no-audio", dest="audio", action="store_false", help="skip the narrated audio and the player")
     p.add_argument("--voice", default=None, metavar="VOICE", help="espeak-ng voice for the narration (default: per language)")
@@ -72,11 +76,13 @@ def _positive(text: str) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.epub and not args.audio:
         raise InputError("--epub needs the narration; leave out --no-audio", code="A11Y806")
+    check_repairs(args.no_repair)
+    repairs = [] if args.no_repairs else [name for name in REPAIRS if name not in args.no_repair]
     if is_site(args.input):
         if args.overrides is not None:
             raise InputError("--overrides is for one page; a site build reads overrides.csv beside its glossary",
                              code="A11Y124")
-        return run_site(args)
+        return run_site(args, repairs)
     args.input = Path(args.input[0])
     with terminate_cleanly():
         article = build(
@@ -95,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
             strict=args.strict,
             progress=terminal_progress(),
             memory=args.tm,
+            repairs=repairs,
         ).save()
     outputs, summary = article.settings.outputs, article.summary
     print(f"wrote {outputs.page} and {outputs.report}")
@@ -128,12 +135,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_site(args: argparse.Namespace) -> int:
+def run_site(args: argparse.Namespace, repairs: list[str]) -> int:
     """Many articles: one line each as it finishes, a summary table, exit 1 if any failed."""
     options = Options(
         to=args.target, source=args.source, engine=args.engine, glossary=args.glossary, locales=args.locales,
         ui_locales=args.ui_locales, audio=args.audio, voice=args.voice, original_url=args.original_url,
-        strict=args.strict, epub=args.epub,
+        strict=args.strict, epub=args.epub, repairs=tuple(repairs),
     )
 
     def report(outcome: Outcome) -> None:

@@ -7,6 +7,10 @@ each (:func:`estimate_all`), and with Apertium one more engine call for the roun
 outputs back into the source language); slower engines are not asked for a round trip.
 
 Units the translators approved, and untranslated ones, get no estimate (``quality`` stays None).
+
+The rule-based repairs (:mod:`a11ykit.quality.repairs`) run here too: :func:`repair_sources` on
+the headlines sent to the engine (the unit's own source is not changed), :func:`repair_outputs`
+on each machine output before the estimate. Each unit records the repairs that changed it.
 """
 
 from __future__ import annotations
@@ -17,10 +21,13 @@ from typing import Any
 
 from a11ykit.quality.estimate import PageQuality, estimate_all, page_quality
 from a11ykit.quality.lexicon import ApertiumLexicon, analysers_installed
+from a11ykit.quality.repairs import RepairContext, looks_title_case, repair_tagged, repairs_for
 from a11ykit.text import tagged
 
 #: Engines whose round trip costs little (one more call of a fast process per page).
 ROUND_TRIP_ENGINES = frozenset({"apertium"})
+#: Units whose text is a headline (the headline-only repairs apply to them).
+HEADLINE_ROLES = frozenset({"title", "heading"})
 
 _WORD_RE = re.compile(r"\w+(?:['’.-]\w+)*")
 
@@ -51,6 +58,59 @@ def estimate_units(units: Sequence[Any], source: str, target: str, engine: Any) 
             engine_unknown=engine_unknown,
             back_translations=back,
         )
-    for unit, found in zip(machine, estimates):
+    for unit, found in zip(machine, estimates, strict=True):
         unit.quality = found
     return page_quality(estimates)
+
+
+def _headline(unit: Any) -> bool:
+    """A title or heading, or a meta text written like one (og:title in Title Case)."""
+    return unit.role in HEADLINE_ROLES or (unit.role == "meta" and looks_title_case(plain_text(unit.source)))
+
+
+def _document(units: Sequence[Any], attr: str) -> str:
+    """The page's text besides its headlines, for document-level truecasing."""
+    return " ".join(plain_text(getattr(u, attr)) for u in units if not _headline(u))
+
+
+def repair_sources(
+    units: Sequence[Any], lang: str, *, enabled: frozenset[str] | None, keep: Sequence[str]
+) -> dict[str, str]:
+    """The source texts to send to the engine instead of the units' own (by unit id), after the
+    ``source`` repairs; the units are not changed, but each records the repairs that changed it."""
+    if not repairs_for("source", lang, headline=True, enabled=enabled):
+        return {}
+    context = RepairContext(_document(units, "source"), tuple(keep))
+    sent = {}
+    for unit in units:
+        text, changed = repair_tagged(unit.source, "source", lang, headline=_headline(unit),
+                                      context=context, enabled=enabled)
+        if changed:
+            sent[unit.id] = text
+            unit.repairs += [name for name in changed if name not in unit.repairs]
+    return sent
+
+
+def repair_outputs(units: Sequence[Any], lang: str, *, enabled: frozenset[str] | None, keep: Sequence[str]) -> None:
+    """The ``target`` repairs on each unit's machine output (and on its text while that is the
+    machine's); glossary forms (``keep``) are left as they are."""
+    machine = [u for u in units if u.machine and u.origin in ("machine", "approved")]
+    wanted = {r.name for r in repairs_for("target", lang, headline=True, enabled=enabled)}
+    if not machine or not wanted:
+        return
+    lexicon = ApertiumLexicon(lang) if "split-glued-words" in wanted and analysers_installed() else None
+    try:
+        context = RepairContext(_document(machine, "machine"), tuple(keep), lexicon)
+        for unit in machine:
+            text, changed = repair_tagged(unit.machine, "target", lang, headline=_headline(unit),
+                                          context=context, enabled=enabled)
+            if not changed:
+                continue
+            if unit.origin == "machine":
+                unit.text = text
+            unit.machine = text
+            unit.repairs += [name for name in changed if name not in unit.repairs]
+    finally:
+        if lexicon is not None:
+            lexicon.close()
+

@@ -22,12 +22,17 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from a11ykit.errors import InputError
 from a11ykit.quality.estimate import GLUED_TO_NUMBER_RE, MIN_PART_CHARS, glued_parts_many
 from a11ykit.quality.lexicon import Lexicon
+from a11ykit.text.tagged import TAG_RE
 
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 #: A word is sentence-initial when only this stands between it and the previous sentence's end.
-_OPENERS = "“\"'‘«¿¡([—–- "
+#: Inline tags of a tagged text stand as one private-use character each while a repair runs
+#: (:func:`repair_tagged`); they are transparent for the sentence-initial test.
+_TAG_MARKS = "".join(chr(0xE000 + i) for i in range(256))
+_OPENERS = "“\"'‘«¿¡([—–- " + _TAG_MARKS
 _SENTENCE_END_RE = re.compile(r"[.!?…:]$")
 #: Words written with a capital wherever they are (per language).
 ALWAYS_CAPITALISED = {"en": frozenset({"I"}), "es": frozenset()}
@@ -110,10 +115,8 @@ def add_opening_marks(text: str) -> str:
         for close, opening in (("?", "¿"), ("!", "¡")):
             if stripped.endswith(close) and opening not in stripped:
                 quote = max(body.rfind(q) for q in "“«\"‘")
-                if stripped != body and quote >= 0:  # the question is the quotation: mark inside it
-                    at = quote + 1
-                else:
-                    at = len(body) - len(body.lstrip())
+                # the question is the quotation: the mark goes inside it
+                at = quote + 1 if stripped != body and quote >= 0 else len(body) - len(body.lstrip())
                 body = body[:at] + opening + body[at:]
                 break
         out.append(body + trail)
@@ -178,7 +181,14 @@ def _title_case_source(text: str, context: RepairContext) -> str:
 
 
 def _split_glued(text: str, context: RepairContext) -> str:
-    return split_glued_words(text, context.lexicon) if context.lexicon is not None else text
+    if context.lexicon is None:
+        return text
+    forms = sorted((f for f in context.keep if f.strip()), key=len, reverse=True)
+    if not forms:
+        return split_glued_words(text, context.lexicon)
+    pieces = re.split("(" + "|".join(re.escape(f) for f in forms) + ")", text)
+    lexicon = context.lexicon
+    return "".join(p if i % 2 else split_glued_words(p, lexicon) for i, p in enumerate(pieces))  # terms stay whole
 
 
 REPAIRS: dict[str, Repair] = {
@@ -213,3 +223,34 @@ def apply_repairs(
     for repair in repairs_for(stage, lang, headline=headline, enabled=enabled):
         text = repair.apply(text, context)
     return text
+
+
+def check_repairs(names: Iterable[str]) -> list[str]:
+    """The repair names, each checked against :data:`REPAIRS` (an unknown one is an InputError, A11Y125)."""
+    names = list(names)
+    for name in names:
+        if name not in REPAIRS:
+            raise InputError(f"unknown repair {name!r}; the repairs are {', '.join(REPAIRS)}", code="A11Y125")
+    return names
+
+
+def repair_tagged(
+    text: str, stage: str, lang: str, *, headline: bool = False, context: RepairContext | None = None,
+    enabled: Iterable[str] | None = None,
+) -> tuple[str, list[str]]:
+    """Apply the matching repairs to a tagged text (:mod:`a11ykit.text.tagged`): only the text
+    between the tags changes, each tag stands as one mark meanwhile. Also: the names of the
+    repairs that changed it. A repair that would lose a tag is not applied."""
+    tags = [m.group(0) for m in TAG_RE.finditer(text)]
+    if len(tags) > len(_TAG_MARKS) or any(c in _TAG_MARKS for c in TAG_RE.sub("", text)):
+        return text, []
+    marks = iter(_TAG_MARKS)
+    masked = TAG_RE.sub(lambda m: next(marks), text)
+    context = context or RepairContext()
+    changed = []
+    for repair in repairs_for(stage, lang, headline=headline, enabled=enabled):
+        fixed = repair.apply(masked, context)
+        if fixed != masked and all(fixed.count(c) == 1 for c in _TAG_MARKS[: len(tags)]):
+            masked = fixed
+            changed.append(repair.name)
+    return re.sub(f"[{_TAG_MARKS[0]}-{_TAG_MARKS[-1]}]", lambda m: tags[ord(m.group(0)) - 0xE000], masked), changed
