@@ -27,9 +27,9 @@ from a11ykit.html.localize import SKIP_CLASS, link_to_file, localize_page, make_
 from a11ykit.html.parse import ParsedPage, declared_language
 from a11ykit.html.render import apply_translations, mark_words_language, serialize
 from a11ykit.l10n import check_language, ui_translations
+from a11ykit.layout import Fingerprint, Outputs
 from a11ykit.memory.store import TranslationMemory
 from a11ykit.memory.units import RememberingTranslator
-from a11ykit.layout import Fingerprint, Outputs
 from a11ykit.progress import Progress, no_progress
 from a11ykit.quality.build import estimate_units, repair_outputs, repair_sources
 from a11ykit.review.catalog import approved_translations, catalog_problems, update_catalog
@@ -99,7 +99,9 @@ def languages(page: ParsedPage, target: str, source: str | None, name: str) -> t
     source = None if source in ("auto", "", None) else check_language(source, "source language")
     source = source or detect_language(page)
     if source == target:
-        raise InputError(f"{name}: the page is already in {source}; choose the other language with --to", code="A11Y108")
+        raise InputError(
+            f"{name}: the page is already in {source}; choose the other language with --to", code="A11Y108"
+        )
     return target, source
 
 
@@ -160,6 +162,10 @@ def translate(article: Article) -> Article:
         translator.translate_units(article.units, approved=approved, progress=settings.progress)
     finally:
         for unit in article.units:
+            if unit.id in sent and unit.machine == sent[unit.id]:  # the engine left it as it read it
+                unit.machine = own[unit.id]
+                unit.text = own[unit.id] if unit.origin == "machine" else unit.text
+                unit.repairs.remove("title-case-source")
             unit.source = own[unit.id]
     article.engine = settings.engine.describe()
     return article
@@ -178,7 +184,9 @@ def quality(article: Article) -> Article:
         return article
     article.quality = estimate_units(article.units, article.source, article.target, article.settings.engine)
     if article.quality is None:
-        article.warnings.append("quality not estimated: Apertium's analysers (apertium-eng-spa, lttoolbox) are not installed")
+        article.warnings.append(
+            "quality not estimated: Apertium's analysers (apertium-eng-spa, lttoolbox) are not installed"
+        )
     return article
 
 
@@ -192,12 +200,13 @@ def localize(article: Article) -> Article:
     )
     for unit in article.units:
         unit.flags += [flag for flag in render_flags.get(unit.id, []) if flag not in unit.flags]
+    by_id = {u.id: u for u in article.units}
     left_over = {u.id: u.quality.reason("source-word").words for u in article.units
                  if u.quality is not None and u.quality.reason("source-word") is not None}
     # a sentence the engine left as it was is not marked word by word (the notice and the review say so)
     mark_words_language(page.soup, {
         i: words for i, words in left_over.items()
-        if tagged.plain(article.unit(i).text) != tagged.plain(article.unit(i).source)
+        if tagged.plain(by_id[i].text) != tagged.plain(by_id[i].source)
     }, article.source)
     sentences = [u for u in article.units if u.kind == "sentence"]
     localize_page(

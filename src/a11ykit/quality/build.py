@@ -16,7 +16,7 @@ on each machine output before the estimate. Each unit records the repairs that c
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from a11ykit.quality.estimate import PageQuality, estimate_all, page_quality
@@ -29,6 +29,7 @@ ROUND_TRIP_ENGINES = frozenset({"apertium"})
 #: Units whose text is a headline (the headline-only repairs apply to them).
 HEADLINE_ROLES = frozenset({"title", "heading"})
 
+_COPIED_RE = re.compile(r"\w{4,}")
 _WORD_RE = re.compile(r"\w+(?:['’.-]\w+)*")
 
 
@@ -46,7 +47,7 @@ def estimate_units(units: Sequence[Any], source: str, target: str, engine: Any) 
     if not machine:
         return page_quality([])
     pairs = [(plain_text(u.source), plain_text(u.text)) for u in machine]
-    unknown = getattr(engine, "unknown_words", set())
+    unknown: Collection[str] = getattr(engine, "unknown_words", set())
     engine_unknown = [[w for w in _WORD_RE.findall(output) if w in unknown] for _, output in pairs]
     back = None
     if getattr(engine, "name", "") in ROUND_TRIP_ENGINES and engine.supports(target, source):
@@ -94,7 +95,9 @@ def repair_sources(
 def repair_outputs(units: Sequence[Any], lang: str, *, enabled: frozenset[str] | None, keep: Sequence[str]) -> None:
     """The ``target`` repairs on each unit's machine output (and on its text while that is the
     machine's); glossary forms (``keep``) are left as they are."""
-    machine = [u for u in units if u.machine and u.origin in ("machine", "approved")]
+    # a sentence the engine left as it was is not repaired (it is still the source's language)
+    machine = [u for u in units if u.machine and u.origin in ("machine", "approved")
+               and plain_text(u.machine) != plain_text(u.source)]
     wanted = {r.name for r in repairs_for("target", lang, headline=True, enabled=enabled)}
     if not machine or not wanted:
         return
@@ -102,8 +105,11 @@ def repair_outputs(units: Sequence[Any], lang: str, *, enabled: frozenset[str] |
     try:
         context = RepairContext(_document(machine, "machine"), tuple(keep), lexicon)
         for unit in machine:
+            # words the output copied from the source are not the engine's glue: kept as they are
+            copied = tuple(w for w in _COPIED_RE.findall(plain_text(unit.source)) if w in unit.machine)
+            own = RepairContext(context.document, context.keep + copied, context.lexicon)
             text, changed = repair_tagged(unit.machine, "target", lang, headline=_headline(unit),
-                                          context=context, enabled=enabled)
+                                          context=own, enabled=enabled)
             if not changed:
                 continue
             if unit.origin == "machine":

@@ -186,7 +186,7 @@ def _split_glued(text: str, context: RepairContext) -> str:
     forms = sorted((f for f in context.keep if f.strip()), key=len, reverse=True)
     if not forms:
         return split_glued_words(text, context.lexicon)
-    pieces = re.split("(" + "|".join(re.escape(f) for f in forms) + ")", text)
+    pieces = re.split(r"(?<!\w)(" + "|".join(re.escape(f) for f in forms) + r")(?!\w)", text)
     lexicon = context.lexicon
     return "".join(p if i % 2 else split_glued_words(p, lexicon) for i, p in enumerate(pieces))  # terms stay whole
 
