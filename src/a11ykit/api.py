@@ -39,6 +39,7 @@ from a11ykit.terms.glossary import default_glossary_path, load_glossary
 from a11ykit.terms.overrides import Override, apply_overrides, load_overrides, overrides_path
 from a11ykit.translate.engines.base import Engine, select_engine
 
+
 def resolve_glossary(
     glossary: Glossary | str | Path | None, overrides_file: str | Path | None = None
 ) -> tuple[Glossary, Path | None, list[Override], list[Override]]:
@@ -156,15 +157,33 @@ def build(
     sibling = outputs.sibling(page_source)
     original_link, unknown = original_address(page.soup, given=original_url, sibling=sibling)
     if unknown:
-        missing = "" if (out_dir / sibling).is_file() else f", which is not there yet (build the {page_source} page into {out_dir})"
+        missing = (
+            ""
+            if (out_dir / sibling).is_file()
+            else f", which is not there yet (build the {page_source} page into {out_dir})"
+        )
         page.warnings.append(unknown + missing)
     settings = Settings(
-        target=target, engine=chosen, glossary=resolved, source=page_source, catalog=previous,
+        target=target,
+        engine=chosen,
+        glossary=resolved,
+        source=page_source,
+        catalog=previous,
         ui_dir=Path(ui_locales) if ui_locales is not None else None,
-        original_href=original_link, own_href=link_to_file(outputs.page.name), audio_stem=outputs.stem if audio else None, progress=progress,
-        input_path=input_path, outputs=outputs, catalog_read_as=read_as, glossary_path=glossary_path,
-        overrides=decisions, proposed=proposed, voice=voice,
-        cache_dir=Path(cache_dir) if cache_dir is not None else None, strict=strict, request=request,
+        original_href=original_link,
+        own_href=link_to_file(outputs.page.name),
+        audio_stem=outputs.stem if audio else None,
+        progress=progress,
+        input_path=input_path,
+        outputs=outputs,
+        catalog_read_as=read_as,
+        glossary_path=glossary_path,
+        overrides=decisions,
+        proposed=proposed,
+        voice=voice,
+        cache_dir=Path(cache_dir) if cache_dir is not None else None,
+        strict=strict,
+        request=request,
         repairs=frozenset(repairs) if repairs is not None else None,
     )
     if memory is None:
@@ -233,7 +252,9 @@ def save(article: Article, out_dir: str | Path | None = None, *, audio: bool | N
     return article
 
 
-def _merge_catalog(article: Article, po_path: Path, read_as: Fingerprint | None, input_ref: str) -> tuple[Catalog, bool]:
+def _merge_catalog(
+    article: Article, po_path: Path, read_as: Fingerprint | None, input_ref: str
+) -> tuple[Catalog, bool]:
     """The catalog to write (call under the catalog's lock). If the file changed since the
     build read it (a translator saved it meanwhile), the build's units are merged again
     into the file as it is now, so no approval made meanwhile is lost. True: it changed."""

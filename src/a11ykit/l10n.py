@@ -33,8 +33,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
 
-from a11ykit.errors import InputError
 from a11ykit.article import LANGUAGES
+from a11ykit.errors import InputError
 from a11ykit.review.po_check import check_po
 
 UI_DOMAIN = "a11ykit"
@@ -52,7 +52,9 @@ def package_locales() -> Path:
 def check_language(lang: str, what: str = "language") -> str:
     lang = (lang or "").strip().lower()
     if lang not in LANGUAGES:
-        raise InputError(f"unsupported {what} {lang!r}; a11ykit translates between {' and '.join(LANGUAGES)}", code="A11Y106")
+        raise InputError(
+            f"unsupported {what} {lang!r}; a11ykit translates between {' and '.join(LANGUAGES)}", code="A11Y106"
+        )
     return lang
 
 
@@ -195,4 +197,8 @@ def format_time_element(value: str, lang: str) -> str | None:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return format_datetime(moment, format="long", locale=locale, tzinfo=moment.tzinfo) if moment.tzinfo else format_date(moment.date(), format="long", locale=locale)
+    return (
+        format_datetime(moment, format="long", locale=locale, tzinfo=moment.tzinfo)
+        if moment.tzinfo
+        else format_date(moment.date(), format="long", locale=locale)
+    )

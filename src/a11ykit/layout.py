@@ -75,7 +75,7 @@ def clean_stale(directory: Path) -> list[Path]:
     """Remove a11ykit's temporary files in ``directory`` left by processes that are
     gone (or older than :data:`STALE_AFTER`); return what was removed. Nothing else
     is touched, and a file that cannot be removed is left alone."""
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(directory))
     except OSError:
@@ -195,7 +195,9 @@ class Staging:
             clean_stale(directory)
             self._cleaned.add(directory)
 
-    def stage(self, path: Path, content: bytes | str | Writer, *, expect: Fingerprint | None | object = UNCHECKED) -> Path:
+    def stage(
+        self, path: Path, content: bytes | str | Writer, *, expect: Fingerprint | object | None = UNCHECKED
+    ) -> Path:
         """Write ``content`` (bytes, text as UTF-8, or a function writing to a binary
         file opened ``w+b``) to a temporary file for ``path``; return that file.
 

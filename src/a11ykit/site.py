@@ -265,7 +265,7 @@ def build_article(item: SiteInput, options: Options, memory: Path, engine: Engin
                            glossary_path=options.glossary)
     except A11yKitError as exc:
         return Outcome(item.name, "failed", _about(item, f"{exc} [{exc.code}]"), seconds=time.perf_counter() - started)
-    except Exception as exc:  # one broken article must not stop the site
+    except Exception as exc:  # noqa: BLE001 - one broken article must not stop the site
         return Outcome(item.name, "failed", _about(item, f"{type(exc).__name__}: {exc}"),
                        seconds=time.perf_counter() - started)
     use = article.memory
@@ -402,7 +402,7 @@ def build_site(
             item = futures[future]
             try:
                 outcome = future.result()
-            except Exception as exc:  # the pool itself broke (a worker killed)
+            except Exception as exc:  # noqa: BLE001 - the pool itself broke (a worker killed)
                 outcome = Outcome(item.name, "failed", _about(item, f"{type(exc).__name__}: {exc}"))
             if outcome.status == "built":
                 outputs = outputs_for(item.path, target, item.out_dir, locales)
@@ -487,7 +487,8 @@ def _run_on_cluster(
     """The translation tasks on a Dask cluster (the ``dask`` extra): each batch a task, retried
     on another worker when its worker dies; the results come back here."""
     try:
-        from distributed import Client, as_completed as dask_completed
+        from distributed import Client
+        from distributed import as_completed as dask_completed
     except ImportError:
         raise InputError("--scheduler needs Dask: pip install 'a11ykit[dask]'", code="A11Y171") from None
     try:

@@ -29,7 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="the article page; or several pages, folders (their *.html, recursively) and @LIST files "
                    "(one path a line): a site build, whose outputs mirror the input tree under DIR")
     p.add_argument("--to", required=True, dest="target", metavar="LANG", help="target language: es or en")
-    p.add_argument("--from", default="auto", dest="source", metavar="LANG", help="source language: auto (default), en or es")
+    p.add_argument(
+        "--from", default="auto", dest="source", metavar="LANG", help="source language: auto (default), en or es"
+    )
     p.add_argument("--out", default=Path("out"), type=Path, metavar="DIR", help="output folder (default: out/)")
     p.add_argument("--engine", default="auto", metavar="NAME",
                    help=f"translation engine: auto (default), {', '.join(available_engines())}")
@@ -47,10 +49,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-repairs", action="store_true", help="switch all rule-based repairs off")
     p.add_argument("--strict", action="store_true", help="exit 1 if glossary violations remain")
     p.add_argument("--no-audio", dest="audio", action="store_false", help="skip the narrated audio and the player")
-    p.add_argument("--voice", default=None, metavar="VOICE", help="espeak-ng voice for the narration (default: per language)")
-    p.add_argument("--original-url", default=None, metavar="URL",
-                   help="where the original page is published, for the notice's link, the language switcher and the "
-                   "alternates (default: the page's canonical link or og:url, else its sibling <stem>.<lang>.html in DIR)")
+    p.add_argument(
+        "--voice", default=None, metavar="VOICE", help="espeak-ng voice for the narration (default: per language)"
+    )
+    p.add_argument(
+        "--original-url",
+        default=None,
+        metavar="URL",
+        help="where the original page is published, for the notice's link, the language switcher and the "
+        "alternates (default: the page's canonical link or og:url, else its sibling <stem>.<lang>.html in DIR)",
+    )
     p.add_argument("--epub", action="store_true",
                    help="also write DIR/<stem>.<lang>.epub, a talking book (EPUB 3 with media overlays)")
     p.add_argument("--tm", default=None, type=Path, metavar="PATH",
@@ -119,8 +127,11 @@ def run(args: argparse.Namespace) -> int:
     audio = article.audio
     if audio:
         voice = audio["voice"]
-        print(f"audio: {audio['files']['opus']} ({audio['duration']:.1f} s, voice {voice['name']} [{voice['identifier']}]); "
-              f"{len(audio['synthesized'])} sentence(s) synthesized, {len(audio['cached'])} from cache")
+        print(
+            f"audio: {audio['files']['opus']} ({audio['duration']:.1f} s, "
+            f"voice {voice['name']} [{voice['identifier']}]); "
+            f"{len(audio['synthesized'])} sentence(s) synthesized, {len(audio['cached'])} from cache"
+        )
     if args.epub:
         from a11ykit.cli.epub import describe
         from a11ykit.epub import build_epub

@@ -9,9 +9,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from a11ykit.translate import packages as models
 from a11ykit.errors import InputError
 from a11ykit.progress import terminal_progress
+from a11ykit.translate import packages as models
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,7 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="list, install and remove Argos translation models",
         description="Manage the Argos model packages the argos engine translates with. "
         f"They live in --dir, else ${models.DIR_ENV}, else ~/.local/share/a11ykit/argos-packages. Packages "
-        f"installed with Argos Translate itself (${models.ARGOS_DIR_ENV}, else ~/.local/share/argos-translate/packages) "
+        f"installed with Argos Translate itself (${models.ARGOS_DIR_ENV}, "
+        "else ~/.local/share/argos-translate/packages) "
         "are used too, read-only, for a pair a11ykit's folder lacks.",
     )
     parser.set_defaults(func=lambda args: _usage(parser))

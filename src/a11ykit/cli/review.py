@@ -10,14 +10,14 @@ import argparse
 import json
 from pathlib import Path
 
+from a11ykit.article import Problem
 from a11ykit.errors import InputError
 from a11ykit.l10n import check_language
 from a11ykit.layout import DEFAULT_LOCALES, outputs_for
-from a11ykit.article import Problem
 from a11ykit.quality import PageQuality, QualityEstimate, Reason, page_quality
 from a11ykit.quality.estimate import MOSTLY_POOR_SHARE, POOR_SCORE
-from a11ykit.review.checks import has_errors, problem_from_dict
 from a11ykit.review.catalog import catalog_stats, read_catalog
+from a11ykit.review.checks import has_errors, problem_from_dict
 
 DEFAULT_OUT = Path("out")
 
@@ -39,7 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "there is no usable report.",
     )
     check.add_argument("input", type=Path, metavar="INPUT.html", help="the article page that was built")
-    check.add_argument("--to", required=True, dest="target", metavar="LANG", help="target language of the build: es or en")
+    check.add_argument(
+        "--to", required=True, dest="target", metavar="LANG", help="target language of the build: es or en"
+    )
     check.add_argument("--locales", default=DEFAULT_LOCALES, type=Path, metavar="DIR",
                        help=f"translators' catalogs folder (default: {DEFAULT_LOCALES}/)")
     check.add_argument("--out", default=DEFAULT_OUT, type=Path, metavar="DIR",
@@ -69,7 +71,9 @@ def load_estimates(report_path: Path) -> list[QualityEstimate]:
         return [
             QualityEstimate(
                 float(s["quality"]["score"]),
-                tuple(Reason(r["code"], tuple(r.get("words", ())), r.get("detail", "")) for r in s["quality"]["reasons"]),
+                tuple(
+                    Reason(r["code"], tuple(r.get("words", ())), r.get("detail", "")) for r in s["quality"]["reasons"]
+                ),
             )
             for s in data.get("segments", [])
             if isinstance(s, dict) and s.get("quality") is not None

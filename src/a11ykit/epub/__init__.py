@@ -27,7 +27,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,7 +95,7 @@ def source_date_epoch() -> datetime | None:
         raise InputError(f"SOURCE_DATE_EPOCH={value!r} is not a number of seconds", code="A11Y801") from None
 
 
-def _image_finder(folders: Sequence[Path]):  # noqa: ANN202
+def _image_finder(folders: Sequence[Path]) -> Callable[[str], bytes | None]:
     def find(src: str) -> bytes | None:
         for folder in folders:
             path = folder / src

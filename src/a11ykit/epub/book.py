@@ -39,10 +39,10 @@ from pathlib import PurePosixPath
 from typing import BinaryIO
 from urllib.parse import quote
 
-from a11ykit.speech.captions import Cue
 from a11ykit.epub.content import XHTML_NS, XML_LANG, Content, Part
 from a11ykit.errors import InputError
 from a11ykit.layout import output_name
+from a11ykit.speech.captions import Cue
 
 OPF_NS = "http://www.idpf.org/2007/opf"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -334,7 +334,7 @@ def package_document(book: Book) -> bytes:
         meta("schema:accessibilityFeature", feature)
     meta("schema:accessibilityHazard", "none")
     meta("schema:accessibilitySummary", summary(book))
-    for index, part in enumerate(content.parts, start=1):
+    for index in range(1, len(content.parts) + 1):
         meta("media:duration", clock(_part_duration(book.clips[index - 1])), {"refines": f"#mo-{index}"})
     meta("media:duration", clock(book.duration_ms))
     meta("media:active-class", ACTIVE_CLASS)

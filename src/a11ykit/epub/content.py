@@ -25,16 +25,16 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
+from typing import cast
 from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 
-from a11ykit.speech.captions import Cue
 from a11ykit.errors import InputError
 from a11ykit.html.localize import NOTICE_CLASS
 from a11ykit.html.metadata import meta as _meta
@@ -45,6 +45,7 @@ from a11ykit.html.metadata import read_root
 from a11ykit.html.metadata import text_of as _text
 from a11ykit.html.reading import PLAYER_CLASS
 from a11ykit.html.render import SENTENCE_CLASS
+from a11ykit.speech.captions import Cue
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 XML_LANG = "xml:lang"  # names are written as they are: the root declares the namespaces
@@ -149,7 +150,7 @@ def _split(root: Tag) -> list[list[Tag | NavigableString]]:
             isinstance(n, Tag) for g in groups for n in g
         ):
             groups.append([])
-        groups[-1].append(child)
+        groups[-1].append(cast("Tag | NavigableString", child))  # every node is one or the other
     return [g for g in groups if any(isinstance(n, Tag) for n in g)]
 
 
@@ -246,11 +247,10 @@ class _Converter:
         data = self.find_image(unquote(urlsplit(src).path))
         if not data:
             return None
-        for magic, media_type, suffix in IMAGE_TYPES:
-            if data.startswith(magic):
-                break
-        else:
+        kind = next((t for t in IMAGE_TYPES if data.startswith(t[0])), None)
+        if kind is None:
             return None
+        _, media_type, suffix = kind
         stem = re.sub(r"[^A-Za-z0-9_-]+", "-", PurePosixPath(unquote(urlsplit(src).path)).stem).strip("-") or "image"
         name, number = f"images/{stem}{suffix}", 1
         while name in self.names:
@@ -373,7 +373,7 @@ def extract(
     )
 
 
-def _walk(part: Part):  # noqa: ANN202 — yields ET elements in document order
+def _walk(part: Part) -> Iterator[ET.Element]:
     for element in part.body:
         yield from element.iter()
 
@@ -402,21 +402,22 @@ def _headings(parts: list[Part]) -> list[Heading]:
 
 
 def _resolve_links(parts: list[Part], links: list[tuple[ET.Element, str]]) -> None:
-    where = {}
+    where: dict[str, Part] = {}
     for part in parts:
         for element in _walk(part):
-            if element.get("id"):
-                where.setdefault(element.get("id"), part)
+            element_id = element.get("id")
+            if element_id:
+                where.setdefault(element_id, part)
     owners = {id(e): part for part in parts for e in _walk(part)}
     for element, target in links:
         owner = owners[id(element)]
-        part = where.get(target)
-        if part is None:  # a link to nothing in the book: keep the words
+        target_part = where.get(target)
+        if target_part is None:  # a link to nothing in the book: keep the words
             element.tag = "span"
             element.attrib.pop("hreflang", None)
             continue
         fragment = "#" + target
-        element.set("href", fragment if part is owner else PurePosixPath(part.name).name + fragment)
+        element.set("href", fragment if target_part is owner else PurePosixPath(target_part.name).name + fragment)
 
 
 def _check_spoken(parts: list[Part], cues: Sequence[Cue]) -> None:

@@ -14,11 +14,12 @@ from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 from bs4.element import Doctype
 
 from a11ykit.errors import InputError
-from a11ykit.terms.glossary import matcher_for
 from a11ykit.html.parse import ParsedPage
+from a11ykit.html.render import Decorator
 from a11ykit.html.segment import element_translatable
 from a11ykit.l10n import format_time_element, format_ui, language_name
 from a11ykit.terms.base import Glossary
+from a11ykit.terms.glossary import matcher_for
 
 OG_LOCALES = {"en": "en_US", "es": "es_ES"}
 NOTICE_CLASS = "a11y-notice"
@@ -38,7 +39,7 @@ SKIP_CLASS = "a11y-skip"
 CONTENT_ID = "a11y-content"
 
 
-def make_decorator(glossary: Glossary, page_lang: str):  # noqa: ANN201 - a render.Decorator
+def make_decorator(glossary: Glossary, page_lang: str) -> Decorator:
     """Marks terms inside page text: other-language terms get ``<span lang>``, acronyms
     get ``<abbr title>`` with their expansion the first time they appear on the page."""
     matcher = matcher_for(glossary)
@@ -59,11 +60,11 @@ def make_decorator(glossary: Glossary, page_lang: str):  # noqa: ANN201 - a rend
             if m.start > pos:
                 nodes.append(NavigableString(text[pos : m.start]))
             inner: PageElement = NavigableString(m.form)
-            if foreign:
+            if foreign and term_lang is not None:
                 span = soup.new_tag("span", attrs={"lang": term_lang})
                 span.append(inner)
                 inner = span
-            if abbr:
+            if abbr and expansion:
                 seen_abbr.add(term.key)
                 element = soup.new_tag("abbr", attrs={"title": expansion})
                 element.append(inner)
@@ -83,7 +84,7 @@ def retag_languages(page: ParsedPage, source: str, target: str) -> None:
     Call before the translations are written in, so the marks a11ykit adds itself
     (``<span lang="en">`` around a kept English term) are not touched."""
     for attribute in LANG_ATTRIBUTES:
-        for part in page.soup.find_all(attrs={attribute: True}):
+        for part in page.soup.find_all(True, attrs={attribute: True}):
             value = str(part.get(attribute, "")).strip().lower()
             if part.name != "html" and value.split("-")[0] == source and element_translatable(part):
                 part[attribute] = target
@@ -207,7 +208,7 @@ def content_start(soup: BeautifulSoup) -> Tag | None:
     articles = soup.find_all("article")
     if len(articles) == 1:
         return articles[0]
-    for found in (soup.find("main"), soup.find(attrs={"role": "main"}), soup.find("h1")):
+    for found in (soup.find("main"), soup.find(role="main"), soup.find("h1")):
         if isinstance(found, Tag):
             return found
     return None
@@ -274,7 +275,7 @@ def check_original_url(url: str) -> str:
 def declared_address(soup: BeautifulSoup) -> str | None:
     """The page's own address, if it declares one: ``<link rel=canonical>``, else ``og:url``."""
     for link in soup.find_all("link", href=True):
-        rels = link.get("rel") or []
+        rels: str | list[str] = link.get("rel") or []
         rels = rels.split() if isinstance(rels, str) else rels
         href = str(link["href"]).strip()
         if "canonical" in (r.lower() for r in rels) and is_web_address(href):

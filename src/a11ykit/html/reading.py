@@ -23,8 +23,8 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from a11ykit.html.localize import NOTICE_CLASS, SKIP_CLASS
 from a11ykit.html.metadata import original_address, page_author, page_publisher, page_title
-from a11ykit.html.segment import SKIP_TAGS, element_translatable
 from a11ykit.html.render import SENTENCE_CLASS
+from a11ykit.html.segment import SKIP_TAGS, element_translatable
 from a11ykit.l10n import format_ui
 from a11ykit.speech import SpeechItem
 from a11ykit.speech.tags import AudioTags
@@ -55,12 +55,16 @@ def speech_items(soup: BeautifulSoup, ui: gettext.NullTranslations) -> list[Spee
             if text:
                 kind = "heading" if el.find_parent(HEADINGS) else "sentence"
                 items.append(SpeechItem(str(el["id"]), text, kind))  # type: ignore[arg-type]
-        elif el.name == "img" and (el.get("alt") or "").strip() and element_translatable(el):
+        elif el.name == "img" and str(el.get("alt") or "").strip() and element_translatable(el):
             if not el.get("id"):
                 image_number += 1
                 el["id"] = f"a11y-img-{image_number}"
             description = " ".join(str(el["alt"]).split())
-            items.append(SpeechItem(str(el["id"]), format_ui(ui.gettext("Image: {description}"), description=description), "image"))
+            items.append(
+                SpeechItem(
+                    str(el["id"]), format_ui(ui.gettext("Image: {description}"), description=description), "image"
+                )
+            )
     return items
 
 
@@ -83,7 +87,7 @@ def notice_sentences(soup: BeautifulSoup, message: Tag, notice_id: str) -> list[
             if child.name not in ("nav", "ul", "ol") and child.get_text().strip():
                 child.wrap(span())
         elif isinstance(child, NavigableString) and not isinstance(child, Comment):
-            pieces = []
+            pieces: list[Tag | NavigableString] = []
             for is_sentence, text in _sentences(str(child)):
                 if is_sentence:
                     wrapper = span()
@@ -160,7 +164,10 @@ def insert_player(soup: BeautifulSoup, fragment: str, head_html: str, body_end_h
             nav["role"] = "group"
     body = soup.find("body")
     head = soup.find("head")
-    for html, parent_tag, element_id in ((head_html, head, "a11y-player-style"), (body_end_html, body, "a11y-player-script")):
+    for html, parent_tag, element_id in (
+        (head_html, head, "a11y-player-style"),
+        (body_end_html, body, "a11y-player-script"),
+    ):
         if not isinstance(parent_tag, Tag):
             continue
         for tag in BeautifulSoup(html, "html.parser").find_all(True, recursive=False):
@@ -229,7 +236,7 @@ def _is_byline(element: Tag) -> bool:
         return False
     if element.name in ("address", "time") or element.find(["address", "time"]):
         return True
-    if element.find("a", rel=lambda rel: bool(rel) and "author" in rel) or element.find(attrs={"itemprop": "author"}):
+    if element.find("a", rel=lambda rel: bool(rel) and "author" in rel) or element.find(itemprop="author"):
         return True
     names = " ".join([*(element.get("class") or []), str(element.get("id") or "")])
     return bool(BYLINE_WORDS.search(names))

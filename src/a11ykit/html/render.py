@@ -16,9 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 from bs4.formatter import HTMLFormatter
 
-from a11ykit.text import tagged
 from a11ykit.html.parse import ParsedPage
 from a11ykit.html.segment import INLINE_TAGS, Run, SentenceSlot
+from a11ykit.text import tagged
 
 #: Text → nodes, for marking glossary terms (``<span lang>``, ``<abbr>``) inside page text.
 Decorator = Callable[[str, BeautifulSoup], list[PageElement]]
@@ -26,7 +26,9 @@ Decorator = Callable[[str, BeautifulSoup], list[PageElement]]
 SENTENCE_CLASS = "a11y-s"
 
 # Minimal escaping (&, <, > and quotes in attributes), UTF-8 text, HTML5 void elements.
-HTML5_FORMATTER = HTMLFormatter(entity_substitution=HTMLFormatter.REGISTRY["minimal"].entity_substitution, void_element_close_prefix="")
+HTML5_FORMATTER = HTMLFormatter(
+    entity_substitution=HTMLFormatter.REGISTRY["minimal"].entity_substitution, void_element_close_prefix=""
+)
 
 
 def apply_translations(
@@ -61,7 +63,7 @@ def _render_run(
     for node in run.nodes:
         node.extract()
     for slot in run.sentences:
-        kinds = dict((n, k) for k, n in tagged.numbers(slot.text))  # once per slot, not per tag
+        kinds = {n: k for k, n in tagged.numbers(slot.text)}  # once per slot, not per tag
         for n, node in slot.placeholders.items():
             if isinstance(node, Tag) and node.name in INLINE_TAGS and kinds.get(n) == "open":
                 node.clear()
@@ -96,7 +98,7 @@ def _build(
     stack: list[Tag] = []
     used: set[int] = set()
     problems: list[str] = []
-    kinds = dict((n, k) for k, n in tagged.numbers(slot.text))
+    kinds = {n: k for k, n in tagged.numbers(slot.text)}
 
     def add(node: PageElement) -> None:
         if stack:
@@ -169,7 +171,7 @@ def mark_words_language(soup: BeautifulSoup, words: Mapping[str, Sequence[str]],
             continue
         pattern = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in wanted) + r")(?![\w])")
         for node in list(sentence.find_all(string=True)):
-            if not type(node) is NavigableString or _says_language(node, sentence):
+            if type(node) is not NavigableString or _says_language(node, sentence):
                 continue
             text = str(node)
             parts: list[PageElement] = []

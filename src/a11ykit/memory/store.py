@@ -258,7 +258,7 @@ class TranslationMemory:
             for source, target, flags in self._read(
                 "SELECT source, target, flags FROM machine WHERE source_lang=? AND target_lang=? AND engine=?"
                 f" AND engine_version=? AND glossary=? AND source IN ({marks})",
-                pair + [key.engine, key.engine_version, key.glossary] + rest,
+                [*pair, key.engine, key.engine_version, key.glossary, *rest],
             ):
                 for sentence in wanted[source]:
                     found[sentence] = Hit(target, "machine", _flags_from(flags))

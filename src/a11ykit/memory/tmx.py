@@ -119,7 +119,7 @@ def write_tmx(
             f"<header creationtool={_attr(TOOL)} creationtoolversion={_attr(__version__)}"
             f' segtype="sentence" o-tmf={_attr(TOOL)} adminlang={_attr(adminlang)}'
             f" srclang={_attr(srclang)} datatype={_attr(DATATYPE)}/>\n<body>\n"
-        ).encode("utf-8")
+        ).encode()
     )
     for a in approved:
         entry = a.approved
@@ -153,7 +153,7 @@ class _Reader:
         p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
         p.StartDoctypeDeclHandler = self._doctype
         p.EntityDeclHandler = self._entity
-        p.ExternalEntityRefHandler = self._entity
+        p.ExternalEntityRefHandler = self._external_entity
         p.StartElementHandler = self._start
         p.EndElementHandler = self._end
         p.CharacterDataHandler = self._chars
@@ -177,6 +177,9 @@ class _Reader:
         raise self.fail("a DOCTYPE is refused (TMX needs none)")
 
     def _entity(self, *args: object) -> None:
+        raise self.fail("entity declarations and references are refused")
+
+    def _external_entity(self, context: str, base: str | None, system_id: str | None, public_id: str | None) -> int:
         raise self.fail("entity declarations and references are refused")
 
     def _start(self, name: str, attrs: dict[str, str]) -> None:

@@ -16,7 +16,14 @@ speech text, engine-independent. Nothing here reads HTML; everything works on pl
 
 from a11ykit.quality.chrf import corpus_chrf, sentence_chrf
 from a11ykit.quality.estimate import (
-    REASON_CODES, PageQuality, QualityEstimate, Reason, estimate, estimate_all, page_quality, strip_unknown_marks,
+    REASON_CODES,
+    PageQuality,
+    QualityEstimate,
+    Reason,
+    estimate,
+    estimate_all,
+    page_quality,
+    strip_unknown_marks,
     word_spans,
 )
 from a11ykit.quality.lexicon import ApertiumLexicon, Lexicon, Token, analysers_installed
@@ -24,8 +31,25 @@ from a11ykit.quality.repairs import REPAIRS, RepairContext, apply_repairs, repai
 from a11ykit.quality.speech import normalize_speech
 
 __all__ = [
-    "REASON_CODES", "REPAIRS", "ApertiumLexicon", "PageQuality", "RepairContext", "Lexicon",
-    "QualityEstimate", "Reason", "Token", "analysers_installed", "apply_repairs", "corpus_chrf", "estimate",
-    "estimate_all", "normalize_speech", "page_quality", "repairs_for", "sentence_case", "sentence_chrf",
-    "strip_unknown_marks", "word_spans",
+    "REASON_CODES",
+    "REPAIRS",
+    "ApertiumLexicon",
+    "Lexicon",
+    "PageQuality",
+    "QualityEstimate",
+    "Reason",
+    "RepairContext",
+    "Token",
+    "analysers_installed",
+    "apply_repairs",
+    "corpus_chrf",
+    "estimate",
+    "estimate_all",
+    "normalize_speech",
+    "page_quality",
+    "repairs_for",
+    "sentence_case",
+    "sentence_chrf",
+    "strip_unknown_marks",
+    "word_spans",
 ]

@@ -27,15 +27,15 @@ def corpus_chrf(hypotheses: Sequence[str], references: Sequence[str]) -> float:
     if len(hypotheses) != len(references):
         raise ValueError(f"{len(hypotheses)} hypotheses for {len(references)} references")
     total = [0] * (3 * CHAR_ORDER)
-    for hypothesis, reference in zip(hypotheses, references):
-        total = [a + b for a, b in zip(total, statistics(hypothesis, reference))]
+    for hypothesis, reference in zip(hypotheses, references, strict=True):
+        total = [a + b for a, b in zip(total, statistics(hypothesis, reference), strict=True)]
     return f_score(total)
 
 
 def statistics(hypothesis: str, reference: str) -> list[int]:
     """Per order: [n-grams in the hypothesis, n-grams in the reference, n-grams in common]."""
     stats: list[int] = []
-    for hyp, ref in zip(_ngrams(hypothesis), _ngrams(reference)):
+    for hyp, ref in zip(_ngrams(hypothesis), _ngrams(reference), strict=True):
         matches = sum(min(count, ref[gram]) for gram, count in hyp.items() if gram in ref)
         stats += [sum(hyp.values()) if ref else 0, sum(ref.values()), matches]
     return stats

@@ -287,18 +287,18 @@ def _faulty_words(
     marked: Sequence[set[str]],
 ) -> list[dict[str, str]]:
     """Per sentence: each faulty word of the output → its reason code (one code per word)."""
-    masked_outputs = [_mask(output, kept) for (_, output), kept in zip(pairs, protected)]
+    masked_outputs = [_mask(output, kept) for (_, output), kept in zip(pairs, protected, strict=True)]
     source_tokens = source_lexicon.tokens_many([source for source, _ in pairs])
     output_tokens = target_lexicon.tokens_many(masked_outputs)
     candidates = [
         _candidates(masked, tokens, {t.surface for t in sources}, marks)
-        for masked, tokens, sources, marks in zip(masked_outputs, output_tokens, source_tokens, marked)
+        for masked, tokens, sources, marks in zip(masked_outputs, output_tokens, source_tokens, marked, strict=True)
     ]
     source_analyses = source_lexicon.lookup({c.token.surface for cs in candidates for c in cs})
 
     faulty: list[dict[str, str]] = []
     undecided: list[tuple[int, str, bool]] = []  # sentence, word, common word of the source
-    for i, (cands, sources) in enumerate(zip(candidates, source_tokens)):
+    for i, (cands, sources) in enumerate(zip(candidates, source_tokens, strict=True)):
         found: dict[str, str] = {}
         source_words = {t.surface.casefold() for t in sources} | {
             w.casefold() for w in _LETTERS_RE.findall(pairs[i][0])
@@ -417,7 +417,7 @@ def glued_parts_many(words: Iterable[str], lexicon: Lexicon) -> dict[str, list[s
         if len(parts_of_word) == 1:
             result[word] = None if _DIGIT_RE.search(word) else split_of(word)
             continue
-        parts: list[str] | None = []
+        parts: list[str] = []
         if any(len(piece) < 2 for piece in parts_of_word if not _DIGIT_RE.search(piece)):
             result[word] = None  # one letter against digits is a code ("A330", "G7")
             continue
@@ -427,16 +427,17 @@ def glued_parts_many(words: Iterable[str], lexicon: Lexicon) -> dict[str, list[s
             elif (split := split_of(piece)) is not None:
                 parts += split
             else:
-                parts = None
+                result[word] = None
                 break
-        result[word] = parts
+        else:
+            result[word] = parts
     return result
 
 
 def _splits(word: str) -> list[list[str]]:
     """Every way to cut a word in two or three parts."""
     return [
-        [word[i:j] for i, j in zip((0, *cuts), (*cuts, len(word)))]
+        [word[i:j] for i, j in zip((0, *cuts), (*cuts, len(word)), strict=True)]
         for count in (1, 2)
         for cuts in combinations(range(1, len(word)), count)
     ]

@@ -31,6 +31,7 @@ each query is one null-terminated block, answered by one null-flushed block.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import subprocess
@@ -48,7 +49,7 @@ ANALYSERS = {"en": "eng-spa.automorf.bin", "es": "spa-eng.automorf.bin"}
 
 #: Characters of lt-proc's stream format (superblanks, lexical-unit delimiters, tags): they
 #: become spaces before a text is sent, so no text can break the stream.
-_STREAM_SPECIALS = str.maketrans({c: " " for c in "\\[]^$/@<>{}*#~\0"})
+_STREAM_SPECIALS = str.maketrans(dict.fromkeys("\\[]^$/@<>{}*#~\x00", " "))
 _UNIT_RE = re.compile(r"\^((?:[^$\\]|\\.)*)\$")
 _TAG_RE = re.compile(r"<([^<>]+)>")
 _HAS_WORD_RE = re.compile(r"\w")
@@ -121,10 +122,8 @@ class ApertiumLexicon:
     def close(self) -> None:
         process = self._process
         if process.stdin is not None:
-            try:
+            with contextlib.suppress(BrokenPipeError):
                 process.stdin.close()
-            except BrokenPipeError:
-                pass
         try:
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -166,7 +165,7 @@ class ApertiumLexicon:
             return {}
         lines = self._lines([_clean(w) for w in words])
         found: dict[str, Token] = {}
-        for word, line in zip(words, lines):
+        for word, line in zip(words, lines, strict=True):  # _lines answers each line
             units = [u for u in parse_stream(line) if u.surface.strip()]
             whole = len(units) == 1 and units[0].surface == _clean(word)
             found[word] = units[0] if whole else Token(word, ())
@@ -203,7 +202,7 @@ def _clean(text: str) -> str:
     return " ".join(text.translate(_STREAM_SPECIALS).split())
 
 
-def _read_block(stream) -> bytes:  # type: ignore[no-untyped-def]
+def _read_block(stream) -> bytes:  # stream: the analyser's stdout (a BufferedReader)
     """Read up to lt-proc's null flush."""
     out = bytearray()
     while True:

@@ -80,7 +80,10 @@ def normalize_speech(text: str, lang: str, rules: Mapping[str, SpeechRules] | No
         return text
     for pattern, said in table.abbreviations:
         # An abbreviation's last full stop can also end the sentence: keep one there.
-        text = pattern.sub(lambda m: said + ("." if _END_RE.fullmatch(text[m.end() :]) else ""), text)
+        def abbreviation(m: re.Match[str], said: str = said, text: str = text) -> str:
+            return said + ("." if _END_RE.fullmatch(text[m.end() :]) else "")
+
+        text = pattern.sub(abbreviation, text)
     for pattern, said in table.separators:
         text = pattern.sub(said, text)
     if table.units is not None:

@@ -50,19 +50,19 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TypedDict, cast
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import PoFileError, generate_po, normalize, read_po, unescape
 
 from a11ykit import __version__
-from a11ykit.text import tagged
-from a11ykit.errors import InputError
 from a11ykit.article import Problem, Unit
+from a11ykit.errors import InputError
 from a11ykit.l10n import language_name
 from a11ykit.layout import output_stem
-from a11ykit.review.po_check import check_po
 from a11ykit.review.checks import problem
+from a11ykit.review.po_check import check_po
+from a11ykit.text import tagged
 
 #: The gettext convention for both languages (what Poedit and msginit write).
 PLURAL_FORMS = {"en": "nplurals=2; plural=(n != 1);", "es": "nplurals=2; plural=(n != 1);"}
@@ -204,6 +204,19 @@ def catalog_bytes(catalog: Catalog) -> bytes:
 # --- the model ↔ catalog merge -----------------------------------------------------------
 
 
+def _msgid(message: Message) -> str:
+    """The msgid of one of a11ykit's entries: never a plural, so a str (Babel's type allows lists)."""
+    return cast(str, message.id)
+
+
+class _Kept(TypedDict):
+    """What an entry keeps from its previous version, whatever its new text."""
+
+    locations: list[tuple[str, int | None]]
+    user_comments: list[str]
+    flags: set[str]
+
+
 def _messages(catalog: Catalog) -> list[Message]:
     """The entries, without the header."""
     return [m for m in catalog if m.id]
@@ -223,7 +236,7 @@ def _new_message(
     message = Message(
         segment.source,
         string,
-        locations=list(locations),
+        locations=list(locations),  # type: ignore[arg-type]  # Babel's hint says int; None = no line number
         flags=set(flags) - {"fuzzy"} | ({"fuzzy"} if fuzzy else set()),
         auto_comments=list(auto_comments),
         user_comments=list(user_comments),
@@ -253,7 +266,7 @@ def new_catalog(
     """An empty catalog with headers that Poedit and ``msgfmt --check`` accept: Project-Id-Version
     ``a11ykit-<stem> <a11ykit's version>`` (the same in every language; Language says which),
     Last-Translator left empty for the translator."""
-    when = now or datetime.datetime.now(datetime.timezone.utc)
+    when = now or datetime.datetime.now(datetime.UTC)
     catalog = Catalog(
         locale=target_lang,
         domain=stem,
@@ -286,7 +299,8 @@ def update_catalog(
     now: datetime.datetime | None = None,
     input_ref: str | None = None,
 ) -> Catalog:
-    """The catalog after a build: one entry per unit, in page order, merged with the translators' work in ``catalog`` (see the module doc).
+    """The catalog after a build: one entry per unit, in page order, merged with the translators'
+    work in ``catalog`` (see the module doc).
 
     Pure: ``catalog`` is not changed. ``engine`` is the engine's ``describe()``;
     ``source_name`` the page's file name, used in locations. ``now`` (default: the
@@ -305,7 +319,7 @@ def update_catalog(
         for message in _messages(new):
             new.delete(message.id, message.context)
             if message.context is None:  # not one of ours: keep it, out of the way
-                new.obsolete[message.id] = message
+                new.obsolete[message.id] = message  # type: ignore[index]  # Babel keys them by any msgid
     segments = list(units)
     matches = _match(segments, pool)
     for segment in segments:
@@ -323,11 +337,11 @@ def update_catalog(
     claimed = {id(old) for old in matches.values()}
     for old in pool:  # segments that disappeared
         if old.obsolete_key is None and id(old) not in claimed:
-            new.obsolete[(old.message.id, old.message.context)] = old.message
+            new.obsolete[(_msgid(old.message), cast(str, old.message.context))] = old.message  # ours: with a context
     before = {(o.message.context, o.message.id) for o in pool if o.obsolete_key is None}
     after = {(m.context, m.id) for m in _messages(new)}
     if catalog is not None and before != after:
-        new.creation_date = now or datetime.datetime.now(datetime.timezone.utc)
+        new.creation_date = now or datetime.datetime.now(datetime.UTC)
     new.project, new.version = f"a11ykit-{stem}", __version__  # the a11ykit that wrote it last
     if input_ref is not None:
         record_input(new, input_ref)
@@ -339,7 +353,7 @@ class _Old:
     """An entry of the previous catalog; ``obsolete_key`` is set for obsolete ones."""
 
     message: Message
-    obsolete_key: object
+    obsolete_key: str | tuple[str, str] | None
 
     @property
     def approved(self) -> bool:
@@ -370,8 +384,8 @@ def _match(segments: Sequence[Unit], pool: Sequence[_Old]) -> dict[str, _Old]:
     by_key: dict[tuple[object, str], list[_Old]] = {}
     by_text: dict[str, list[_Old]] = {}
     for old in pool:
-        by_key.setdefault((old.message.context, old.message.id), []).append(old)
-        by_text.setdefault(old.message.id, []).append(old)
+        by_key.setdefault((old.message.context, _msgid(old.message)), []).append(old)
+        by_text.setdefault(_msgid(old.message), []).append(old)
     for candidates in by_text.values():  # approved first, then the other active ones, then obsolete
         candidates.sort(key=lambda o: (not o.approved, o.obsolete_key is not None))
     for segment in segments:
@@ -387,7 +401,7 @@ def _match(segments: Sequence[Unit], pool: Sequence[_Old]) -> dict[str, _Old]:
                 claim(segment, old)
                 break
     candidates = [old for old in pool if old.obsolete_key is None and old.message.string]
-    plains = {id(old): tagged.plain(old.message.id) for old in candidates}
+    plains = {id(old): tagged.plain(_msgid(old.message)) for old in candidates}
     shortlist = _Shortlist(candidates, plains) if len(candidates) > SHORTLIST_SIZE else None
     for segment in segments:
         if segment.id in matches:
@@ -457,7 +471,7 @@ def _merged(
 ) -> Message:
     machine = segment.machine
     comments = _auto_comments(segment, engine)
-    keep = {
+    keep: _Kept = {
         "locations": [location(source_name, segment)],
         "user_comments": old.user_comments if old is not None else [],
         "flags": (old.flags - _GUESSED_FLAGS) if old is not None else set(),
@@ -482,7 +496,7 @@ def _merged(
             segment, machine or old_string, fuzzy=True, auto_comments=comments, **keep
         )
     if approved:  # the source was edited: keep the approved text as the suggestion
-        return suggestion([old.id])
+        return suggestion([_msgid(old)])
     if old.previous_id:  # edited again while waiting for review
         if old.previous_id[0] == segment.source:  # back to the text that was approved
             return _new_message(segment, old_string, fuzzy=False, auto_comments=comments, **keep)

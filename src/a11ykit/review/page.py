@@ -69,7 +69,7 @@ def _marked(text: str, words: Sequence[str]) -> Markup:
     for start, end in word_spans(text, words):
         parts += [escaped(text[pos:start]), Markup("<mark>"), escaped(text[start:end]), Markup("</mark>")]
         pos = end
-    return join(parts + [escaped(text[pos:])])
+    return join([*parts, escaped(text[pos:])])
 
 
 def _problem_list(problems: Sequence[Problem], quality: object = None) -> Markup:
@@ -132,7 +132,7 @@ def render_review_page(
         quality = result.quality
         sid = result.id
         segment = segments.get(sid)
-        role = segment.role if segment is not None else ""
+        role: str = segment.role if segment is not None else ""
         if segment is not None and segment.attribute:
             role = f"{role} ({segment.attribute})"
         rows.append(

@@ -9,6 +9,7 @@ not touch audio samples, HTML or the file layout.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -268,12 +269,12 @@ def caption_cues(cue: Cue, clock: Callable[[int], float | None] | None = None) -
     timed = [clock(offset) for offset, _ in blocks[1:]] if clock is not None else []
     bounds = [cue.start, *timed, cue.end]
     in_order = clock is not None and all(
-        a is not None and b is not None and b - a >= MIN_CUE for a, b in zip(bounds, bounds[1:])
+        a is not None and b is not None and b - a >= MIN_CUE for a, b in itertools.pairwise(bounds)
     )
     starts = [cue.start, *(timed if in_order else shared)]
     ends = [*starts[1:], cue.end]
     return [
-        Cue(cue.id if index == 0 else f"{cue.id}.{index + 1}", start, end, "\n".join(lines))  # type: ignore[arg-type]
+        Cue(cue.id if index == 0 else f"{cue.id}.{index + 1}", start, end, "\n".join(lines))
         for index, (start, end, (_, lines)) in enumerate(zip(starts, ends, blocks, strict=True))
     ]
 

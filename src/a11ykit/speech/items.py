@@ -50,7 +50,7 @@ def check_items(items: Sequence[SpeechItem]) -> None:
 def gaps_for(items: Sequence[SpeechItem]) -> list[float]:
     """Silence after each item: longer after a heading and before one (not inside one)."""
     gaps = []
-    for item, following in zip(items, [*items[1:], None]):
+    for item, following in zip(items, [*items[1:], None], strict=True):
         if following is None:
             gaps.append(PAUSE_AT_END)
         elif item.kind == "heading" and following.kind == "heading":

@@ -41,7 +41,7 @@ import struct
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import BinaryIO
 
 import numpy as np
@@ -89,7 +89,7 @@ def _library(name: str, package: str) -> ctypes.CDLL:
         raise SpeechError(f"lib{name} is not installed (Debian: apt-get install {package})", code="A11Y520") from None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _libopus() -> ctypes.CDLL:
     lib = _library("opus", "libopus0")
     lib.opus_encoder_create.restype = ctypes.c_void_p
@@ -102,7 +102,7 @@ def _libopus() -> ctypes.CDLL:
     return lib
 
 
-@lru_cache(maxsize=None)
+@cache
 def _libmp3lame() -> ctypes.CDLL:
     lib = _library("mp3lame", "libmp3lame0")
     lib.lame_init.restype = ctypes.c_void_p
@@ -431,7 +431,7 @@ class OggOpus:
             out.write(header[:22] + struct.pack("<I", crc) + header[26:] + bytes(lacing) + body)
             sequence += 1
 
-        if any(len(p) >= 255 * 255 for p in self.packets + [self.head, self.tags]):
+        if any(len(p) >= 255 * 255 for p in [*self.packets, self.head, self.tags]):
             raise SpeechError("an Opus packet too large for one Ogg page", code="A11Y521")
         page([self.head], 0, 0x02)
         page([self.tags], 0, 0)
@@ -632,7 +632,7 @@ def _info_frame(audio_frame: bytes) -> bytes:
     return bytes(frame)
 
 
-def _info_offset(frame: bytes) -> int:
+def _info_offset(frame: bytes | bytearray) -> int:
     """Where "Info"/"Xing" sits in a frame: after the header and the side information."""
     mpeg1 = (frame[1] >> 3) & 3 == 3
     mono = frame[3] >> 6 == 3

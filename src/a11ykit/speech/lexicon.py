@@ -101,8 +101,8 @@ def _compiled(entries: tuple[tuple[str, str], ...]) -> Callable[[str], str]:
     grouped by their first word (or character), so each place in a text tries only the entries
     that start like it, longest first: what ``(?<!\\w)(?:longest|…|shortest)(?!\\w)`` would do,
     at a cost that does not grow with the size of the lexicon."""
-    for written, said in entries:
-        check_entry(written, said)
+    for written, replacement in entries:
+        check_entry(written, replacement)
     said = {written: _as_words(replacement) for written, replacement in entries}
     by_first: dict[str, list[str]] = {}
     for written in sorted(said, key=len, reverse=True):

@@ -69,7 +69,15 @@ from a11ykit.speech.captions import (
     write_vtt,
 )
 from a11ykit.speech.items import SpeechItem, check_items, gaps_for
-from a11ykit.speech.levels import PEAK_CEILING, TARGET_LOUDNESS, Levels, block_powers, gated_loudness, level_gain, peak_dbfs
+from a11ykit.speech.levels import (
+    PEAK_CEILING,
+    TARGET_LOUDNESS,
+    Levels,
+    block_powers,
+    gated_loudness,
+    level_gain,
+    peak_dbfs,
+)
 from a11ykit.speech.lexicon import lexicon_for, lexicon_substitution
 from a11ykit.speech.outputs import AudioResult, output_names
 from a11ykit.speech.synth import CALL_TIMEOUT, DEFAULT_RATE, DEFAULT_VOLUME, Chunk, Synthesizer, Word, check_rate
@@ -309,7 +317,10 @@ def synthesize_article(
         spoken: list[Spoken] = synthesis.chunks  # type: ignore[assignment]
         pieces = plan_pieces(items, spoken, synthesis.keys)
         duration = sum(p.length for p in pieces) / encode.OUTPUT_RATE
-        cues = [Cue(item.id, start, end, item.text) for item, (start, end) in zip(items, _spans(pieces, spoken), strict=True)]
+        cues = [
+            Cue(item.id, start, end, item.text)
+            for item, (start, end) in zip(items, _spans(pieces, spoken), strict=True)
+        ]
         chapters = chapter_cues(heading_cues(cues, items), duration)
         captions = [
             part
@@ -331,7 +342,7 @@ def synthesize_article(
             with contextlib.nullcontext(staging) if staging is not None else Staging() as stage:
                 _stage_outputs(pieces, piece_cache, duration, cues, captions, chapters, out_dir, names, stage, tags)
                 if record is not None:  # a cache: if it cannot be saved, the next build writes again
-                    details = {"levels": dataclasses.asdict(levels)}
+                    details: dict[str, object] = {"levels": dataclasses.asdict(levels)}
                     stage.after_commit(functools.partial(record.save, key, targets, quiet=True, details=details))
                 if staging is None:
                     stage.commit()
@@ -502,7 +513,9 @@ def encode_pieces(
     if fresh is not None:
         fresh += [pieces[i].ids[0] for i in todo]
     if todo:
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo))), thread_name_prefix="a11ykit-encode") as pool:
+        with ThreadPoolExecutor(
+            max_workers=max(1, min(workers, len(todo))), thread_name_prefix="a11ykit-encode"
+        ) as pool:
             futures = [pool.submit(run, i) for i in todo]
             try:
                 for future in futures:

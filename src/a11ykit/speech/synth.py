@@ -19,6 +19,7 @@ in a process of its own and asks it for one sentence at a time:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -129,7 +130,7 @@ class Synthesizer:
     ) -> None:
         self.timeout = timeout
         self._buffer = bytearray()
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - the worker's stderr, kept until close()
         self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
             [sys.executable, "-m", "a11ykit.speech.worker"],
             stdin=subprocess.PIPE,
@@ -229,10 +230,8 @@ class Synthesizer:
         proc, self._proc = self._proc, None
         if proc is not None:
             if proc.stdin:
-                try:
+                with contextlib.suppress(OSError):
                     proc.stdin.close()
-                except OSError:
-                    pass
             try:
                 proc.wait(timeout=2)
             except subprocess.TimeoutExpired:

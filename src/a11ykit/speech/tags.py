@@ -110,7 +110,7 @@ def _opus_tags_packet(vendor: bytes, tags: AudioTags) -> bytes:
 def _paginate(packet: bytes, serial: int, first_sequence: int) -> list[_Page]:
     """One header packet on pages of its own (granule 0 where it ends, -1 before)."""
     lacing = [255] * (len(packet) // 255) + [len(packet) % 255]
-    pages = []
+    pages: list[_Page] = []
     body_pos = 0
     for index in range(0, len(lacing), 255):
         part = lacing[index : index + 255]

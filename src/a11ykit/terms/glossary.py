@@ -28,11 +28,11 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
-from a11ykit.errors import GlossaryError, InputError
 from a11ykit.article import LANGUAGES
+from a11ykit.errors import GlossaryError, InputError
+from a11ykit.speech.lexicon import check_pronunciation
 from a11ykit.terms.base import Glossary, Term, Violation
 from a11ykit.text import tagged
-from a11ykit.speech.lexicon import check_pronunciation
 
 COLUMNS = ("kind", "en", "es", "case", "lang", "abbr_en", "abbr_es", "say_en", "say_es", "note")
 REQUIRED_COLUMNS = ("kind", "en", "es")
@@ -89,7 +89,7 @@ def read_glossary(fileobj: TextIO, name: str = "<glossary>") -> Glossary:
             raise GlossaryError(f"{name}:{line_no}: {exc}") from None
         if len(values) > len(header):
             raise GlossaryError(f"{name}:{line_no}: {len(values)} fields, the header has {len(header)}")
-        row = dict(zip(header, (v.strip() for v in values)))
+        row = dict(zip(header, (v.strip() for v in values), strict=False))  # trailing fields may be left out
         term = _term_from_row(row, name, line_no)
         for form in term.all_forms():
             folded = form if term.case_sensitive else form.casefold()
@@ -121,18 +121,18 @@ def _term_from_row(row: dict[str, str], name: str, line: int) -> Term:
     lang = row.get("lang", "") or None
     if lang is not None and lang not in LANGUAGES:
         raise GlossaryError(f"{where}: lang must be one of {', '.join(LANGUAGES)} or empty, not {lang!r}")
-    for l in LANGUAGES:
+    for code in LANGUAGES:
         try:
-            check_pronunciation(row.get(f"say_{l}", ""))
+            check_pronunciation(row.get(f"say_{code}", ""))
         except ValueError as exc:
-            raise GlossaryError(f"{where}: say_{l}: {exc}") from None
+            raise GlossaryError(f"{where}: say_{code}: {exc}") from None
     return Term(
         kind=kind,  # type: ignore[arg-type]
         forms={"en": en, "es": es},
         case_sensitive=case == "exact",
         lang=lang,
-        expansions={l: row[f"abbr_{l}"] for l in LANGUAGES if row.get(f"abbr_{l}")},
-        pronunciations={l: row[f"say_{l}"] for l in LANGUAGES if row.get(f"say_{l}")},
+        expansions={code: row[f"abbr_{code}"] for code in LANGUAGES if row.get(f"abbr_{code}")},
+        pronunciations={code: row[f"say_{code}"] for code in LANGUAGES if row.get(f"say_{code}")},
         note=row.get("note", ""),
         line=line,
     )
@@ -193,7 +193,7 @@ _ENDS = ""  # no token has an empty key
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 
 
-class _CaseFold(dict):  # type: ignore[type-arg]
+class _CaseFold(dict):
     """``str.translate`` table: a character → one representative of the characters that
     ``re.IGNORECASE`` treats as equal to it (lower(upper(lower(c))), first character)."""
 
@@ -231,8 +231,8 @@ def _compile(
     for rank, (form, _term, _lang) in enumerate(entries):
         node = trie
         for token in _TOKEN.findall(form):
-            node = node.setdefault(_token_key(token), {})  # type: ignore[assignment]
-        node.setdefault(_ENDS, []).append(rank)  # type: ignore[union-attr]
+            node = node.setdefault(_token_key(token), {})
+        node.setdefault(_ENDS, []).append(rank)
         if form[0].isspace():
             starts.add(r"\s")
         elif not form[0].isalnum() and form[0] != "_":
@@ -274,7 +274,7 @@ class TermMatcher:
             found = self._match_at(text, p)
             if found is not None:
                 rank, m = found
-                form, term, lang = self._entries[rank]
+                _form, term, lang = self._entries[rank]
                 yield Match(m.start(), m.end(), term, m.group(0), lang)
                 pos = m.end()
 
@@ -287,8 +287,8 @@ class TermMatcher:
             child = node.get(_token_key(token.group(0)))
             if child is None:
                 break
-            node = child  # type: ignore[assignment]
-            ranks.extend(node.get(_ENDS, ()))  # type: ignore[arg-type]
+            node = child
+            ranks.extend(node.get(_ENDS, ()))
             pos = token.end()
         for rank in sorted(ranks):
             m = self._pattern(rank).match(text, p)

@@ -34,10 +34,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Literal
 
-from a11ykit.errors import GlossaryError, InputError
 from a11ykit.article import LANGUAGES, Unit
-from a11ykit.terms.base import Glossary, Term, Violation
+from a11ykit.errors import GlossaryError, InputError
 from a11ykit.l10n import check_language
+from a11ykit.terms.base import Glossary, Term, Violation
 from a11ykit.terms.glossary import load_glossary, term_violations, write_file
 
 OverrideStatus = Literal["proposed", "approved", "rejected"]
@@ -116,7 +116,7 @@ def _parse_row(row: list[str], name: str, line: int) -> Override:
         date = datetime.date.fromisoformat(when)
     except ValueError:
         raise fail(f"the date {when!r} is not YYYY-MM-DD") from None
-    return Override(term, lang, form, status, who, date, why, line=line)  # type: ignore[arg-type]
+    return Override(term, lang, form, status, who, date, why, line=line)
 
 
 def write_overrides(fileobj: IO[str], overrides: Iterable[Override]) -> None:
@@ -164,11 +164,11 @@ def apply_overrides(
         approved[key] = override
     terms = []
     for term in glossary.terms:
-        key = term.key  # before an English override changes it
+        term_key = term.key  # before an English override changes it
         for lang in LANGUAGES:
-            override = approved.get((key, lang))
-            if override is not None:
-                term = _override_term(term, override)
+            found = approved.get((term_key, lang))
+            if found is not None:
+                term = _override_term(term, found)
         terms.append(term)
     proposed = [o for o in overrides if o.status == "proposed"]
     return replace(glossary, terms=tuple(terms)), proposed
@@ -190,7 +190,9 @@ def _override_term(term: Term, override: Override) -> Term:
 # --- approved PO translations against the glossary -----------------------------------------
 
 
-def approved_conflicts(glossary: Glossary, target_lang: str, units: Sequence[Unit], approved: Mapping[str, str]) -> list[Violation]:
+def approved_conflicts(
+    glossary: Glossary, target_lang: str, units: Sequence[Unit], approved: Mapping[str, str]
+) -> list[Violation]:
     """Approved translations (unit id → tagged text) in which a locked term of the source
     appears fewer times than in the source (any accepted target form counts; the same rule
     as the build's violation check). Source terms are found in either language's forms."""
@@ -255,7 +257,7 @@ def decide(
         forms = ", ".join(repr(o.form) for o in candidates)
         raise InputError(f"several overrides for {term!r} ({lang}): {forms}; choose one with --form", code="A11Y122")
     chosen = candidates[0]
-    status = "approved" if action == "approve" else "rejected"
+    status: OverrideStatus = "approved" if action == "approve" else "rejected"
     changed = Override(chosen.term, lang, chosen.form, status, who, today, why)
     superseded = [
         Override(o.term, o.lang, o.form, "rejected", who, today, f"superseded by {changed.form!r}")

@@ -47,6 +47,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
+from typing import TypeGuard
 
 from a11ykit.errors import EngineError, InputError, ModelPackageError
 from a11ykit.progress import Progress, no_progress
@@ -208,7 +209,9 @@ def install_file(
         directory.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX + "install-", dir=directory))
     except OSError as exc:
-        raise InputError(f"{directory}: cannot install packages there ({exc.strerror or exc})", code="A11Y411") from None
+        raise InputError(
+            f"{directory}: cannot install packages there ({exc.strerror or exc})", code="A11Y411"
+        ) from None
     try:
         top = _extract_checked(archive, staging, limits)
         unpacked = staging / top
@@ -255,7 +258,9 @@ def install_from_index(
         directory.mkdir(parents=True, exist_ok=True)
         downloads = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX + "download-", dir=directory))
     except OSError as exc:
-        raise InputError(f"{directory}: cannot install packages there ({exc.strerror or exc})", code="A11Y411") from None
+        raise InputError(
+            f"{directory}: cannot install packages there ({exc.strerror or exc})", code="A11Y411"
+        ) from None
     try:
         download = _download(entry, downloads, show)
         return install_file(download, directory, expect=(source, target))
@@ -505,7 +510,7 @@ def _folder_name(package: InstalledPackage) -> str:
     return f"translate-{package.source}_{package.target}-{version}"
 
 
-def _is_code(value: object) -> bool:
+def _is_code(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]+)*", value) is not None
 
 
@@ -516,9 +521,9 @@ def _version_key(version: str) -> tuple:
 # --- the index and downloads -----------------------------------------------------
 
 
-def _open(url: str):  # noqa: ANN202 - an HTTP response or file object
+def _open(url: str):  # an HTTP response or a file object, both context managers
     request = urllib.request.Request(url, headers={"User-Agent": "a11ykit"})
-    return urllib.request.urlopen(request, timeout=TIMEOUT)  # noqa: S310 - scheme checked by callers
+    return urllib.request.urlopen(request, timeout=TIMEOUT)  # the scheme is checked by callers
 
 
 def _fetch_index(url: str) -> list:

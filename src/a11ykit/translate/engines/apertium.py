@@ -95,7 +95,7 @@ class ApertiumEngine:
                 f"apertium returned {len(outputs)} paragraphs for {len(texts)} inputs", code="A11Y305"
             )
         results = []
-        for output, original, (_, empties) in zip(outputs, texts, taken):
+        for output, original, (_, empties) in zip(outputs, texts, taken, strict=True):
             marked: list[str] = []
             text = _fix_initial_case(_from_wire(output, original, marked), original)
             self.unknown_words.update(w for w in marked if not LOCK_TOKEN_RE.fullmatch(w))
