@@ -19,6 +19,7 @@ and the output are then read with html5lib (a browser's parsing algorithm), and:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
 import re
@@ -27,7 +28,6 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,7 +132,7 @@ _BUILDS: dict[str, Built] = {}
 
 
 @pytest.fixture(scope="session")
-def corpus_builds(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def corpus_builds(tmp_path_factory: pytest.TempPathFactory):
     def get(page: dict) -> Built:
         _require_corpus()
         if page["name"] not in _BUILDS:
@@ -151,7 +151,7 @@ def corpus_builds(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     return get
 
 
-def by_page(test):  # noqa: ANN001, ANN201
+def by_page(test):
     return pytest.mark.parametrize("page", PAGES, ids=[p["name"] for p in PAGES])(test)
 
 
@@ -343,7 +343,7 @@ def test_builds_with_exit_0_and_no_traceback(page, corpus_builds):
     assert built.returncode == 0, built.stderr.strip().splitlines()[-1:]
 
 
-def _output(page, corpus_builds) -> Built:  # noqa: ANN001
+def _output(page, corpus_builds) -> Built:
     """The build, with its own copy of the trees (the checks edit them)."""
     built = corpus_builds(page)
     if built.output is None:

@@ -1,10 +1,9 @@
 import pytest
 
-from a11ykit.translate.engines.apertium import ApertiumEngine
-from a11ykit.translate.engines.base import select_engine
 from a11ykit.errors import EngineError
 from a11ykit.text import tagged
-
+from a11ykit.translate.engines.apertium import ApertiumEngine
+from a11ykit.translate.engines.base import select_engine
 from engine_contract import EngineContract
 
 

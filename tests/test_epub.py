@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import json
 import os
 import re
@@ -27,9 +28,9 @@ import pytest
 import soundfile
 from bs4 import BeautifulSoup
 
-from a11ykit.speech.captions import Cue, read_syncmap
 from a11ykit.cli import main
 from a11ykit.epub import contiguous_clips, extract
+from a11ykit.speech.captions import Cue, read_syncmap
 from conftest import EXAMPLES, ROOT
 from epub.readback import ReadBook, read_book
 from unwritable import a11ykit, read_only
@@ -183,7 +184,7 @@ def test_clips_cover_the_audio_without_gaps_or_overlaps(books: dict[str, Built],
     with zipfile.ZipFile(built.epub) as archive, archive.open(audio.pop()) as f:
         duration = soundfile.info(f).duration
     assert abs(pars[0].begin) <= CLIP_TOLERANCE
-    for before, after in zip(pars, pars[1:]):
+    for before, after in itertools.pairwise(pars):
         assert before.end > before.begin, f"{before.fragment}: empty clip"
         assert abs(after.begin - before.end) <= CLIP_TOLERANCE, (
             f"{before.fragment} ends at {before.end:.3f} s, {after.fragment} begins at {after.begin:.3f} s"
@@ -275,7 +276,7 @@ def test_one_content_document_per_top_level_section(books: dict[str, Built], lan
     article = BeautifulSoup(books[lang].page.read_text(encoding="utf-8"), "html.parser").find("article")
     sections = article.find_all("h2", recursive=False)
     assert len(book.spine) == 1 + len(sections)
-    for path, h2 in zip(book.spine[1:], sections):
+    for path, h2 in zip(book.spine[1:], sections, strict=True):
         first = _xhtml(book, path).find(re.compile(r"^h[1-6]$"))
         assert first.name == "h2" and first.get_text() == h2.get_text()
 
@@ -332,7 +333,9 @@ def test_no_script_player_or_site_navigation_goes_into_the_book(books: dict[str,
     built = books[lang]
     page = BeautifulSoup(built.page.read_text(encoding="utf-8"), "html.parser")
     outside = [
-        e["id"] for e in page.find_all(class_="a11y-s") if not e.find_parent("article") and not e.find_parent(class_="a11y-notice")
+        e["id"]
+        for e in page.find_all(class_="a11y-s")
+        if not e.find_parent("article") and not e.find_parent(class_="a11y-notice")
     ]
     assert outside  # the page has menu and footer sentences …
     for doc in _book_soup(built.book):
@@ -381,8 +384,13 @@ def test_the_glossarys_pronunciations_of_words_in_the_book_come_as_a_pls_lexicon
     text = " ".join(d.body.get_text() for d in _book_soup(book))
     with (ROOT / "glossary" / "terms.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
-    said = {form: row[f"say_{lang}"] for row in rows if row[f"say_{lang}"] and "[[" not in row[f"say_{lang}"]
-            for form in row["en"].split("|") + row["es"].split("|") if form and re.search(rf"\b{re.escape(form)}\b", text)}
+    said = {
+        form: row[f"say_{lang}"]
+        for row in rows
+        if row[f"say_{lang}"] and "[[" not in row[f"say_{lang}"]
+        for form in row["en"].split("|") + row["es"].split("|")
+        if form and re.search(rf"\b{re.escape(form)}\b", text)
+    }
     assert said and lexemes == {form: respelling.lower() for form, respelling in said.items()}
     for doc in _book_soup(book):
         link = doc.find("link", rel="pronunciation")

@@ -3,10 +3,9 @@
 import pytest
 from bs4 import BeautifulSoup
 
+from a11ykit.api import build_page
 from a11ykit.l10n import find_dates, format_time_element
 from a11ykit.terms.base import Glossary
-from a11ykit.api import build_page
-
 from fakes import IdentityEngine, UpperEngine
 
 

@@ -8,10 +8,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from argos_package import repack
-from unwritable import a11ykit, read_only
 
 from a11ykit.cli import main, make_parser
+from argos_package import repack
+from unwritable import a11ykit, read_only
 
 pytestmark = pytest.mark.usefixtures("packages")  # every test gets its own HOME, XDG folders, package folder
 
@@ -169,7 +169,9 @@ def test_an_archive_with_a_file_and_a_folder_of_one_name_exits_2_with_one_line(
 def test_a_package_whose_model_does_not_load_exits_2_with_one_line(
     package_file: Path, packages: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    broken = repack(package_file, tmp_path / "broken.argosmodel", lambda f: {**f, f"{FOLDER}/model/model.bin": b"x" * 64})
+    broken = repack(
+        package_file, tmp_path / "broken.argosmodel", lambda f: {**f, f"{FOLDER}/model/model.bin": b"x" * 64}
+    )
     assert main(["models", "install", str(broken)]) == 2
     assert "broken.argosmodel is broken: cannot load" in one_line_error(capsys)
     assert not packages.exists()

@@ -35,7 +35,9 @@ def left_over(report: dict) -> dict[str, list[str]]:
     return {
         s["id"]: [w for r in s["quality"]["reasons"] if r["code"] == "source-word" for w in r["words"]]
         for s in report["segments"]
-        if s["kind"] == "sentence" and "quality" in s and any(r["code"] == "source-word" for r in s["quality"]["reasons"])
+        if s["kind"] == "sentence"
+        and "quality" in s
+        and any(r["code"] == "source-word" for r in s["quality"]["reasons"])
     }
 
 

@@ -5,9 +5,9 @@ why; the Apertium page passes the quality part; the thresholds are flags."""
 from __future__ import annotations
 
 import pytest
-from argos_package import cached_package, isolate_environment
 
 from a11ykit.cli import main
+from argos_package import cached_package, isolate_environment
 from conftest import EXAMPLES
 
 

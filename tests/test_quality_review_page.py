@@ -40,13 +40,17 @@ def test_the_rows_come_worst_first(built):
     flagged = [tr["id"] for tr in page.tbody.find_all("tr") if tr["data-codes"]]
     assert flagged == [tr["id"] for tr in page.tbody.find_all("tr")][: len(flagged)]
     assert len(flagged) == report["quality"]["flagged"]
-    assert shown[: len(flagged)] == sorted(shown[: len(flagged)]) and shown[len(flagged) :] == sorted(shown[len(flagged) :])
+    assert shown[: len(flagged)] == sorted(shown[: len(flagged)]) and shown[len(flagged) :] == sorted(
+        shown[len(flagged) :]
+    )
 
 
 def test_the_rows_know_their_reading_order_and_their_rank(built):
     report, page = built
     rows = page.tbody.find_all("tr")
-    assert [tr["id"] for tr in sorted(rows, key=lambda tr: int(tr["data-order"]))] == [s["id"] for s in report["segments"]]
+    assert [tr["id"] for tr in sorted(rows, key=lambda tr: int(tr["data-order"]))] == [
+        s["id"] for s in report["segments"]
+    ]
     assert [int(tr["data-rank"]) for tr in rows] == list(range(len(rows)))
 
 

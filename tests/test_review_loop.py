@@ -73,7 +73,7 @@ def test_approved_sentence_and_approved_override_win_on_rebuild_and_nothing_else
     assert (applied["term"], applied["form"], applied["status"], applied["who"], applied["why"]) == (
         "Alien Enemies Act", "Ley de Enemigos Extranjeros de 1798", "approved", "Editor", "agreed")  # the approval
     assert any(h["target_form"] == "Ley de Enemigos Extranjeros de 1798" for s in second["segments"] for h in s["hits"])
-    changed = {s["id"] for s, t in zip(first["segments"], second["segments"]) if s["text"] != t["text"]}
+    changed = {s["id"] for s, t in zip(first["segments"], second["segments"], strict=False) if s["text"] != t["text"]}
     aea = {s["id"] for s in first["segments"] if "Alien Enemies Act" in s["source"]}
     assert changed == aea | {held["id"]}
 

@@ -32,7 +32,13 @@ PROBLEMS = [
 
 def render(problems=PROBLEMS) -> str:
     return render_review_page(
-        DOC, RESULTS, problems, source_lang="en", target_lang="es", stem="cecot", po_path="locales/es/LC_MESSAGES/cecot.po"
+        DOC,
+        RESULTS,
+        problems,
+        source_lang="en",
+        target_lang="es",
+        stem="cecot",
+        po_path="locales/es/LC_MESSAGES/cecot.po",
     )
 
 
@@ -99,9 +105,13 @@ def test_no_page_problems_section_without_page_problems():
 def test_text_from_the_page_is_escaped():
     html = render()
     parsed = BeautifulSoup(html, "html.parser")
-    assert [s.get_text() for s in parsed.find_all("script")] == [s.get_text() for s in BeautifulSoup(
-        render_review_page(Article(), [], [], source_lang="en", target_lang="es", stem="x", po_path="x.po"), "html.parser"
-    ).find_all("script")]  # only the page's own script
+    assert [s.get_text() for s in parsed.find_all("script")] == [
+        s.get_text()
+        for s in BeautifulSoup(
+            render_review_page(Article(), [], [], source_lang="en", target_lang="es", stem="x", po_path="x.po"),
+            "html.parser",
+        ).find_all("script")
+    ]  # only the page's own script
     assert parsed.find(attrs={"onclick": True}) is None
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; dogs" in html
 

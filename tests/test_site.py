@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -93,7 +92,7 @@ def test_a_broken_article_is_reported_on_one_line_and_the_others_are_written(cap
 
 def test_an_empty_folder_is_refused_on_one_line(capsys, tmp_path):
     (tmp_path / "empty").mkdir()
-    code, out, err = build_cli(capsys, tmp_path, tmp_path / "empty")
+    code, _out, err = build_cli(capsys, tmp_path, tmp_path / "empty")
     assert code == 2 and len(err.strip().splitlines()) == 1 and "no *.html files" in err
     assert not (tmp_path / "out").exists()
 
@@ -204,7 +203,7 @@ class CountingApertium(ApertiumEngine):
         super().__init__()
         self.sent: list[str] = []
 
-    def translate(self, texts, source, target):  # noqa: ANN001, ANN201
+    def translate(self, texts, source, target):
         if (source, target) == ("en", "es"):
             self.sent.extend(texts)
         return super().translate(texts, source, target)

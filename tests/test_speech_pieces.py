@@ -5,16 +5,15 @@ exactly where the cues say."""
 from __future__ import annotations
 
 import io
+import itertools
 
 import numpy as np
 import pytest
 import soundfile
 
 from a11ykit.errors import SpeechError
-
-from a11ykit.speech import SpeechItem, joining, synthesize_article, synthesize_items
+from a11ykit.speech import SpeechItem, joining, narration, synthesize_article, synthesize_items
 from a11ykit.speech.encode import OUTPUT_RATE, resample
-from a11ykit.speech import narration
 from a11ykit.speech.narration import PIECE_ITEMS, SENTENCES_PER_WORKER, piece_ranges
 from a11ykit.speech.synth import Synthesizer
 
@@ -133,7 +132,7 @@ def test_the_pauses_between_cues_are_silent_and_the_cues_are_spoken(rebuilt, kin
     _, _, second = rebuilt
     decoded, rate = soundfile.read(getattr(second, kind), dtype="float32")
     at = lambda seconds: round(seconds * rate)  # noqa: E731
-    for cue, following in zip(second.cues, second.cues[1:]):
+    for cue, following in itertools.pairwise(second.cues):
         assert rms(decoded[at(cue.start) : at(cue.end)]) > 0.01, cue.id
         pause = decoded[at(cue.end + 0.020) : at(following.start - 0.020)]
         assert np.max(np.abs(pause)) < 0.01, f"{kind}: sound between {cue.id} and {following.id}"
@@ -158,7 +157,9 @@ def test_every_sentence_is_heard_where_its_cue_starts(rebuilt, tmp_path_factory,
     for cue, chunk in zip(second.cues, chunks, strict=True):
         reference = resample(chunk.samples.astype(np.float32) / 32768, chunk.sample_rate, rate)[: rate // 2]
         found = heard_at(decoded, reference, round(cue.start * rate), rate // 10)
-        assert abs(found / rate - cue.start) <= 0.020, f"{kind}: {cue.id} at {cue.start:.3f} s, heard at {found / rate:.3f} s"
+        assert abs(found / rate - cue.start) <= 0.020, (
+            f"{kind}: {cue.id} at {cue.start:.3f} s, heard at {found / rate:.3f} s"
+        )
 
 
 def test_an_encoder_failure_stops_the_build_and_writes_nothing(tmp_path, monkeypatch):

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 
 import numpy as np
 import pytest
 import soundfile
 
-from a11ykit.speech.captions import Cue, read_vtt
 from a11ykit.cli import main
 from a11ykit.errors import InputError, SpeechError
-from a11ykit.terms.base import Glossary, Term
 from a11ykit.speech import SpeechItem, encode, joining, synthesize_article
-from a11ykit.speech.captions import heading_cues
+from a11ykit.speech.captions import Cue, heading_cues, read_vtt
 from a11ykit.speech.items import PAUSE_AFTER, PAUSE_BEFORE_HEADING, gaps_for
 from a11ykit.speech.lexicon import DEFAULT_LEXICON, apply_lexicon, lexicon_for, uses_phonemes
 from a11ykit.speech.synth import Synthesizer
+from a11ykit.terms.base import Glossary, Term
 
 ITEMS = [
     SpeechItem("h1", "I Survived CECOT", "heading"),
@@ -185,7 +185,10 @@ def test_a_long_sentence_is_captioned_in_cues_of_two_short_lines(long_article):
 
 def test_the_sync_map_keeps_one_entry_per_sentence(long_article):
     entries = json.loads(long_article.syncmap.read_text(encoding="utf-8"))
-    assert [(e["id"], e["text"]) for e in entries] == [("a11y-6-1", LONG_SENTENCE), ("a11y-6-2", "He is back with family.")]
+    assert [(e["id"], e["text"]) for e in entries] == [
+        ("a11y-6-1", LONG_SENTENCE),
+        ("a11y-6-2", "He is back with family."),
+    ]
 
 
 def test_each_caption_cue_starts_when_espeak_says_its_first_word(long_article):
@@ -207,7 +210,7 @@ PIECE_FRAME = joining.common_aligned_length(1, encode.OUTPUT_RATE) / encode.OUTP
 
 def test_cues_follow_each_other_with_longer_pauses_around_headings(article):
     cues = article.cues
-    gaps = [b.start - a.end for a, b in zip(cues, cues[1:])]
+    gaps = [b.start - a.end for a, b in itertools.pairwise(cues)]
     pauses = [
         PAUSE_AFTER["heading"],
         PAUSE_AFTER["sentence"],
