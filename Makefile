@@ -17,7 +17,7 @@ demo: setup
 	$(A11YKIT) build examples/cecot.html --to es --out out --epub
 	$(A11YKIT) build examples/cecot.es.html --to en --out out --epub
 
-test: setup corpus
+test: setup corpus lint
 	$(PY) -m pytest -q
 
 # ruff and mypy, with the configuration in pyproject.toml (the versions of the lint extra)
