@@ -105,6 +105,12 @@ def languages(page: ParsedPage, target: str, source: str | None, name: str) -> t
     return target, source
 
 
+def _same_words(text: str, other: str) -> bool:
+    """Whether two tagged texts say the same words, whatever the spaces between them (an engine
+    that echoes its input may still space out words that touched across inline elements)."""
+    return "".join(tagged.plain(text).split()) == "".join(tagged.plain(other).split())
+
+
 def _hrefs(page: ParsedPage) -> list[str]:
     """The page's links, without a11ykit's own (the notice's links and the skip link)."""
     return [
@@ -162,7 +168,8 @@ def translate(article: Article) -> Article:
         translator.translate_units(article.units, approved=approved, progress=settings.progress)
     finally:
         for unit in article.units:
-            if unit.id in sent and unit.machine == sent[unit.id]:  # the engine left it as it read it
+            if unit.id in sent and unit.machine is not None and _same_words(unit.machine, sent[unit.id]):
+                # the engine left it as it read it (spaces aside)
                 unit.machine = own[unit.id]
                 unit.text = own[unit.id] if unit.origin == "machine" else unit.text
                 unit.repairs.remove("title-case-source")
@@ -206,7 +213,7 @@ def localize(article: Article) -> Article:
     # a sentence the engine left as it was is not marked word by word (the notice and the review say so)
     mark_words_language(page.soup, {
         i: words for i, words in left_over.items()
-        if tagged.plain(by_id[i].text) != tagged.plain(by_id[i].source)
+        if not _same_words(by_id[i].text, by_id[i].source)
     }, article.source)
     sentences = [u for u in article.units if u.kind == "sentence"]
     localize_page(

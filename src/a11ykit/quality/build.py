@@ -97,7 +97,7 @@ def repair_outputs(units: Sequence[Any], lang: str, *, enabled: frozenset[str] |
     machine's); glossary forms (``keep``) are left as they are."""
     # a sentence the engine left as it was is not repaired (it is still the source's language)
     machine = [u for u in units if u.machine and u.origin in ("machine", "approved")
-               and plain_text(u.machine) != plain_text(u.source)]
+               and "".join(plain_text(u.machine).split()) != "".join(plain_text(u.source).split())]
     wanted = {r.name for r in repairs_for("target", lang, headline=True, enabled=enabled)}
     if not machine or not wanted:
         return
