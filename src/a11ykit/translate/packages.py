@@ -205,13 +205,7 @@ def install_file(
         )
     directory = Path(directory)
     created = not directory.exists()
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX + "install-", dir=directory))
-    except OSError as exc:
-        raise InputError(
-            f"{directory}: cannot install packages there ({exc.strerror or exc})", code="A11Y411"
-        ) from None
+    staging = _temporary_folder(directory, "install-")
     try:
         top = _extract_checked(archive, staging, limits)
         unpacked = staging / top
@@ -236,6 +230,17 @@ def install_file(
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _temporary_folder(directory: Path, kind: str) -> Path:
+    """A temporary folder inside the packages folder (made if missing), so the final move is a rename."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX + kind, dir=directory))
+    except OSError as exc:
+        raise InputError(
+            f"{directory}: cannot install packages there ({exc.strerror or exc})", code="A11Y411"
+        ) from None
+
+
 def _discard(staging: Path, directory: Path, created: bool) -> None:
     """Remove what a refused install unpacked; a refused package leaves no trace, not even its folder."""
     shutil.rmtree(staging, ignore_errors=True)
@@ -254,13 +259,7 @@ def install_from_index(
     url = index_url()
     entry = _pick_entry(_fetch_index(url), source, target, url)
     directory = Path(directory)
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        downloads = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX + "download-", dir=directory))
-    except OSError as exc:
-        raise InputError(
-            f"{directory}: cannot install packages there ({exc.strerror or exc})", code="A11Y411"
-        ) from None
+    downloads = _temporary_folder(directory, "download-")
     try:
         download = _download(entry, downloads, show)
         return install_file(download, directory, expect=(source, target))
