@@ -1,7 +1,7 @@
 """``a11ykit build --scheduler``: a site's sentences translated on a real Dask cluster.
 
 The cluster is started from Dask's own CLI (``dask scheduler``, two ``dask worker``) on
-localhost with random ports; one worker is killed while it runs a task, and the outputs are
+localhost with random ports; one worker is killed while it runs a task (the other having joined), and the outputs are
 still complete and the same as a local build's.
 """
 
@@ -14,7 +14,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,51 +43,73 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _removed(log: Path) -> str:
-    """The scheduler's log lines about workers it removed, up to the end of the build."""
-    return "\n".join(line for line in log.read_text().splitlines() if "Remove worker" in line)
+class Cluster:
+    """A scheduler started from Dask's CLI, and workers started on demand (single-threaded, no
+    nanny: a killed worker stays dead)."""
 
+    def __init__(self, home: Path, allowed_failures: int = 3) -> None:
+        self.home = home
+        self.env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": str(allowed_failures)}
+        self.logs = home / "logs"
+        self.logs.mkdir()
+        self.processes: dict[str, subprocess.Popen] = {}
+        scheduler_file = home / "scheduler.json"
+        self._start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", "0",
+                    "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(scheduler_file))
+        self._wait(scheduler_file.is_file, "the Dask scheduler did not start", "scheduler")
+        self.address = json.loads(scheduler_file.read_text())["address"]
 
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[tuple[str, dict[str, subprocess.Popen]]]:
-    """A scheduler and two single-threaded workers (no nanny: a killed worker stays dead)."""
-    scheduler_file = tmp_path / "scheduler.json"
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    processes: dict[str, subprocess.Popen] = {}
+    def _start(self, name: str, *argv: str) -> None:
+        with (self.logs / f"{name}.log").open("wb") as log:
+            self.processes[name] = subprocess.Popen([str(DASK), *argv], stdout=log, stderr=subprocess.STDOUT,
+                                                    cwd=self.home, env=self.env)
 
-    def start(name: str, *argv: str) -> None:
-        with (logs / f"{name}.log").open("wb") as log:
-            processes[name] = subprocess.Popen([str(DASK), *argv], stdout=log, stderr=subprocess.STDOUT,
-                                               cwd=tmp_path)
-
-    start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", "0", "--dashboard-address", "127.0.0.1:0",
-          "--scheduler-file", str(scheduler_file))
-    try:
+    def _wait(self, ready: Callable[[], bool], failure: str, name: str) -> None:
         deadline = time.monotonic() + 60
-        while not scheduler_file.is_file() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        address = json.loads(scheduler_file.read_text())["address"]
-        for name in ("w1", "w2"):
-            start(name, "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard", "--name", name,
-                  "--host", "127.0.0.1")
-        while time.monotonic() < deadline:
-            if all("Registered to" in (logs / f"{n}.log").read_text() for n in ("w1", "w2")):
-                break
-            time.sleep(0.1)
-        else:
-            pytest.fail("the Dask workers did not register: " + (logs / "w1.log").read_text()[-500:])
-        yield address, processes
-    finally:
-        for process in processes.values():
+        while not ready():
+            if time.monotonic() > deadline:
+                pytest.fail(f"{failure}: " + (self.logs / f"{name}.log").read_text()[-500:])
+            time.sleep(0.05)
+
+    def start_worker(self, name: str) -> subprocess.Popen:
+        self._start(name, "worker", self.address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
+                    "--name", name, "--host", "127.0.0.1")
+        self._wait(lambda: "Registered to" in (self.logs / f"{name}.log").read_text(),
+                   f"the Dask worker {name} did not register", name)
+        return self.processes[name]
+
+    def removed(self) -> str:
+        """The scheduler's log lines about workers it removed."""
+        log = (self.logs / "scheduler.log").read_text()
+        return "\n".join(line for line in log.splitlines() if "Remove worker" in line)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for process in processes.values():
+        for process in self.processes.values():
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def running_cluster(home: Path, allowed_failures: int = 3) -> Iterator[Cluster]:
+    """A cluster whose scheduler gives up on a task after its worker died ``allowed_failures``
+    + 1 times (Dask's default: 3)."""
+    started = Cluster(home, allowed_failures)
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    with running_cluster(tmp_path) as started:
+        yield started
 
 
 def build(tmp_path: Path, site: Path, out: str, *extra: str) -> subprocess.Popen:
@@ -95,24 +118,38 @@ def build(tmp_path: Path, site: Path, out: str, *extra: str) -> subprocess.Popen
     return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def test_a_folder_built_on_a_dask_cluster_survives_a_killed_worker_and_matches_a_local_build(tmp_path, cluster):
-    address, processes = cluster
+def _site(tmp_path: Path) -> Path:
     site = tmp_path / "site"
     site.mkdir()
     for name in ARTICLES:
         shutil.copy(PAGES / name, site / name)
-    run = build(tmp_path, site, "dask", "--scheduler", address, "--jobs", "1")
-    victim = processes["w1"]
+    return site
+
+
+def _kill_when_busy(worker: subprocess.Popen, run: subprocess.Popen) -> None:
+    """SIGKILL the worker while it runs a task (an Apertium process of its own is running)."""
+    deadline = time.monotonic() + 120
+    while not _children(worker.pid) and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _children(worker.pid), "the worker never ran a task"
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.wait()
+
+
+def test_a_folder_built_on_a_dask_cluster_survives_a_killed_worker_and_matches_a_local_build(tmp_path, cluster):
+    site = _site(tmp_path)
+    # w1 alone at first, so it surely runs a task; w2 joins while it does, then w1 is killed
+    # mid-task and the scheduler must give its work to w2.
+    victim = cluster.start_worker("w1")
+    run = build(tmp_path, site, "dask", "--scheduler", cluster.address, "--jobs", "1")
     deadline = time.monotonic() + 120
     while not _children(victim.pid) and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
-    busy = bool(_children(victim.pid))
-    os.kill(victim.pid, signal.SIGKILL)  # while it runs a task
-    victim.wait()
+    cluster.start_worker("w2")
+    _kill_when_busy(victim, run)
     out, err = run.communicate(timeout=600)
     assert run.returncode == 0, err
-    assert busy, "worker w1 never ran a task"
-    assert "name: w1" in _removed(tmp_path / "logs" / "scheduler.log"), "the scheduler did not lose w1 mid-run"
+    assert "name: w1" in cluster.removed(), "the scheduler did not lose w1 mid-run"
     header, values = out.splitlines()[-3:-1]
     assert header.split()[:4] == ["articles", "built", "unchanged", "failed"]
     assert values.split()[:4] == [str(len(ARTICLES)), str(len(ARTICLES)), "0", "0"]
@@ -124,3 +161,16 @@ def test_a_folder_built_on_a_dask_cluster_survives_a_killed_worker_and_matches_a
     assert sorted(p.name for p in (tmp_path / "dask").glob("*.es.html")) == pages
     for name in pages:
         assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
+
+
+def test_a_task_the_cluster_gives_up_on_is_one_line_and_nothing_is_written(tmp_path):
+    site = _site(tmp_path)
+    with running_cluster(tmp_path, allowed_failures=0) as cluster:
+        worker = cluster.start_worker("w1")
+        run = build(tmp_path, site, "dask", "--scheduler", cluster.address, "--jobs", "1")
+        _kill_when_busy(worker, run)
+        _, err = run.communicate(timeout=600)
+    assert run.returncode == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert "A11Y306" in err and "KilledWorker" in err
+    assert not list((tmp_path / "dask").glob("*.html"))

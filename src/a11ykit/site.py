@@ -40,7 +40,7 @@ from typing import Any
 
 from a11ykit import __version__
 from a11ykit.api import build, resolve_glossary
-from a11ykit.errors import A11yKitError, InputError
+from a11ykit.errors import A11yKitError, EngineError, InputError
 from a11ykit.html.parse import parse_page
 from a11ykit.l10n import check_language
 from a11ykit.layout import DEFAULT_LOCALES, outputs_for, terminate_cleanly
@@ -496,10 +496,20 @@ def _run_on_cluster(
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(f"cannot reach the Dask scheduler at {scheduler} ({exc})", code="A11Y171") from None
     with client:
-        shared = client.scatter(glossary, broadcast=True)
+        # The glossary goes with each task (a few KB), never scattered: scattered data lives only
+        # on the workers that hold it, and a task whose data died with its worker cannot be rerun.
         futures = {
-            client.submit(translate_batch, engine, shared, src, tgt, batch, pure=False, retries=3): (src, tgt, batch)
+            client.submit(translate_batch, engine, glossary, src, tgt, batch, pure=False, retries=3): (src, tgt, batch)
             for src, tgt, batch in tasks
         }
         for future in dask_completed(list(futures), loop=client.loop):
-            yield futures[future], future.result()
+            try:
+                translations = future.result()
+            except A11yKitError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - Dask's own errors (a task lost, cancelled, killed workers)
+                raise EngineError(
+                    f"the Dask cluster at {scheduler} lost a translation task ({type(exc).__name__}: {exc})",
+                    code="A11Y306",
+                ) from None
+            yield futures[future], translations
