@@ -22,6 +22,7 @@ Needs: espeak-ng, sox, ffmpeg (libopus, libmp3lame), opus-tools (opusenc), lame.
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import subprocess
 import tempfile
@@ -204,8 +205,11 @@ ENCODERS: list[tuple[str, str, Callable[[np.ndarray, Path, Path], None]]] = [
     ("ffmpeg libmp3lame 48 kbit/s CBR", "mp3", command(*FFMPEG, "-c:a", "libmp3lame", "-b:a", "48k", "{out}")),
     ("ffmpeg libmp3lame 48 kbit/s CBR, no bit reservoir", "mp3",
      command(*FFMPEG, "-c:a", "libmp3lame", "-b:a", "48k", "-reservoir", "0", "{out}")),
-    ("a11ykit encode_mp3_piece (libmp3lame in process, 48k CBR, no reservoir)", "mp3",
-     piece_writer(joining.encode_mp3_piece)),
+    *(
+        (f"a11ykit encode_mp3_piece (libmp3lame, 48k CBR, no reservoir, -q {q}{note})", "mp3",
+         piece_writer(functools.partial(joining.encode_mp3_piece, quality=q)))
+        for q, note in ((3, ", LAME's default"), (5, ""), (joining.MP3_QUALITY, ", a11ykit's"))
+    ),
 ]
 
 

@@ -174,6 +174,18 @@ def test_an_encoder_failure_stops_the_build_and_writes_nothing(tmp_path, monkeyp
     assert list((tmp_path / "cache" / "pieces").rglob("*.npz")) == []
 
 
+@pytest.mark.parametrize("fmt", ["opus", "mp3"])
+def test_an_encoded_piece_shorter_than_planned_stops_the_build_and_writes_nothing(tmp_path, monkeypatch, fmt):
+    """Each piece is checked from its structure when encoded: an encoder that drops audio (here,
+    the real encoder given half the samples) is caught before anything is joined or written."""
+    real = getattr(joining, f"encode_{fmt}_piece")
+    monkeypatch.setattr(joining, f"encode_{fmt}_piece", lambda samples, rate: real(samples[: len(samples) // 2], rate))
+    with pytest.raises(SpeechError, match=f"the {fmt} piece from .* lasts") as caught:
+        build(tmp_path, ITEMS)
+    assert caught.value.code == "A11Y506"
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
 @pytest.mark.parametrize(("sentences", "processes"), [(4, 1), (2 * SENTENCES_PER_WORKER, 2)])
 def test_another_speech_worker_starts_only_for_enough_sentences(monkeypatch, sentences, processes):
     """A process start costs about as much as speaking a few sentences: a one-paragraph rebuild

@@ -203,21 +203,48 @@ def _words(text: str, width: int) -> list[tuple[int, str]]:
 
 def _lines(words: Sequence[str], width: int) -> tuple[float, list[str]] | None:
     """The best way to put ``words`` on at most two lines of ``width``: (cost, lines), or None."""
-    one = " ".join(words)
-    if len(one) <= width:
-        return 0.0, [one]
-    if MAX_LINES < 2:
-        return None
-    best: tuple[float, list[str]] | None = None
-    for k in range(1, len(words)):
-        top, bottom = " ".join(words[:k]), " ".join(words[k:])
-        if len(top) > width or len(bottom) > width:
-            continue
-        # a phrase boundary first, then balance (a slightly longer bottom line reads best)
-        cost = _break_cost(words[k - 1], words[k]) + abs(len(bottom) - len(top) - 2) / width
-        if best is None or cost < best[0]:
-            best = (cost, [top, bottom])
-    return best
+    layout = _Layout(list(words), width)
+    laid = layout.lines(0, len(words))
+    return None if laid is None else (laid[0], layout.text(0, len(words), laid[1]))
+
+
+class _Layout:
+    """The words of one text with their lengths and break costs worked out once, so that the
+    many candidate cues :func:`caption_blocks` weighs are sums, not joined strings."""
+
+    def __init__(self, words: list[str], width: int) -> None:
+        self.words = words
+        self.width = width
+        self.ends = list(itertools.accumulate((len(w) for w in words), initial=0))
+        self.breaks = [0.0, *(_break_cost(a, b) for a, b in itertools.pairwise(words))]  # before word k
+
+    def length(self, j: int, i: int) -> int:
+        """The length of words[j:i] joined by single spaces."""
+        return self.ends[i] - self.ends[j] + (i - j - 1)
+
+    def lines(self, j: int, i: int) -> tuple[float, int | None] | None:
+        """The best way to put words[j:i] on at most two lines: (cost, the word the second
+        line starts with, or None for one line), or None when they do not fit."""
+        width = self.width
+        if self.length(j, i) <= width:
+            return 0.0, None
+        if MAX_LINES < 2:
+            return None
+        best: tuple[float, int | None] | None = None
+        for k in range(j + 1, i):
+            top, bottom = self.length(j, k), self.length(k, i)
+            if top > width or bottom > width:
+                continue
+            # a phrase boundary first, then balance (a slightly longer bottom line reads best)
+            cost = self.breaks[k] + abs(bottom - top - 2) / width
+            if best is None or cost < best[0]:
+                best = (cost, k)
+        return best
+
+    def text(self, j: int, i: int, split: int | None) -> list[str]:
+        if split is None:
+            return [" ".join(self.words[j:i])]
+        return [" ".join(self.words[j:split]), " ".join(self.words[split:i])]
 
 
 def caption_blocks(text: str, width: int = MAX_LINE) -> list[tuple[int, list[str]]]:
@@ -230,28 +257,28 @@ def caption_blocks(text: str, width: int = MAX_LINE) -> list[tuple[int, list[str
     if not words:
         return []
     n = len(words)
-    plain = [w for _, w in words]
+    layout = _Layout([w for _, w in words], width)
     # best[i]: (cost, blocks) of words[:i]
-    best: list[tuple[float, list[tuple[int, int, list[str]]]] | None] = [None] * (n + 1)
+    best: list[tuple[float, list[tuple[int, int, int | None]]] | None] = [None] * (n + 1)
     best[0] = (0.0, [])
     for i in range(1, n + 1):
         for j in range(i - 1, -1, -1):
-            if len(" ".join(plain[j:i])) > MAX_LINES * width + MAX_LINES - 1:
+            if layout.length(j, i) > MAX_LINES * width + MAX_LINES - 1:
                 break
             prior = best[j]
-            laid = _lines(plain[j:i], width)
+            laid = layout.lines(j, i)
             if prior is None or laid is None:
                 continue
             cost = prior[0] + 3.0 + laid[0]
             if i < n:
-                cost += 2.0 * _break_cost(plain[i - 1], plain[i])
-            if len(" ".join(plain[j:i])) < width // 3 and n > i - j:
+                cost += 2.0 * layout.breaks[i]
+            if layout.length(j, i) < width // 3 and n > i - j:
                 cost += 1.5  # an orphan
             if best[i] is None or cost < best[i][0]:  # type: ignore[index]
                 best[i] = (cost, [*prior[1], (j, i, laid[1])])
     final = best[n]
     assert final is not None  # every word fits a line, so one word per cue always works
-    return [(words[j][0], lines) for j, _, lines in final[1]]
+    return [(words[j][0], layout.text(j, i, split)) for j, i, split in final[1]]
 
 
 def caption_cues(cue: Cue, clock: Callable[[int], float | None] | None = None) -> list[Cue]:
