@@ -11,9 +11,16 @@ import pytest
 
 from a11ykit.errors import MemoryStoreError
 from a11ykit.memory import Approved, MemoryKey, TranslationMemory, translate_with_memory
+from a11ykit.memory.store import BACK_TRANSLATION, SCHEMA_VERSION
+from a11ykit.memory.translate import translate_back
+from a11ykit.memory.units import engine_version, round_trip_key
+from a11ykit.text import tagged
 from fakes import IdentityEngine, UpperEngine
 
-KEY = MemoryKey("upper", "upper (test) 1", "en", "es", "glossary-3f2a")
+KEY = MemoryKey("upper", "(test) 1", "en", "es", "glossary-3f2a")
+#: The raw back translations of KEY's outputs (the quality estimate's round trip): the reverse pair.
+ROUND_TRIP = MemoryKey("upper", "(test) 1", "es", "en", BACK_TRANSLATION)
+OUTPUTS = ["La cárcel CECOT de El Salvador alberga a 40.000 presos.", "Foto: Reuters", "Foto: Reuters"]
 ARTICLE = [
     "Skip to main content",
     "El Salvador's <1>CECOT</1> prison holds 40,000 inmates.",
@@ -142,15 +149,177 @@ def test_text_xml_cannot_carry_is_translated_but_not_kept(memory: TranslationMem
     assert memory.stats().machine == 0
 
 
-def test_stats_count_entries_by_pair_and_engine(memory: TranslationMemory) -> None:
+def test_stats_count_entries_by_kind_pair_and_engine(memory: TranslationMemory) -> None:
     translate_with_memory(UpperEngine(), ARTICLE, memory, KEY)
-    back = MemoryKey("identity", "identity 1", "es", "en", KEY.glossary)
-    translate_with_memory(IdentityEngine(), ["Hola", "Adiós"], memory, back)
+    reverse = MemoryKey("identity", "1", "es", "en", KEY.glossary)
+    translate_with_memory(IdentityEngine(), ["Hola", "Adiós"], memory, reverse)
+    translate_back(UpperEngine(), OUTPUTS, memory, ROUND_TRIP)
     memory.store_approved("en", "es", [Approved("Skip to main content", "Ir al contenido", "cecot.po")])
     stats = memory.stats()
-    assert stats.pairs == {"en-es": {"machine": 4, "approved": 1}, "es-en": {"machine": 2, "approved": 0}}
-    assert stats.engines == {"upper upper (test) 1": 4, "identity identity 1": 2}
-    assert (stats.machine, stats.approved) == (6, 1)
+    assert stats.pairs == {
+        "en-es": {"machine": 4, "approved": 1, "back_translations": 0},
+        "es-en": {"machine": 2, "approved": 0, "back_translations": 2},
+    }
+    assert stats.engines == {
+        ("identity", "1"): {"machine": 2, "back_translations": 0},
+        ("upper", "(test) 1"): {"machine": 4, "back_translations": 2},
+    }
+    assert (stats.machine, stats.approved, stats.back_translations) == (6, 1, 2)
+
+
+def test_the_key_has_the_engines_version_without_its_name() -> None:
+    assert IdentityEngine().describe() == "identity (test)"
+    assert engine_version(IdentityEngine()) == "(test)"
+    assert round_trip_key(IdentityEngine(), "en", "es") == MemoryKey("identity", "(test)", "es", "en", BACK_TRANSLATION)
+
+
+def test_a_back_translation_is_served_from_the_memory_without_an_engine_call(memory: TranslationMemory) -> None:
+    first = translate_back(UpperEngine(), OUTPUTS, memory, ROUND_TRIP)
+    engine = UpperEngine()
+    again = translate_back(engine, OUTPUTS, memory, ROUND_TRIP)
+    assert engine.calls == []
+    assert again == first == [UpperEngine().one(o) for o in OUTPUTS]
+
+
+@pytest.mark.parametrize(
+    "output",
+    ["Type <1> to begin, then </1>.", "Escaped &lt;2/> stays text", "Plain text with < and & signs"],
+    ids=["tag-like-text", "escaped-tag-text", "markup-characters"],
+)
+def test_a_back_translation_from_the_memory_is_the_one_the_engine_gave(
+    memory: TranslationMemory, output: str
+) -> None:
+    engine = IdentityEngine()
+    without_memory = [tagged.plain(b) for b in IdentityEngine().translate([output], "es", "en")]
+    cold = translate_back(engine, [output], memory, ROUND_TRIP)
+    warm = translate_back(IdentityEngine(), [output], memory, ROUND_TRIP)
+    assert engine.calls == [[output]]  # the engine reads the output text itself, as without a memory
+    assert cold == warm == without_memory
+
+
+def test_the_engine_gets_each_missing_output_once_in_one_call(memory: TranslationMemory) -> None:
+    translate_back(UpperEngine(), OUTPUTS[:1], memory, ROUND_TRIP)
+    engine = UpperEngine()
+    translate_back(engine, OUTPUTS, memory, ROUND_TRIP)
+    assert engine.calls == [["Foto: Reuters"]]
+
+
+def _keep_other_entries(memory: TranslationMemory, kind: str) -> None:
+    """An entry for the very output text OUTPUTS[0], es → en, that is no raw back translation."""
+    if kind == "approved":
+        memory.store_approved("es", "en", [Approved(OUTPUTS[0], "APPROVED", "cecot.po", "Ana")])
+    elif kind == "glossary-locked":
+        memory.store_machine(MemoryKey(ROUND_TRIP.engine, ROUND_TRIP.engine_version, "es", "en", "0123abcd"),
+                             {OUTPUTS[0]: "LOCKED"})
+    else:
+        memory.store_machine(MemoryKey(ROUND_TRIP.engine, "(test) 2", "es", "en", BACK_TRANSLATION),
+                             {OUTPUTS[0]: "OTHER VERSION"})
+
+
+@pytest.mark.parametrize("kind", ["approved", "glossary-locked", "other-engine-version"])
+def test_only_a_raw_back_translation_by_the_same_engine_serves_a_round_trip(
+    memory: TranslationMemory, kind: str
+) -> None:
+    _keep_other_entries(memory, kind)
+    engine = UpperEngine()
+    back = translate_back(engine, OUTPUTS[:1], memory, ROUND_TRIP)
+    assert engine.calls == [OUTPUTS[:1]] and back == [OUTPUTS[0].upper()]
+
+
+@pytest.mark.parametrize("approved", [True, False])
+def test_a_back_translation_never_serves_a_translation_of_the_reverse_pair(
+    memory: TranslationMemory, approved: bool
+) -> None:
+    translate_back(UpperEngine(), OUTPUTS[:1], memory, ROUND_TRIP)
+    forward = MemoryKey(ROUND_TRIP.engine, ROUND_TRIP.engine_version, "es", "en", "0123abcd")
+    assert memory.lookup(forward, OUTPUTS[:1], approved=approved) == {}
+    assert memory.lookup(ROUND_TRIP, OUTPUTS[:1], approved=approved)[OUTPUTS[0]].origin == "machine"
+
+
+def test_an_approved_translation_never_serves_as_a_back_translation(memory: TranslationMemory) -> None:
+    memory.store_approved("es", "en", [Approved(OUTPUTS[0], "APPROVED", "cecot.po", "Ana")])
+    assert memory.lookup(ROUND_TRIP, OUTPUTS[:1], approved=True) == {}
+
+
+class NoReverseEngine(UpperEngine):
+    """Covers no pair at all (an engine without its reverse mode installed)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[tuple[str, str]] = []
+
+    def supports(self, source: str, target: str) -> bool:
+        self.asked.append((source, target))
+        return False
+
+
+def test_no_round_trip_when_the_engine_lacks_the_reverse_pair(memory: TranslationMemory) -> None:
+    engine = NoReverseEngine()
+    assert translate_back(engine, OUTPUTS, memory, ROUND_TRIP) is None
+    assert engine.asked == [("es", "en")] and engine.calls == []
+
+
+def test_a_round_trip_the_memory_holds_asks_the_engine_nothing(memory: TranslationMemory) -> None:
+    translate_back(UpperEngine(), OUTPUTS, memory, ROUND_TRIP)
+    engine = NoReverseEngine()
+    assert translate_back(engine, OUTPUTS, memory, ROUND_TRIP) == [o.upper() for o in OUTPUTS]
+    assert engine.asked == [] and engine.calls == []
+
+
+def test_translate_back_refuses_a_key_that_is_not_a_back_translation_key(memory: TranslationMemory) -> None:
+    with pytest.raises(ValueError, match="not a back translation key"):
+        translate_back(UpperEngine(), OUTPUTS, memory, KEY)
+
+
+def _version_1_memory(path: Path, engine_version: str) -> None:
+    """A memory as a11ykit wrote it before memory version 2: the engine's description as its version."""
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE machine (engine TEXT NOT NULL, engine_version TEXT NOT NULL, source_lang TEXT NOT NULL,"
+        " target_lang TEXT NOT NULL, glossary TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,"
+        " flags TEXT NOT NULL, date TEXT NOT NULL,"
+        " PRIMARY KEY (source_lang, target_lang, source, engine, engine_version, glossary)) WITHOUT ROWID;"
+        "CREATE TABLE approved (source_lang TEXT NOT NULL, target_lang TEXT NOT NULL, source TEXT NOT NULL,"
+        " target TEXT NOT NULL, catalog TEXT NOT NULL, translator TEXT, date TEXT NOT NULL,"
+        " PRIMARY KEY (source_lang, target_lang, source)) WITHOUT ROWID;"
+        f"PRAGMA application_id={int.from_bytes(b'a11y', 'big')}; PRAGMA user_version=1;"
+    )
+    db.execute("INSERT INTO machine VALUES ('apertium', ?, 'en', 'es', '0123456789abcdef', 'Hello', 'Hola', '',"
+               " '20261130T101500Z')", [engine_version])
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize(
+    ("stored", "read"),
+    [("apertium apertium-eng-spa 0.8.1-2", "apertium-eng-spa 0.8.1-2"), ("0.8.1-2", "0.8.1-2"),
+     ("apertium", "apertium")],
+    ids=["name-in-front", "bare", "name-only"],
+)
+def test_a_version_1_memory_is_brought_up_to_date_and_still_serves_its_entries(
+    tmp_path: Path, stored: str, read: str
+) -> None:
+    path = tmp_path / "tm.sqlite"
+    _version_1_memory(path, stored)
+    with TranslationMemory.open(path) as tm:
+        found = tm.lookup(MemoryKey("apertium", read, "en", "es", "0123456789abcdef"), ["Hello"])
+        assert found["Hello"].target == "Hola"
+        assert list(tm.stats().engines) == [("apertium", read)]
+    version = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0]
+    assert version == SCHEMA_VERSION == 2
+
+
+def test_a_memory_of_a_newer_a11ykit_is_refused_with_its_version(tmp_path: Path) -> None:
+    path = tmp_path / "tm.sqlite"
+    TranslationMemory.open(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    db.commit()
+    db.close()
+    with pytest.raises(MemoryStoreError) as caught:
+        TranslationMemory.open(path)
+    assert caught.value.code == "A11Y901"
+    assert f"memory version {SCHEMA_VERSION + 1}" in str(caught.value) and "\n" not in str(caught.value)
 
 
 def test_a_writer_held_past_the_timeout_is_one_clear_error(tmp_path: Path) -> None:

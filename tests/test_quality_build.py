@@ -9,13 +9,20 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
+import a11ykit
+from a11ykit.article import Article
+from a11ykit.memory import TranslationMemory
 from a11ykit.quality import REASON_CODES
+from a11ykit.quality.build import plain_text
+from a11ykit.translate.engines.apertium import ApertiumEngine
 from conftest import EXAMPLES
+from fakes import UpperEngine
 
 
 @dataclass
@@ -109,3 +116,93 @@ def test_the_catalog_gives_each_estimated_sentence_its_score_and_reasons(spanish
         assert len(lines) == 1 and lines[0].startswith(f"quality {quality['score']:.2f}")
         for reason in quality["reasons"]:
             assert re.search(re.escape(reason["code"]) + r" \(" + re.escape(", ".join(reason["words"])), lines[0])
+
+
+# --- the round trip served by the translation memory ---------------------------------------
+
+
+class CountingApertium(ApertiumEngine):
+    """The real Apertium, recording every translation it is asked for and every pair it is asked about."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, str, int]] = []  # (source, target, texts)
+        self.asked: list[tuple[str, str]] = []
+
+    def supports(self, source: str, target: str) -> bool:
+        self.asked.append((source, target))
+        return super().supports(source, target)
+
+    def translate(self, texts, source, target):
+        self.calls.append((source, target, len(texts)))
+        return super().translate(texts, source, target)
+
+
+@dataclass
+class MemoryBuilds:
+    source: str
+    target: str
+    memory: Path
+    plain: Article  # no memory
+    cold: Article  # an empty memory
+    cold_engine: CountingApertium
+    warm: Article  # the same memory again, a fresh engine and output folder (a site's "warm memory" run)
+    warm_engine: CountingApertium
+
+
+def _memory_builds(tmp_path: Path, page: str, source: str, target: str) -> MemoryBuilds:
+    def one(name: str, engine: CountingApertium, memory: Path | None) -> Article:
+        return a11ykit.build(EXAMPLES / page, to=target, engine=engine, audio=False, out=tmp_path / name,
+                             locales=tmp_path / f"locales-{name}", memory=memory)
+
+    memory = tmp_path / "tm.sqlite"
+    cold_engine, warm_engine = CountingApertium(), CountingApertium()
+    plain = one("plain", CountingApertium(), None)
+    cold = one("cold", cold_engine, memory)
+    warm = one("warm", warm_engine, memory)
+    return MemoryBuilds(source, target, memory, plain, cold, cold_engine, warm, warm_engine)
+
+
+@pytest.fixture(scope="module", params=[("cecot.html", "en", "es"), ("cecot.es.html", "es", "en")],
+                ids=["en-es", "es-en"])
+def memory_builds(request, tmp_path_factory) -> MemoryBuilds:
+    return _memory_builds(tmp_path_factory.mktemp("memory"), *request.param)
+
+
+def _estimates(article: Article) -> dict[str, object]:
+    return {u.id: u.quality for u in article.units if u.quality is not None}
+
+
+def test_a_build_with_an_empty_memory_asks_the_engine_for_the_round_trip(memory_builds):
+    round_trips = [c for c in memory_builds.cold_engine.calls if c[:2] == (memory_builds.target, memory_builds.source)]
+    assert len(round_trips) == 1 and round_trips[0][2] > 0
+
+
+def test_a_build_served_by_the_memory_calls_no_engine_at_all(memory_builds):
+    assert memory_builds.warm.memory.from_engine == 0 and memory_builds.warm.memory.from_memory > 0
+    assert memory_builds.warm_engine.calls == [] and memory_builds.warm_engine.asked == []
+
+
+def test_the_estimate_is_the_same_with_and_without_the_memory(memory_builds):
+    without = _estimates(memory_builds.plain)
+    assert without and any(q.score < 1 for q in without.values())
+    assert _estimates(memory_builds.cold) == without
+    assert _estimates(memory_builds.warm) == without
+
+
+def test_the_memory_keeps_one_back_translation_per_distinct_output(memory_builds):
+    outputs = {plain_text(u.text) for u in memory_builds.plain.units if u.quality is not None}
+    with TranslationMemory.open(memory_builds.memory) as memory:
+        stats = memory.stats()
+    pair = f"{memory_builds.target}-{memory_builds.source}"
+    assert stats.pairs[pair]["back_translations"] == stats.back_translations == len(outputs)
+
+
+def test_an_engine_whose_round_trip_is_not_cheap_gets_none_with_a_memory(tmp_path):
+    engine = UpperEngine()
+    article = a11ykit.build(EXAMPLES / "cecot.html", to="es", engine=engine, audio=False, out=tmp_path / "out",
+                            locales=tmp_path / "locales", memory=tmp_path / "tm.sqlite")
+    assert _estimates(article)
+    with TranslationMemory.open(tmp_path / "tm.sqlite") as memory:
+        assert memory.stats().back_translations == 0
+    assert len(engine.calls) == 1  # the translation alone

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -9,9 +11,10 @@ from lxml import etree
 
 from a11ykit.cli import main
 from a11ykit.memory import Approved, MemoryKey, TranslationMemory
+from conftest import EXAMPLES
 
 DTD = etree.DTD(str(Path(__file__).resolve().parent / "schemas" / "tmx14.dtd"))
-KEY = MemoryKey("apertium", "apertium apertium-eng-spa 0.8.1-2", "en", "es", "0123456789abcdef")
+KEY = MemoryKey("apertium", "apertium-eng-spa 0.8.1-2", "en", "es", "0123456789abcdef")
 MACHINE = {
     "The prison holds forty thousand men.": "La prisión aloja cuarenta mil hombres.",
     "Read <1>the report</1> here.": "Lee <1>el informe</1> aquí.",
@@ -39,6 +42,29 @@ def test_stats_counts_machine_and_approved_entries_per_pair(capsys, memory_path)
     assert code == 0
     assert "2 machine translation(s), 1 approved" in out
     assert "en-es: 2 machine, 1 approved" in out
+
+
+def test_stats_name_each_engine_and_its_version_once(capsys, memory_path):
+    code, out, _ = run(capsys, "tm", "stats", "--tm", memory_path)
+    assert code == 0
+    assert "  engine apertium, version apertium-eng-spa 0.8.1-2: 2 machine, 0 back translation(s)" in out.splitlines()
+
+
+def test_stats_of_a_real_builds_memory_show_the_engine_version_and_the_round_trips(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    memory = tmp_path / "tm.sqlite"
+    code, _, err = run(capsys, "build", EXAMPLES / "cecot.html", "--to", "es", "--engine", "apertium", "--no-audio",
+                       "--out", tmp_path / "out", "--locales", tmp_path / "locales", "--tm", memory)
+    assert code == 0, err
+    installed = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "apertium-eng-spa"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    code, out, _ = run(capsys, "tm", "stats", "--tm", memory)
+    assert code == 0
+    engine_line = re.escape(f"  engine apertium, version apertium-eng-spa {installed}: ") + r"\d+ machine, (\d+) back"
+    (line,) = [m for m in map(re.compile(engine_line).match, out.splitlines()) if m]
+    assert int(line.group(1)) > 0  # the quality estimate's round trips, es → en
+    assert re.search(r"^  es-en: 0 machine, 0 approved, [1-9]\d* back translation\(s\)$", out, re.MULTILINE)
+    assert "apertium apertium" not in out
 
 
 def test_the_default_memory_is_the_one_a_site_build_into_out_keeps(capsys, memory_path, monkeypatch):

@@ -13,11 +13,13 @@ from lxml import etree
 from a11ykit import __version__
 from a11ykit.errors import MemoryStoreError
 from a11ykit.memory import Approved, MemoryKey, TranslationMemory, canonical
+from a11ykit.memory.store import BACK_TRANSLATION, SCHEMA_VERSION
 from a11ykit.memory.tmx import read_tmx, seg_content, write_tmx
 
 DTD = etree.DTD(str(Path(__file__).resolve().parent / "schemas" / "tmx14.dtd"))
-KEY = MemoryKey("apertium", "apertium 3.8.3 eng-spa 1.1", "en", "es", "glossary-3f2a")
-BACK = MemoryKey("argos", "argos 1.9 es-en 1.0", "es", "en", "glossary-3f2a")
+KEY = MemoryKey("apertium", "apertium-eng-spa 0.8.1-2", "en", "es", "glossary-3f2a")
+BACK = MemoryKey("argos", "es→en translate-es_en 1.0 (ctranslate2 4.5.0)", "es", "en", "glossary-3f2a")
+ROUND_TRIP = MemoryKey("apertium", "apertium-eng-spa 0.8.1-2", "es", "en", BACK_TRANSLATION)
 
 
 def _fill(tm: TranslationMemory) -> None:
@@ -33,6 +35,8 @@ def _fill(tm: TranslationMemory) -> None:
         date="20261130T101500Z",
     )
     tm.store_machine(BACK, {"Leer el <1>original</1>": "Read the <1>original</1>"}, date="20261130T101600Z")
+    tm.store_machine(ROUND_TRIP, {"La cárcel alberga a 40.000 presos.": "The jail houses 40.000 prisoners."},
+                     date="20261130T101700Z")
     tm.store_approved(
         "en", "es",
         [Approved("Skip to main content", "Ir al contenido principal", "locales/es/LC_MESSAGES/cecot.po",
@@ -68,6 +72,37 @@ def test_the_header_says_what_the_standard_requires(filled: TranslationMemory) -
     }
 
 
+def test_the_header_says_which_memory_version_its_keys_follow(filled: TranslationMemory) -> None:
+    header = etree.fromstring(_export(filled)).find("header")
+    assert header.findtext("prop[@type='x-a11ykit-memory-version']") == str(SCHEMA_VERSION)
+
+
+def test_a_back_translation_goes_out_and_comes_back_as_one(filled: TranslationMemory, tmp_path: Path) -> None:
+    filled.export_tmx(tmp_path / "out.tmx")
+    with TranslationMemory.open(tmp_path / "empty.sqlite") as fresh:
+        fresh.import_tmx(tmp_path / "out.tmx")
+        assert fresh.stats().back_translations == 1
+        found = fresh.lookup(ROUND_TRIP, ["La cárcel alberga a 40.000 presos."])
+    assert found["La cárcel alberga a 40.000 presos."].target == "The jail houses 40.000 prisoners."
+
+
+def test_an_export_of_a_version_1_memory_is_read_with_bare_engine_versions(tmp_path: Path) -> None:
+    path = tmp_path / "old.tmx"
+    path.write_text(  # as a11ykit wrote it before memory version 2: no memory-version prop
+        '<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4">\n<header creationtool="a11ykit"'
+        ' creationtoolversion="0.1.0" segtype="sentence" o-tmf="a11ykit" adminlang="en" srclang="en"'
+        ' datatype="x-a11ykit-tagged"/>\n<body>\n<tu srclang="en" creationdate="20261130T101500Z">'
+        '<prop type="x-a11ykit-origin">machine</prop><prop type="x-a11ykit-engine">apertium</prop>'
+        '<prop type="x-a11ykit-engine-version">apertium apertium-eng-spa 0.8.1-2</prop>'
+        '<prop type="x-a11ykit-glossary">glossary-3f2a</prop>'
+        '<tuv xml:lang="en"><seg>Hello</seg></tuv><tuv xml:lang="es"><seg>Hola</seg></tuv></tu>\n</body>\n</tmx>\n',
+        encoding="utf-8",
+    )
+    with TranslationMemory.open(tmp_path / "tm.sqlite") as tm:
+        tm.import_tmx(path)
+        assert tm.lookup(KEY, ["Hello"])["Hello"].target == "Hola"
+
+
 def test_one_source_language_is_named_in_the_header(tmp_path: Path) -> None:
     with TranslationMemory.open(tmp_path / "tm.sqlite") as tm:
         tm.store_machine(KEY, {"Hello": "Hola"})
@@ -77,7 +112,7 @@ def test_one_source_language_is_named_in_the_header(tmp_path: Path) -> None:
 def test_each_entry_is_one_unit_with_its_origin(filled: TranslationMemory) -> None:
     body = etree.fromstring(_export(filled)).find("body")
     units = body.findall("tu")
-    assert len(units) == 7
+    assert len(units) == 8
     approved = [u for u in units if u.findtext("prop[@type='x-a11ykit-origin']") == "approved"]
     assert {u.get("creationid") for u in approved} == {"Ana Pérez", None}
     assert {u.findtext("prop[@type='x-a11ykit-catalog']") for u in approved} == {"locales/es/LC_MESSAGES/cecot.po"}
@@ -107,7 +142,7 @@ def test_inline_tags_become_tmx_inline_codes(text: str, content: str) -> None:
 def test_export_then_import_gives_the_same_entries(filled: TranslationMemory, tmp_path: Path) -> None:
     filled.export_tmx(tmp_path / "out.tmx")
     with TranslationMemory.open(tmp_path / "empty.sqlite") as fresh:
-        assert fresh.import_tmx(tmp_path / "out.tmx") == 7
+        assert fresh.import_tmx(tmp_path / "out.tmx") == 8
         assert list(fresh.machine_entries()) == list(filled.machine_entries())
         assert list(fresh.approved_entries()) == list(filled.approved_entries())
         assert fresh.stats() == filled.stats()

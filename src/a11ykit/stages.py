@@ -189,7 +189,9 @@ def quality(article: Article) -> Article:
     """Each machine-translated unit's quality estimate, and the page's sum (see :mod:`a11ykit.quality.build`)."""
     if not article.settings.estimate_quality:
         return article
-    article.quality = estimate_units(article.units, article.source, article.target, article.settings.engine)
+    settings = article.settings
+    # with a memory, the round trip's back translations come from it (and are kept there)
+    article.quality = estimate_units(article.units, article.source, article.target, settings.engine, settings.memory)
     if article.quality is None:
         article.warnings.append(
             "quality not estimated: Apertium's analysers (apertium-eng-spa, lttoolbox) are not installed"

@@ -25,7 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub.required = True
 
     stats = sub.add_parser("stats", help="count the entries per language pair and engine",
-                           description="Count the memory's machine and approved entries.")
+                           description="Count the memory's machine and approved entries and the back"
+                           " translations kept for the quality round trip, per language pair and per"
+                           " engine (name and version).")
     _memory_option(stats)
     stats.set_defaults(func=run_stats)
 
@@ -57,11 +59,14 @@ def _existing(path: Path) -> TranslationMemory:
 def run_stats(args: argparse.Namespace) -> int:
     with _existing(args.tm) as memory:
         stats = memory.stats()
-    print(f"{args.tm}: {stats.machine} machine translation(s), {stats.approved} approved")
+    print(f"{args.tm}: {stats.machine} machine translation(s), {stats.approved} approved,"
+          f" {stats.back_translations} back translation(s) for the quality round trip")
     for pair, counts in stats.pairs.items():
-        print(f"  {pair}: {counts['machine']} machine, {counts['approved']} approved")
-    for engine, count in stats.engines.items():
-        print(f"  {engine}: {count}")
+        print(f"  {pair}: {counts['machine']} machine, {counts['approved']} approved,"
+              f" {counts['back_translations']} back translation(s)")
+    for (engine, version), counts in stats.engines.items():
+        print(f"  engine {engine}, version {version or '(unknown)'}: {counts['machine']} machine,"
+              f" {counts['back_translations']} back translation(s)")
     return 0
 
 

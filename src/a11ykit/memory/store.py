@@ -3,7 +3,11 @@
 Two kinds of entry, both keyed by the *tagged source sentence* (:mod:`a11ykit.text.tagged`):
 
 * machine output, keyed also by engine name and version, language pair and glossary
-  version (a hash): a change to any of them is a miss, never a stale hit;
+  version (a hash): a change to any of them is a miss, never a stale hit. The quality
+  estimate's round trips are machine entries too: the raw back translation of an output text
+  into its source language, whose glossary field is :data:`BACK_TRANSLATION` (no glossary
+  hash ever is), so they and the glossary-locked translations of that pair never serve
+  each other;
 * approved translations (from the translators' catalogs), keyed by language pair and
   source only, with their origin (catalog, translator, date). They win over machine output.
 
@@ -11,6 +15,11 @@ Texts are kept in canonical tagged form (:func:`canonical`), which is what a11yk
 tagging writes; that is also what makes a TMX export import back exactly. Every write is
 one ``BEGIN IMMEDIATE`` transaction; a writer that cannot get the lock within ``timeout``
 seconds gets :class:`~a11ykit.errors.MemoryStoreError` ``A11Y902``.
+
+Memory versions (SQLite ``user_version``): 1 kept the engine's whole description as its
+version ("apertium apertium-eng-spa 0.8.0-2", the engine name twice); 2 keeps the version
+without the name (:func:`bare_version`). A version-1 memory is brought to version 2 when it is
+opened (its entries are kept and still served); a newer a11ykit's memory is refused (A11Y901).
 """
 
 from __future__ import annotations
@@ -27,7 +36,10 @@ from typing import Literal
 from a11ykit.errors import MemoryStoreError
 from a11ykit.text import tagged
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: The glossary field of a raw back translation (the quality estimate's round trip): the engine's
+#: own output for an output text, plain text, no glossary lock, no repair.
+BACK_TRANSLATION = "raw-back-translation"
 _APPLICATION_ID = 0x61313179  # "a11y", so a foreign SQLite file is told apart
 
 _SCHEMA = """
@@ -65,6 +77,21 @@ def storable(text: str) -> bool:
     return not _NOT_XML.search(text)
 
 
+def bare_version(engine: str, described: str) -> str:
+    """An engine's version without its name in front: what ``describe()`` says, less the name
+    ("apertium apertium-eng-spa 0.8.0-2" → "apertium-eng-spa 0.8.0-2")."""
+    prefix = engine + " "
+    return described[len(prefix) :] if described.startswith(prefix) and described[len(prefix) :].strip() else described
+
+
+#: Version 1 → 2: engine versions lose the engine's name in front (as :func:`bare_version`).
+_MIGRATE_1 = """
+UPDATE OR REPLACE machine SET engine_version = substr(engine_version, length(engine) + 2)
+WHERE substr(engine_version, 1, length(engine) + 1) = engine || ' '
+  AND trim(substr(engine_version, length(engine) + 2)) != ''
+"""
+
+
 def timestamp(seconds: float | None = None) -> str:
     """UTC time in the form TMX uses: ``YYYYMMDDThhmmssZ``."""
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(seconds))
@@ -75,10 +102,15 @@ class MemoryKey:
     """What machine output depends on besides the sentence."""
 
     engine: str
-    engine_version: str
+    engine_version: str  # without the engine's name (bare_version)
     source_lang: str
     target_lang: str
-    glossary: str  # a hash of the glossary (and overrides) the sentence was locked with
+    glossary: str  # a hash of the glossary (and overrides) the sentence was locked with, or BACK_TRANSLATION
+
+    @property
+    def back_translation(self) -> bool:
+        """Whether this key holds raw back translations (the quality estimate's round trips)."""
+        return self.glossary == BACK_TRANSLATION
 
 
 @dataclass(frozen=True)
@@ -119,10 +151,11 @@ class ApprovedEntry:
 
 @dataclass(frozen=True)
 class MemoryStats:
-    machine: int
+    machine: int  # translations by an engine (back translations aside)
     approved: int
-    pairs: dict[str, dict[str, int]]  # "en-es" → {"machine": n, "approved": m}
-    engines: dict[str, int]  # "apertium 3.8.3" → entries
+    back_translations: int  # raw back translations kept for the quality estimate's round trips
+    pairs: dict[str, dict[str, int]]  # "en-es" → {"machine": n, "approved": m, "back_translations": k}
+    engines: dict[tuple[str, str], dict[str, int]]  # (name, version) → {"machine": n, "back_translations": k}
 
 
 class TranslationMemory:
@@ -161,15 +194,23 @@ class TranslationMemory:
                                 self._db.execute(statement)
                         self._db.execute(f"PRAGMA application_id={_APPLICATION_ID}")
                         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            elif self._version() < SCHEMA_VERSION:  # an older memory: brought up to date (once)
+                with self._write():
+                    if self._version() == 1:
+                        self._db.execute(_MIGRATE_1)
+                        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             if _is_busy(exc):
                 raise self._busy() from None
             raise MemoryStoreError(f"{self.path} is not an a11ykit translation memory: {exc}", code="A11Y901") from None
 
+    def _version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
     def _check(self) -> bool:
         """Whether the file is still empty; raise A11Y901 unless it is empty or a memory."""
         application = self._db.execute("PRAGMA application_id").fetchone()[0]
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        version = self._version()
         tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         if application == 0 and version == 0 and tables == 0:
             return True
@@ -177,8 +218,12 @@ class TranslationMemory:
             raise MemoryStoreError(f"{self.path} is not an a11ykit translation memory", code="A11Y901")
         if version > SCHEMA_VERSION:
             raise MemoryStoreError(
-                f"{self.path} was written by a newer a11ykit (memory version {version})", code="A11Y901"
+                f"{self.path} was written by a newer a11ykit (memory version {version}, this one reads"
+                f" up to {SCHEMA_VERSION}); upgrade a11ykit or use another --tm",
+                code="A11Y901",
             )
+        if version < 1:
+            raise MemoryStoreError(f"{self.path} is not an a11ykit translation memory (no version)", code="A11Y901")
         return False
 
     def close(self) -> None:
@@ -232,10 +277,11 @@ class TranslationMemory:
 
     def lookup(self, key: MemoryKey, sentences: Iterable[str], *, approved: bool = True) -> dict[str, Hit]:
         """The memory's translation of each sentence it knows, approved before machine
-        (``approved=False``: machine output under ``key`` only).
+        (``approved=False``, and always for a back translation key: machine output under ``key`` only).
 
         One batch: a few queries for any number of sentences. Sentences it does not know
         are absent from the result; keys are the sentences as given."""
+        approved = approved and not key.back_translation
         wanted: dict[str, list[str]] = {}
         for sentence in sentences:
             wanted.setdefault(canonical(sentence), []).append(sentence)
@@ -306,23 +352,29 @@ class TranslationMemory:
             yield ApprovedEntry(src, tgt, Approved(source, target, catalog, translator, date))
 
     def stats(self) -> MemoryStats:
+        """Entries per kind (machine, approved, back translations), per language pair and per
+        engine (name and version)."""
+        kinds = ("machine", "approved", "back_translations")
         pairs: dict[str, dict[str, int]] = {}
-        for table in ("machine", "approved"):
-            for src, tgt, count in self._read(
-                f"SELECT source_lang, target_lang, count(*) FROM {table} GROUP BY source_lang, target_lang"
-            ):
-                pairs.setdefault(f"{src}-{tgt}", {"machine": 0, "approved": 0})[table] = count
-        engines = {
-            f"{engine} {version}": count
-            for engine, version, count in self._read(
-                "SELECT engine, engine_version, count(*) FROM machine GROUP BY engine, engine_version"
-            )
-        }
+        engines: dict[tuple[str, str], dict[str, int]] = {}
+        for src, tgt, engine, version, back, count in self._read(
+            "SELECT source_lang, target_lang, engine, engine_version, glossary = ?, count(*) FROM machine"
+            " GROUP BY source_lang, target_lang, engine, engine_version, glossary = ?",
+            [BACK_TRANSLATION, BACK_TRANSLATION],
+        ):
+            kind = "back_translations" if back else "machine"
+            pairs.setdefault(f"{src}-{tgt}", dict.fromkeys(kinds, 0))[kind] += count
+            engines.setdefault((engine, version), {"machine": 0, "back_translations": 0})[kind] += count
+        for src, tgt, count in self._read(
+            "SELECT source_lang, target_lang, count(*) FROM approved GROUP BY source_lang, target_lang"
+        ):
+            pairs.setdefault(f"{src}-{tgt}", dict.fromkeys(kinds, 0))["approved"] = count
         return MemoryStats(
             machine=sum(p["machine"] for p in pairs.values()),
             approved=sum(p["approved"] for p in pairs.values()),
+            back_translations=sum(p["back_translations"] for p in pairs.values()),
             pairs=dict(sorted(pairs.items())),
-            engines=engines,
+            engines=dict(sorted(engines.items())),
         )
 
     # --- TMX ------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 One ``<tu>`` per entry, with a ``<tuv xml:lang>`` for the source and one for the target,
 and ``<prop type="x-a11ykit-…">`` for what the memory keys on (origin, engine and version,
 glossary hash, flags, catalog); ``creationdate`` is the entry's date and ``creationid`` the
-translator, when known.
+translator, when known. The header's ``x-a11ykit-memory-version`` prop is the memory version the
+keys follow (:mod:`a11ykit.memory.store`); a file without it (written before version 2) has
+engine versions with the engine's name in front, taken off on reading (:func:`bare_version`).
 
 Inline markup (level 2 of the standard): the tags of tagged text (:mod:`a11ykit.text.tagged`)
 become TMX inline elements whose content is the native code, the tag as a11ykit writes it:
@@ -34,7 +36,7 @@ from xml.sax.saxutils import quoteattr as _xml_attr
 
 from a11ykit import __version__
 from a11ykit.errors import MemoryStoreError
-from a11ykit.memory.store import Approved, ApprovedEntry, MachineEntry, MemoryKey
+from a11ykit.memory.store import SCHEMA_VERSION, Approved, ApprovedEntry, MachineEntry, MemoryKey, bare_version
 from a11ykit.text import tagged
 
 TOOL = "a11ykit"
@@ -118,7 +120,8 @@ def write_tmx(
             '<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4">\n'
             f"<header creationtool={_attr(TOOL)} creationtoolversion={_attr(__version__)}"
             f' segtype="sentence" o-tmf={_attr(TOOL)} adminlang={_attr(adminlang)}'
-            f" srclang={_attr(srclang)} datatype={_attr(DATATYPE)}/>\n<body>\n"
+            f" srclang={_attr(srclang)} datatype={_attr(DATATYPE)}>\n"
+            f"  <prop type={_attr(_PROP + 'memory-version')}>{SCHEMA_VERSION}</prop>\n</header>\n<body>\n"
         ).encode()
     )
     for a in approved:
@@ -160,6 +163,7 @@ class _Reader:
         p.buffer_text = True
         self.stack: list[str] = []
         self.header: dict[str, str] = {}
+        self.header_props: dict[str, str] = {}
         self.tu: dict[str, str] | None = None
         self.props: dict[str, str] = {}
         self.tuvs: list[tuple[str, str]] = []
@@ -250,6 +254,8 @@ class _Reader:
             self.seg = None
         elif name == "prop" and self.tu is not None and self.seg is None and self.stack[-1] == "tu":
             self.props[self.prop_type] = "".join(self.text)
+        elif name == "prop" and self.stack[-1:] == ["header"]:
+            self.header_props[self.prop_type] = "".join(self.text)
         elif name == "tu":
             self._emit_tu()
 
@@ -267,10 +273,10 @@ class _Reader:
             if lang == source[0]:
                 continue
             if origin == "machine":
-                key = MemoryKey(
-                    self.props.get("engine", ""), self.props.get("engine-version", ""), source[0], lang,
-                    self.props.get("glossary", ""),
-                )
+                engine, version = self.props.get("engine", ""), self.props.get("engine-version", "")
+                if self.header_props.get("memory-version", "1") == "1":  # the engine's name in front
+                    version = bare_version(engine, version)
+                key = MemoryKey(engine, version, source[0], lang, self.props.get("glossary", ""))
                 self.emit(MachineEntry(key, source[1], text, tuple(self.props.get("flags", "").split()), date))
             else:
                 approved = Approved(

@@ -1,4 +1,8 @@
-"""Translate through the memory: the engine sees only the sentences the memory lacks."""
+"""Translate through the memory: the engine sees only the sentences the memory lacks.
+
+:func:`translate_with_memory` for translations, :func:`translate_back` for the quality
+estimate's round trips (raw back translations of output texts).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,19 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from a11ykit.memory.store import MemoryKey, TranslationMemory, canonical
+from a11ykit.text import tagged
 
 
 class Translates(Protocol):
     """The one method of a translation engine the memory needs."""
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]: ...
+
+
+class TranslatesBack(Translates, Protocol):
+    """An engine that can say whether it covers a pair (asked only when the memory lacks something)."""
+
+    def supports(self, source: str, target: str) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -75,3 +86,41 @@ def translate_with_memory(
             translations.append(canonical(fresh[sentence]))
             origins.append("engine")
     return MemoryResult(translations, origins)
+
+
+def translate_back(
+    engine: TranslatesBack, outputs: Sequence[str], memory: TranslationMemory, key: MemoryKey
+) -> list[str] | None:
+    """Each output (plain text, in ``key.source_lang``) translated back into ``key.target_lang``
+    as the engine does it raw (no glossary lock, no repair), as plain text: the quality
+    estimate's round trip.
+
+    ``key`` is a back translation key (:func:`a11ykit.memory.units.round_trip_key`), so the
+    memory serves only raw back translations by this engine and version of this exact text,
+    never an approved translation nor a glossary-locked one. The outputs it lacks go to
+    ``engine`` in ONE call, each distinct output once, as plain text (what the engine gets
+    without a memory), and are kept. The memory keeps each output as tagged text
+    (:func:`a11ykit.text.tagged.escape`: its plain text is the output exactly) and the engine's
+    answer as it came; both paths return the answer's :func:`~a11ykit.text.tagged.plain`, so
+    a round trip served by the memory is the one the engine gave.
+
+    None (no round trip) when outputs are missing and the engine does not cover the pair, or
+    returns another number of texts than it was given. When the memory has them all, the
+    engine is not asked anything: an entry under this engine's name and version is proof
+    enough that it covers the pair.
+    """
+    if not key.back_translation:
+        raise ValueError(f"not a back translation key: {key}")
+    kept = {output: tagged.escape(output) for output in outputs}
+    hits = memory.lookup(key, list(kept.values()), approved=False)
+    missing = list(dict.fromkeys(o for o in outputs if kept[o] not in hits))
+    fresh: dict[str, str] = {}
+    if missing:
+        if not engine.supports(key.source_lang, key.target_lang):
+            return None
+        answers = engine.translate(missing, key.source_lang, key.target_lang)
+        if not isinstance(answers, (list, tuple)) or len(answers) != len(missing):
+            return None
+        fresh = dict(zip(missing, (str(a) for a in answers), strict=True))
+        memory.store_machine(key, {kept[o]: answer for o, answer in fresh.items()})
+    return [tagged.plain(fresh[o] if o in fresh else hits[kept[o]].target) for o in outputs]

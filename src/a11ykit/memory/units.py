@@ -6,7 +6,8 @@ the translator's usual locking, verification and repairs, and keeps the finished
 translations with their flags. Term hits of a sentence served from the memory are found
 again by locking its source, as a translation by the engine would have found them.
 :func:`memory_key` is the key a build uses: engine name and version, language pair and a
-hash of the glossary (with its overrides applied) the sentences are locked with.
+hash of the glossary (with its overrides applied) the sentences are locked with;
+:func:`round_trip_key` the key of the quality estimate's back translations.
 
 This module joins the memory to the translator; it must not know pages, catalogs or files.
 """
@@ -17,7 +18,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from a11ykit.memory.store import Approved, MemoryKey, TranslationMemory
+from a11ykit.memory.store import BACK_TRANSLATION, Approved, MemoryKey, TranslationMemory, bare_version
 from a11ykit.terms.base import Glossary
 from a11ykit.text import tagged
 from a11ykit.translate.engines.base import Engine
@@ -29,8 +30,20 @@ def glossary_version(glossary: Glossary) -> str:
     return hashlib.sha256(repr(glossary.terms).encode("utf-8")).hexdigest()[:16]
 
 
+def engine_version(engine: Engine) -> str:
+    """The engine's version as the memory keys it: its description without its name in front."""
+    return bare_version(engine.name, engine.describe())
+
+
 def memory_key(engine: Engine, glossary: Glossary, source: str, target: str) -> MemoryKey:
-    return MemoryKey(engine.name, engine.describe(), source, target, glossary_version(glossary))
+    return MemoryKey(engine.name, engine_version(engine), source, target, glossary_version(glossary))
+
+
+def round_trip_key(engine: Engine, source: str, target: str) -> MemoryKey:
+    """The key of the raw back translations of a ``source`` → ``target`` build's outputs: this
+    engine and version, the reverse pair (``target`` → ``source``), no glossary
+    (:data:`~a11ykit.memory.store.BACK_TRANSLATION`)."""
+    return MemoryKey(engine.name, engine_version(engine), target, source, BACK_TRANSLATION)
 
 
 @dataclass

@@ -4,7 +4,10 @@ Called by the build's ``quality`` stage (:mod:`a11ykit.stages`) right after tran
 page (``lang`` marks, the notice), the report, the catalog and the review page all see the
 estimates. Per page: one analyser process per language (:class:`ApertiumLexicon`), a few queries
 each (:func:`estimate_all`), and with Apertium one more engine call for the round trip (the
-outputs back into the source language); slower engines are not asked for a round trip.
+outputs back into the source language); slower engines are not asked for a round trip. A build
+with a translation memory takes the back translations from it, and keeps there those the engine
+made (:func:`a11ykit.memory.translate.translate_back`): a build served by the memory calls no
+engine at all, and its estimate is the one the engine's round trip gives.
 
 Units the translators approved, and untranslated ones, get no estimate (``quality`` stays None).
 
@@ -19,6 +22,9 @@ import re
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from a11ykit.memory.store import TranslationMemory
+from a11ykit.memory.translate import translate_back
+from a11ykit.memory.units import round_trip_key
 from a11ykit.quality.estimate import PageQuality, estimate_all, page_quality
 from a11ykit.quality.lexicon import ApertiumLexicon, analysers_installed
 from a11ykit.quality.repairs import RepairContext, looks_title_case, repair_tagged, repairs_for
@@ -38,9 +44,27 @@ def plain_text(text: str) -> str:
     return tagged.plain(text)
 
 
-def estimate_units(units: Sequence[Any], source: str, target: str, engine: Any) -> PageQuality | None:
+def back_translations(
+    outputs: Sequence[str], source: str, target: str, engine: Any, memory: TranslationMemory | None = None
+) -> list[str] | None:
+    """The outputs (plain text) translated back into ``source`` for the round trip, as plain text;
+    None for an engine whose round trip is not cheap, or that does not cover ``target`` → ``source``.
+    With ``memory``: served by it where it can, and what the engine translates is kept there."""
+    if getattr(engine, "name", "") not in ROUND_TRIP_ENGINES:
+        return None
+    if memory is not None:
+        return translate_back(engine, outputs, memory, round_trip_key(engine, source, target))
+    if not engine.supports(target, source):
+        return None
+    return [tagged.plain(b) for b in engine.translate(list(outputs), target, source)]
+
+
+def estimate_units(
+    units: Sequence[Any], source: str, target: str, engine: Any, memory: TranslationMemory | None = None
+) -> PageQuality | None:
     """Estimate each machine-translated unit in place (``unit.quality``) and sum the page up;
-    None when the analysers are not installed (nothing is estimated)."""
+    None when the analysers are not installed (nothing is estimated). ``memory``: the build's
+    translation memory, for the round trip's back translations."""
     if not analysers_installed():
         return None
     machine = [u for u in units if u.origin == "machine" and plain_text(u.text)]
@@ -49,9 +73,7 @@ def estimate_units(units: Sequence[Any], source: str, target: str, engine: Any) 
     pairs = [(plain_text(u.source), plain_text(u.text)) for u in machine]
     unknown: Collection[str] = getattr(engine, "unknown_words", set())
     engine_unknown = [[w for w in _WORD_RE.findall(output) if w in unknown] for _, output in pairs]
-    back = None
-    if getattr(engine, "name", "") in ROUND_TRIP_ENGINES and engine.supports(target, source):
-        back = [tagged.plain(b) for b in engine.translate([output for _, output in pairs], target, source)]
+    back = back_translations([output for _, output in pairs], source, target, engine, memory)
     with ApertiumLexicon(source) as source_lexicon, ApertiumLexicon(target) as target_lexicon:
         estimates = estimate_all(
             pairs, source_lexicon, target_lexicon,
