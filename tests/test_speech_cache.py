@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -121,3 +124,19 @@ def test_a_sentence_said_twice_is_synthesized_once(tmp_path):
     assert (first.id, again.id) == ("s1", "s3")
     assert again.samples is first.samples  # one utterance, one audio: the same length everywhere
     assert synthesis.synthesized == ["s1", "s2", "s3"]
+
+
+def test_the_outputs_are_flushed_to_the_disk_and_the_cache_entries_are_not(tmp_path, monkeypatch):
+    """An output must survive a power cut once renamed into place; a cache entry lost to one
+    is only a miss, so a build does not wait for the disk on each of them."""
+    flushed = []
+    real = os.fsync
+
+    def counted(fd):
+        flushed.append(Path(os.readlink(f"/proc/self/fd/{fd}")).parent)
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", counted)
+    build(tmp_path)
+    assert list((tmp_path / "cache").rglob("*.npz")), "the build cached its chunks and pieces"
+    assert flushed == [tmp_path / "out"] * len(list((tmp_path / "out").iterdir()))

@@ -169,10 +169,13 @@ class Staging:
     """A set of outputs written together: :meth:`stage` each, then :meth:`commit`.
 
     Used as a context manager, leaving the block without a commit (an error, Ctrl-C)
-    removes every temporary file and the folders this staging created.
+    removes every temporary file and the folders this staging created. ``durable``: each file
+    is flushed to the disk before it is renamed into place (not for caches: an entry lost to a
+    power cut is a miss, and each is checked when read).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = True) -> None:
+        self.durable = durable
         self._temps: dict[Path, Path] = {}  # target → its staged temporary file
         self._expected: dict[Path, Fingerprint | None] = {}
         self._created: list[Path] = []
@@ -219,7 +222,8 @@ class Staging:
                 else:
                     f.write(content.encode("utf-8") if isinstance(content, str) else content)
                 f.flush()
-                os.fsync(f.fileno())
+                if self.durable:
+                    os.fsync(f.fileno())
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(temp, 0o666 & ~umask)  # outputs are for serving and sharing
@@ -311,9 +315,9 @@ class Staging:
         self._created.clear()
 
 
-def atomic_write(path: Path, content: bytes | str | Writer) -> None:
-    """Write one file completely or not at all."""
-    with Staging() as staging:
+def atomic_write(path: Path, content: bytes | str | Writer, *, durable: bool = True) -> None:
+    """Write one file completely or not at all (``durable``: see :class:`Staging`)."""
+    with Staging(durable=durable) as staging:
         staging.stage(path, content)
         staging.commit()
 

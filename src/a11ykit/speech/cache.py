@@ -12,7 +12,9 @@ Change one paragraph and only its sentences are synthesized again.
 
 Entries are ``.npz`` files written with :func:`a11ykit.layout.atomic_write`, so a
 crash never leaves half an entry (and its temporary file is cleaned up by a later
-write); an entry that does not load or verify is a miss.
+write); an entry that does not load or verify is a miss. They are not flushed to the disk
+one by one (``durable=False``): after a power cut an entry may be missing or damaged, which
+is a miss like any other.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ class ChunkCache:
         atomic_write(
             self._path(key),
             lambda f: np.savez(f, samples=chunk.samples, sample_rate=np.int64(chunk.sample_rate), words=words),
+            durable=False,
         )
 
 
@@ -147,6 +150,7 @@ class PieceCache:
                 gain=np.float64(piece.gain),
                 peak=np.float64(piece.peak),
             ),
+            durable=False,
         )
 
 
@@ -194,7 +198,7 @@ class OutputRecord:
         cannot be written is skipped."""
         try:
             record = {"key": key, "files": {str(p.resolve()): _digest(p) for p in paths}, "details": details or {}}
-            atomic_write(self.path, json.dumps(record, indent=1))
+            atomic_write(self.path, json.dumps(record, indent=1), durable=False)
         except (OSError, OutputError):
             if not quiet:
                 raise
