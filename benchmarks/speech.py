@@ -1,26 +1,29 @@
 """Time the narration of the example article: cold build, cached rebuild, one paragraph changed;
 peak memory at 1×, 4× and 16× its length; the narration's levels.
 
-The article text (../shared/article-source.txt from the repository root) is split into sentences by a
-simple regular expression; its first line is the title (a heading), and a short
-line without a full stop is a subheading. Sentence ids follow the page's convention
-(``a11y-<paragraph>-<n>``), so a paragraph is one encoded piece. Everything is written to a
-temporary folder.
+The narration is the example page's (examples/cecot.html) as ``a11ykit build --to es`` reads
+it: the Spanish page's spoken items (headline, byline, headings, paragraphs, captions, the
+notice), from a build with Apertium into a temporary folder. ``--text`` narrates
+../shared/article-source.txt in English instead (split into sentences by a regular
+expression; its first line the title, a short line without a full stop a subheading).
+Sentence ids follow the page's convention (``a11y-<paragraph>-<n>``), so a paragraph is one
+encoded piece; the changed paragraph is the first with three sentences or more. Everything is
+written to a temporary folder.
 
 Figures printed:
 
 * synthesis: time to get every sentence's verified chunk (worker start-up included),
   and its real-time factor (synthesis time / narration length);
 * cold build: the whole ``synthesize_article`` call with an empty cache (synthesis, per-piece
-  levels, resampling, Opus and MP3 encoding, joining, decode checks, captions, sync map);
+  levels, resampling, Opus and MP3 encoding, joining, structure checks, captions, sync map);
 * no-change rebuild: the same build again (every chunk, piece and output current);
-* one paragraph changed: only that paragraph's sentences are synthesized and its piece
-  encoded again; also as a fraction of the cold build;
+* one paragraph changed (every sentence of it: " (2)" appended): only that paragraph's
+  sentences are synthesized and its piece encoded again; also as a fraction of the cold build;
 * levels: the written files' integrated loudness and sample peak as ffmpeg's ebur128 reads them;
 * peak RSS: a build of the article repeated 1, 4 and 16 times (every copy's sentences made
   distinct), each in a fresh process: the build's own peak, and the largest speech worker's.
 
-Run: .venv/bin/python benchmarks/speech.py [--workers 2] [--runs 3] [--scales 1 4 16]
+Run: .venv/bin/python benchmarks/speech.py [--text] [--workers 2] [--runs 3] [--scales 1 4 16]
 """
 
 from __future__ import annotations
@@ -39,9 +42,47 @@ from pathlib import Path
 
 from a11ykit.speech import SpeechItem, synthesize_article, synthesize_items
 
-ARTICLE_TEXT = (
-    Path(__file__).resolve().parent.parent.parent / "shared" / "article-source.txt"
-)  # ../shared beside the repository
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE_TEXT = ROOT.parent / "shared" / "article-source.txt"  # ../shared beside the repository
+EXAMPLE = ROOT / "examples" / "cecot.html"
+
+
+def example_items() -> tuple[list[SpeechItem], str]:
+    """The spoken items of the example page built into Spanish, and their language."""
+    from a11ykit import build
+
+    with tempfile.TemporaryDirectory() as tmp:
+        article = build(EXAMPLE, to="es", engine="apertium", out=Path(tmp) / "out", locales=Path(tmp) / "locales")
+    return list(article.speech), article.target
+
+
+def narration_items(text: bool, copies: int = 1) -> tuple[list[SpeechItem], str]:
+    if text:
+        return article_items(ARTICLE_TEXT.read_text(encoding="utf-8"), copies), "en"
+    items, lang = example_items()
+    if copies == 1:
+        return items, lang
+    return [
+        SpeechItem(_copy_id(item.id, copy), (f"Parte {copy + 1}. " if copy else "") + item.text, item.kind)
+        for copy in range(copies)
+        for item in items
+    ], lang
+
+
+def _copy_id(id: str, copy: int) -> str:
+    """The id of an item in copy ``copy``: its paragraph renamed, its place in it kept."""
+    block, _, n = id.rpartition("-")
+    return f"{block}x{copy}-{n}" if copy else id
+
+
+def changed_paragraph(items: list[SpeechItem]) -> str:
+    """The block of the first paragraph with three sentences or more (its ids' common part)."""
+    blocks: dict[str, int] = {}
+    for item in items:
+        if item.kind != "heading":
+            block = item.id.rpartition("-")[0]
+            blocks[block] = blocks.get(block, 0) + 1
+    return next(block for block, count in blocks.items() if count >= 3)
 
 
 def article_items(text: str, copies: int = 1) -> list[SpeechItem]:
@@ -90,12 +131,12 @@ def ffmpeg_levels(path: Path) -> tuple[float, float] | None:
     return loudness, peak
 
 
-def peak_rss(copies: int, workers: int) -> dict[str, float]:
+def peak_rss(copies: int, workers: int, text: bool) -> dict[str, float]:
     """Build the article ``copies`` times over in this process; its peak RSS and its workers'."""
-    items = article_items(ARTICLE_TEXT.read_text(encoding="utf-8"), copies)
+    items, lang = narration_items(text, copies)
     with tempfile.TemporaryDirectory() as tmp:
         seconds, result = timed(
-            synthesize_article, items, lang="en", out_dir=Path(tmp) / "out", stem="a",
+            synthesize_article, items, lang=lang, out_dir=Path(tmp) / "out", stem="a",
             cache_dir=Path(tmp) / "cache", workers=workers,
         )
     return {
@@ -114,41 +155,44 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scales", type=int, nargs="*", default=[1, 4, 16])
+    parser.add_argument("--text", action="store_true", help="narrate article-source.txt, not the example page")
     parser.add_argument("--rss-of", type=int, help=argparse.SUPPRESS)  # the child process of one scale
     args = parser.parse_args()
     if args.rss_of:
-        print(json.dumps(peak_rss(args.rss_of, args.workers)))
+        print(json.dumps(peak_rss(args.rss_of, args.workers, args.text)))
         return
-    items = article_items(ARTICLE_TEXT.read_text(encoding="utf-8"))
-    print(f"{len(items)} items ({sum(i.kind == 'heading' for i in items)} headings), workers={args.workers}")
+    items, lang = narration_items(args.text)
+    source = ARTICLE_TEXT.name if args.text else f"{EXAMPLE.name} built into Spanish"
+    print(f"{source}: {len(items)} items ({sum(i.kind == 'heading' for i in items)} headings), "
+          f"workers={args.workers}")
 
     synth_times, build_times, cached_times, changed_times = [], [], [], []
     cpu: dict[str, list[float]] = {"cold": [], "cached": [], "changed": []}
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
             out, cache = Path(tmp) / "out", Path(tmp) / "cache"
-            seconds, synthesis = timed(synthesize_items, items, lang="en", workers=args.workers)
+            seconds, synthesis = timed(synthesize_items, items, lang=lang, workers=args.workers)
             synth_times.append(seconds)
             seconds, result = timed(
-                synthesize_article, items, lang="en", out_dir=out, stem="a", cache_dir=cache, workers=args.workers
+                synthesize_article, items, lang=lang, out_dir=out, stem="a", cache_dir=cache, workers=args.workers
             )
             build_times.append(seconds)
             cpu["cold"].append(CPU[-1])
             if len(build_times) == 1:
                 levels = {kind: ffmpeg_levels(getattr(result, kind)) for kind in ("opus", "mp3")}
             seconds, again = timed(
-                synthesize_article, items, lang="en", out_dir=out, stem="a", cache_dir=cache, workers=args.workers
+                synthesize_article, items, lang=lang, out_dir=out, stem="a", cache_dir=cache, workers=args.workers
             )
             assert again.synthesized == [] and not again.written, again.synthesized
             cached_times.append(seconds)
             cpu["cached"].append(CPU[-1])
-            paragraph = next(i for i in items if i.id.startswith("a11y-3-")).id.rpartition("-")[0]
+            paragraph = changed_paragraph(items)
             edited = [
-                SpeechItem(i.id, i.text.replace("the", "that"), i.kind) if i.id.startswith(paragraph + "-") else i
+                SpeechItem(i.id, f"{i.text} (2)", i.kind) if i.id.startswith(paragraph + "-") else i
                 for i in items
             ]
             seconds, changed = timed(
-                synthesize_article, edited, lang="en", out_dir=out, stem="a", cache_dir=cache, workers=args.workers
+                synthesize_article, edited, lang=lang, out_dir=out, stem="a", cache_dir=cache, workers=args.workers
             )
             changed_times.append(seconds)
             cpu["changed"].append(CPU[-1])
@@ -184,7 +228,8 @@ def main() -> None:
               f"{'worker RSS MB':>13}")
     for copies in args.scales:
         done = subprocess.run(
-            [sys.executable, __file__, "--rss-of", str(copies), "--workers", str(args.workers)],
+            [sys.executable, __file__, "--rss-of", str(copies), "--workers", str(args.workers),
+             *(["--text"] if args.text else [])],
             capture_output=True, text=True, check=True,
         )
         row = json.loads(done.stdout.strip().splitlines()[-1])
