@@ -1,4 +1,5 @@
-"""``a11ykit build --scheduler``: a site's sentences translated on a real Dask cluster.
+"""``a11ykit build --scheduler``: a site's sentences translated, and its narration's utterances
+synthesized, on a real Dask cluster.
 
 The cluster is started from Dask's own CLI (``dask scheduler``, two ``dask worker``) on
 localhost with random ports; one worker is killed while it runs a task (the other having joined), and the outputs are
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -19,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ROOT / "tests" / "corpus" / "pages"
@@ -112,8 +115,9 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
         yield started
 
 
-def build(tmp_path: Path, site: Path, out: str, *extra: str) -> subprocess.Popen:
-    argv = [sys.executable, "-m", "a11ykit", "build", str(site), "--to", "es", "--engine", "apertium", "--no-audio",
+def build(tmp_path: Path, site: Path, out: str, *extra: str, audio: bool = False) -> subprocess.Popen:
+    argv = [sys.executable, "-m", "a11ykit", "build", str(site), "--to", "es", "--engine", "apertium",
+            *([] if audio else ["--no-audio"]),
             "--out", str(tmp_path / out), "--locales", str(tmp_path / f"{out}-locales"), *extra]
     return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -131,7 +135,8 @@ def _kill_when_busy(worker: subprocess.Popen, run: subprocess.Popen) -> None:
     deadline = time.monotonic() + 120
     while not _children(worker.pid) and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert _children(worker.pid), "the worker never ran a task"
+    assert _children(worker.pid), "the worker never ran a task" + (
+        f"; the build ended: {run.communicate()[1][-500:]}" if run.poll() is not None else "")
     os.kill(worker.pid, signal.SIGKILL)
     worker.wait()
 
@@ -174,3 +179,103 @@ def test_a_task_the_cluster_gives_up_on_is_one_line_and_nothing_is_written(tmp_p
     assert len(err.strip().splitlines()) == 1, err
     assert "A11Y306" in err and "KilledWorker" in err
     assert not list((tmp_path / "dask").glob("*.html"))
+
+
+# --- the narration on the cluster -----------------------------------------------------------------
+
+#: Real paragraphs for small narrated articles: each article has a few of its own and one they all share.
+NARRATED = PAGES / "maint-guide-upload.html"
+AUDIO = (".es.opus", ".es.mp3", ".es.vtt", ".es.chapters.vtt", ".es.syncmap.json", ".es.html")
+
+
+def _narrated_site(root: Path) -> Path:
+    """Four small articles of real paragraphs (under 16 spoken items each), sharing one paragraph."""
+    paragraphs = [str(p) for p in BeautifulSoup(NARRATED.read_bytes(), "html.parser").find_all("p")][1:]
+    site = root / "narrated"
+    site.mkdir()
+    for n in range(1, 5):
+        body = "".join(paragraphs[2 * n - 1 : 2 * n + 1]) + paragraphs[0]
+        (site / f"upload-{n}.html").write_text(
+            f"<!DOCTYPE html><html lang='en'><head><title>Uploading, part {n}</title></head>"
+            f"<body><article><h1>Uploading, part {n}</h1>{body}</article></body></html>", encoding="utf-8")
+    return site
+
+
+@pytest.fixture(scope="module")
+def local_narration(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The narrated site and its local build (one job: each article's misses spoken in reading order)."""
+    root = tmp_path_factory.mktemp("narrated")
+    site = _narrated_site(root)
+    run = build(root, site, "local", "--jobs", "1", audio=True)
+    _, err = run.communicate(timeout=600)
+    assert run.returncode == 0, err
+    return site, root / "local"
+
+
+def _speech(out: str) -> dict[str, int]:
+    """The figures of the build's speech line."""
+    line = next(line for line in out.splitlines() if line.startswith("speech cache:"))
+    found = re.search(r"(\d+) item\(s\) synthesized here, (\d+) from the cache; (\d+) unique utterance\(s\), "
+                      r"(\d+) synthesized on the cluster", line)
+    assert found, line
+    return dict(zip(("here", "cached", "unique", "cluster"), map(int, found.groups()), strict=True))
+
+
+def _same_outputs(built: Path, local: Path) -> None:
+    names = sorted(p.name for p in local.iterdir() if p.name.endswith(AUDIO))
+    assert len(names) == 4 * len(AUDIO)
+    assert sorted(p.name for p in built.iterdir() if p.name.endswith(AUDIO)) == names
+    for name in names:
+        assert (built / name).read_bytes() == (local / name).read_bytes(), name
+
+
+def _check_narrated_on_the_cluster(out: str, built: Path) -> None:
+    """The client synthesized nothing: every unique utterance was spoken on the cluster."""
+    speech = _speech(out)
+    assert speech["here"] == 0 and speech["cluster"] == speech["unique"] > 0
+    for report in built.glob("*.es.report.json"):
+        audio = json.loads(report.read_text(encoding="utf-8"))["audio"]
+        assert audio["synthesized"] == [] and len(audio["cached"]) == audio["items"]
+
+
+def test_a_folder_narrated_on_a_dask_cluster_is_spoken_by_its_workers_and_matches_a_local_build(
+    tmp_path, cluster, local_narration
+):
+    site, local = local_narration
+    cluster.start_worker("w1")
+    cluster.start_worker("w2")
+    run = build(tmp_path, site, "dask", "--scheduler", cluster.address, "--jobs", "1", audio=True)
+    out, err = run.communicate(timeout=600)
+    assert run.returncode == 0, err
+    _check_narrated_on_the_cluster(out, tmp_path / "dask")
+    _same_outputs(tmp_path / "dask", local)
+
+
+def _speaking(worker: subprocess.Popen) -> bool:
+    """Whether the worker runs espeak-ng now (a speech worker process of its own)."""
+    for child in _children(worker.pid):
+        try:
+            if b"a11ykit/speech/worker.py" in Path(f"/proc/{child}/cmdline").read_bytes():
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def test_a_worker_killed_while_it_synthesizes_is_survived(tmp_path, cluster, local_narration):
+    site, local = local_narration
+    workers = {name: cluster.start_worker(name) for name in ("w1", "w2")}
+    run = build(tmp_path, site, "dask", "--scheduler", cluster.address, "--jobs", "1", audio=True)
+    deadline = time.monotonic() + 120
+    victim = None
+    while victim is None and run.poll() is None and time.monotonic() < deadline:
+        victim = next((name for name, worker in workers.items() if _speaking(worker)), None)
+        time.sleep(0.005)
+    assert victim is not None, "no worker was seen synthesizing"
+    os.kill(workers[victim].pid, signal.SIGKILL)
+    workers[victim].wait()
+    out, err = run.communicate(timeout=600)
+    assert run.returncode == 0, err
+    assert f"name: {victim}" in cluster.removed(), "the scheduler did not lose the worker mid-run"
+    _check_narrated_on_the_cluster(out, tmp_path / "dask")
+    _same_outputs(tmp_path / "dask", local)

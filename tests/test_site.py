@@ -14,8 +14,9 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 
 from a11ykit.cli import main
+from a11ykit.layout import SPEECH_CACHE as SPEECH_CACHE_NAME
 from a11ykit.memory import TranslationMemory
-from a11ykit.site import MANIFEST, MEMORY, STATE_DIR, Options, build_site, collect_inputs
+from a11ykit.site import MANIFEST, MEMORY, SPEECH_CACHE, STATE_DIR, Options, build_site, collect_inputs
 from a11ykit.translate.engines.apertium import ApertiumEngine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -304,3 +305,96 @@ def test_inputs_under_the_output_folder_are_not_inputs(tmp_path, newsroom):
     names = [item.path.name for item in collect_inputs([newsroom], newsroom / "out")]
     assert sorted(names) == ["election.html", "prison.html"]
 
+
+
+# --- overrides and UI catalogs in site builds -----------------------------------------------------
+
+
+def _overrides(path: Path, form: str) -> Path:
+    path.write_text(f"term,lang,form,status,who,when,why\nprison,es,{form},approved,Luis,2026-03-02,house style\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_a_site_build_takes_overrides_from_the_given_file(capsys, tmp_path, newsroom):
+    glossary = tmp_path / "terms.csv"
+    glossary.write_text("kind,en,es\nmap,prison,prisión\n", encoding="utf-8")
+    overrides = _overrides(tmp_path / "desk-overrides.csv", "cárcel")
+    code, _, err = build_cli(capsys, tmp_path, newsroom, extra=["--jobs", "1", "--glossary", glossary,
+                                                               "--overrides", overrides])
+    assert code == 0, err
+    html = (tmp_path / "out" / "prison.es.html").read_text(encoding="utf-8")
+    assert "cárcel" in html and "prisión" not in html
+
+
+def _ui_catalog(folder: Path, skip_link: str) -> Path:
+    """A UI catalog folder: a11ykit's own Spanish catalog with another "Skip to content"."""
+    po = folder / "es" / "LC_MESSAGES" / "a11ykit.po"
+    po.parent.mkdir(parents=True, exist_ok=True)
+    own = (ROOT / "src" / "a11ykit" / "locales" / "es" / "LC_MESSAGES" / "a11ykit.po").read_text(encoding="utf-8")
+    po.write_text(own.replace('msgstr "Saltar al contenido"', f'msgstr "{skip_link}"'), encoding="utf-8")
+    return folder
+
+
+def _change_overrides(tmp_path: Path) -> None:
+    _overrides(tmp_path / "desk-overrides.csv", "penal")
+
+
+def _change_ui_catalog(tmp_path: Path) -> None:
+    _ui_catalog(tmp_path / "ui", "Ir al artículo")
+
+
+@pytest.mark.parametrize("change", [None, _change_overrides, _change_ui_catalog],
+                         ids=lambda f: f.__name__[1:] if f else "nothing_changed")
+def test_a_changed_overrides_file_or_ui_catalog_rebuilds_every_article_and_nothing_else_does(
+    capsys, tmp_path, newsroom, change
+):
+    glossary = tmp_path / "terms.csv"
+    glossary.write_text("kind,en,es\nmap,prison,prisión\n", encoding="utf-8")
+    _overrides(tmp_path / "desk-overrides.csv", "cárcel")
+    _ui_catalog(tmp_path / "ui", "Saltar al artículo")
+    extra = ["--jobs", "1", "--glossary", glossary, "--overrides", tmp_path / "desk-overrides.csv",
+             "--ui-locales", tmp_path / "ui"]
+    build_cli(capsys, tmp_path, newsroom, extra=extra)
+    if change is not None:
+        change(tmp_path)
+    code, out, _ = build_cli(capsys, tmp_path, newsroom, extra=extra)
+    assert code == 0
+    assert set(statuses(out).values()) == ({"built"} if change else {"unchanged"})
+    assert set(statuses(out)) == {"prison.html", "election.html"}
+
+
+def test_a_rebuild_after_a_ui_catalog_changed_shows_its_strings(capsys, tmp_path, newsroom):
+    extra = ["--jobs", "1", "--ui-locales", _ui_catalog(tmp_path / "ui", "Saltar al artículo")]
+    build_cli(capsys, tmp_path, newsroom, extra=extra)
+    _change_ui_catalog(tmp_path)
+    build_cli(capsys, tmp_path, newsroom, extra=extra)
+    html = (tmp_path / "out" / "election.es.html").read_text(encoding="utf-8")
+    assert "Ir al artículo" in html and "Saltar al artículo" not in html
+
+
+# --- one speech cache for the whole site -------------------------------------------------------
+
+
+def test_a_sentence_spoken_in_two_articles_is_synthesized_once_into_the_sites_speech_cache(tmp_path, newsroom):
+    result = build_site([newsroom], Options(to="es", engine="apertium", locales=tmp_path / "locales"),
+                        out=tmp_path / "out", jobs=1)
+    assert result.count("built") == 2
+    assert (tmp_path / "out" / SPEECH_CACHE).is_dir() and not (tmp_path / "out" / SPEECH_CACHE_NAME).exists()
+    reports = [json.loads((tmp_path / "out" / f"{page}.es.report.json").read_text(encoding="utf-8"))
+               for page in ("election", "prison")]  # built in this order (the folder's)
+    footers = [next(s["id"] for s in report["segments"] if s["source"] == BOILERPLATE) for report in reports]
+    first, second = (report["audio"] for report in reports)
+    assert footers[0] in first["synthesized"] and footers[0] not in first["cached"]
+    assert footers[1] in second["cached"] and footers[1] not in second["synthesized"]
+    assert result.cached == len(second["cached"]) + len(first["cached"]) > 0
+    assert result.synthesized == len(first["synthesized"]) + len(second["synthesized"])
+
+
+def test_a_rebuilt_article_takes_all_its_audio_from_the_sites_speech_cache(tmp_path, newsroom):
+    options = Options(to="es", engine="apertium", locales=tmp_path / "locales")
+    build_site([newsroom], options, out=tmp_path / "out", jobs=2)
+    (newsroom / "prison.html").write_bytes((newsroom / "prison.html").read_bytes() + b"\n")  # new bytes, same words
+    result = build_site([newsroom], options, out=tmp_path / "out", jobs=2)
+    assert [o.status for o in result.outcomes] == ["unchanged", "built"]
+    assert result.synthesized == 0 and result.cached > 0

@@ -392,6 +392,9 @@ NAMES = {
     "catalog": "{lang}/LC_MESSAGES/{stem}.po",
     "speech_cache": ".speech-cache",
     "narration_record": "{stem}.{lang}",
+    # a site build's own files, in its output folder: one speech cache for all its articles
+    "site_state": ".a11ykit",
+    "site_speech_cache": ".a11ykit/speech-cache",
 }
 #: What the narration writes (:func:`a11ykit.speech.output_names`), in that order.
 AUDIO_KINDS = ("opus", "mp3", "captions", "chapters", "syncmap")

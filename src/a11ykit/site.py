@@ -40,10 +40,11 @@ from typing import Any
 
 from a11ykit import __version__
 from a11ykit.api import build, resolve_glossary
+from a11ykit.article import Article
 from a11ykit.errors import A11yKitError, EngineError, InputError
 from a11ykit.html.parse import parse_page
-from a11ykit.l10n import check_language
-from a11ykit.layout import DEFAULT_LOCALES, outputs_for, terminate_cleanly
+from a11ykit.l10n import UI_DOMAIN, check_language, ui_locales_dirs
+from a11ykit.layout import DEFAULT_LOCALES, NAMES, outputs_for, terminate_cleanly
 from a11ykit.memory.store import TranslationMemory
 from a11ykit.memory.units import memory_key
 from a11ykit.progress import Progress, no_progress
@@ -53,8 +54,9 @@ from a11ykit.terms.overrides import overrides_path
 from a11ykit.translate.engines.base import Engine, select_engine
 from a11ykit.translate.translator import Translator
 
-#: Where a site build keeps its own files inside the output folder.
-STATE_DIR = ".a11ykit"
+#: Where a site build keeps its own files inside the output folder, and its speech cache.
+STATE_DIR = NAMES["site_state"]
+SPEECH_CACHE = NAMES["site_speech_cache"]
 MANIFEST = "manifest.json"
 MEMORY = "memory.sqlite"
 _MANIFEST_VERSION = 1
@@ -82,6 +84,7 @@ class Options:
     source: str | None = None
     engine: str = "auto"
     glossary: Path | None = None
+    overrides: Path | None = None  # the glossary's overrides (None: overrides.csv beside it)
     locales: Path | None = None
     ui_locales: Path | None = None
     audio: bool = True
@@ -102,6 +105,8 @@ class Outcome:
     page: str = ""
     sentences: int = 0
     from_memory: int = 0
+    synthesized: int = 0  # spoken items its narration synthesized itself (not found in the speech cache)
+    cached: int = 0  # spoken items its narration found in the speech cache
     seconds: float = 0.0
 
 
@@ -111,10 +116,24 @@ class SiteResult:
     memory: str = ""
     sentences: int = 0  # unique sentences of the articles built (per language pair)
     translated: int = 0  # of them, sent to the engine in this run
+    speech_cache: str = ""
+    utterances: int = 0  # with a scheduler and audio: unique utterances of the articles built
+    on_cluster: int = 0  # of them, synthesized on the cluster in this run (the rest were in the cache)
+    speakers: dict[str, int] = field(default_factory=dict)  # Dask worker → utterances it synthesized
     seconds: float = 0.0
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
+
+    @property
+    def synthesized(self) -> int:
+        """Spoken items the articles' narrations synthesized here (the cluster's are in the cache)."""
+        return sum(o.synthesized for o in self.outcomes)
+
+    @property
+    def cached(self) -> int:
+        """Spoken items the articles' narrations found in the speech cache."""
+        return sum(o.cached for o in self.outcomes)
 
     @property
     def failed(self) -> list[Outcome]:
@@ -247,32 +266,56 @@ def translate_batch(
     return {text: (result.text, list(result.flags)) for text, result in done.items()}
 
 
-def build_article(item: SiteInput, options: Options, memory: Path, engine: Engine | str) -> Outcome:
-    """One task: build and save one article (its outputs written by the build's staging)."""
+def _build(item: SiteInput, options: Options, memory: Path, engine: Engine | str, cache_dir: Path) -> Article:
+    """One article built as the site builds it (nothing written)."""
+    return build(
+        item.path, to=options.to, source=options.source, out=item.out_dir, engine=engine,
+        glossary=options.glossary, overrides=options.overrides, locales=options.locales,
+        ui_locales=options.ui_locales, audio=options.audio, voice=options.voice, cache_dir=cache_dir,
+        original_url=options.original_url, strict=options.strict, memory=memory, repairs=options.repairs,
+    )
+
+
+def build_article(
+    item: SiteInput, options: Options, memory: Path, engine: Engine | str, cache_dir: Path
+) -> Outcome:
+    """One task: build and save one article (its outputs written by the build's staging; its
+    narration's chunks from and into the site's speech cache ``cache_dir``)."""
     started = time.perf_counter()
     try:
         with terminate_cleanly():
-            article = build(
-                item.path, to=options.to, source=options.source, out=item.out_dir, engine=engine,
-                glossary=options.glossary, locales=options.locales, ui_locales=options.ui_locales,
-                audio=options.audio, voice=options.voice, original_url=options.original_url,
-                strict=options.strict, memory=memory, repairs=options.repairs,
-            ).save()
+            article = _build(item, options, memory, engine, cache_dir).save()
             if options.epub:
                 from a11ykit.epub import build_epub
 
                 build_epub(article.settings.outputs.page, lang=article.target, image_dirs=[item.path.parent],
-                           glossary_path=options.glossary)
+                           glossary_path=options.glossary, overrides_path=options.overrides)
     except A11yKitError as exc:
         return Outcome(item.name, "failed", _about(item, f"{exc} [{exc.code}]"), seconds=time.perf_counter() - started)
     except Exception as exc:  # noqa: BLE001 - one broken article must not stop the site
         return Outcome(item.name, "failed", _about(item, f"{type(exc).__name__}: {exc}"),
                        seconds=time.perf_counter() - started)
     use = article.memory
+    audio = article.audio or {}
     return Outcome(
         item.name, "built", page=str(article.settings.outputs.page), sentences=len(article.units),
-        from_memory=use.from_memory if use is not None else 0, seconds=time.perf_counter() - started,
+        from_memory=use.from_memory if use is not None else 0, synthesized=len(audio.get("synthesized", ())),
+        cached=len(audio.get("cached", ())), seconds=time.perf_counter() - started,
     )
+
+
+def plan_speech(item: SiteInput, options: Options, memory: Path, engine: Engine | str) -> list[str]:
+    """One task: what the article's narration will have espeak read, item by item (its stages
+    run as its build will run them; nothing written). A broken article says nothing: its build
+    reports it."""
+    from a11ykit.speech.lexicon import lexicon_for
+    from a11ykit.speech.remote import spoken_texts
+
+    try:
+        article = _build(item, options, memory, engine, Path())
+    except Exception:  # noqa: BLE001 - the article's own build reports what is wrong with it
+        return []
+    return spoken_texts(article.speech, article.target, lexicon_for(article.target, article.settings.glossary))
 
 
 def _about(item: SiteInput, message: str) -> str:
@@ -343,21 +386,22 @@ def build_site(
 ) -> SiteResult:
     """Build every article of ``inputs`` into ``out`` (see the module doc). ``memory``: the
     translation memory (default ``OUT/.a11ykit/memory.sqlite``); ``jobs``: local processes
-    (default: the cores); ``scheduler``: a Dask scheduler's address for the translation;
-    ``engine``: an engine object instead of ``options.engine`` (then every article is built in
-    this process). ``report`` is called with each article's outcome as it is known."""
+    (default: the cores); ``scheduler``: a Dask scheduler's address for the translation and the
+    speech; ``engine``: an engine object instead of ``options.engine`` (then every article is
+    built in this process). ``report`` is called with each article's outcome as it is known."""
     started = time.perf_counter()
     out = Path(out)
     items = collect_inputs(inputs, out)
     target = check_language(options.to, "target language")
     source = None if options.source in (None, "", "auto") else check_language(options.source, "source language")
-    glossary, glossary_path, _, _ = resolve_glossary(options.glossary)
+    glossary, glossary_path, _, _ = resolve_glossary(options.glossary, options.overrides)
     state = out / STATE_DIR
     try:
         state.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{state}: cannot create the output folder ({exc.strerror or exc})", code="A11Y170") from None
     memory_path = Path(memory) if memory is not None else state / MEMORY
+    speech_cache = out / SPEECH_CACHE
     jobs = 1 if engine is not None else (jobs or default_jobs())
     locales = options.locales if options.locales is not None else DEFAULT_LOCALES
     # What every article's outputs depend on besides its own input and catalog.
@@ -367,11 +411,12 @@ def build_site(
         "a11ykit": __version__,
         "options": {k: str(v) for k, v in asdict(options).items()},
         "glossary": _file_hash(glossary_path),
-        "overrides": _file_hash(overrides_path(glossary_path) if glossary_path else None),
+        "overrides": _file_hash(overrides_path(glossary_path, options.overrides) if glossary_path else None),
+        "ui": _ui_catalog_hash(target, options.ui_locales),
         "engine": chosen.describe(),
     }
     manifest = Manifest(state / MANIFEST)
-    result = SiteResult(memory=str(memory_path))
+    result = SiteResult(memory=str(memory_path), speech_cache=str(speech_cache) if options.audio else "")
 
     def digest(item: SiteInput) -> str:
         catalog = outputs_for(item.path, target, item.out_dir, locales).catalog
@@ -396,7 +441,12 @@ def build_site(
                 todo, target, source, glossary, chosen, tm, pool, scheduler, progress
             )
         engine_arg: Engine | str = chosen if isinstance(pool, _Inline) else chosen.name
-        futures = {pool.submit(build_article, item, options, memory_path, engine_arg): item for item in todo}
+        if scheduler is not None and options.audio and todo:
+            _speak_site(todo, options, target, memory_path, engine_arg, speech_cache, pool, scheduler, progress,
+                        result)
+        futures = {
+            pool.submit(build_article, item, options, memory_path, engine_arg, speech_cache): item for item in todo
+        }
         progress("articles", 0, len(todo))
         for done, future in enumerate(as_completed(futures), 1):
             item = futures[future]
@@ -416,6 +466,16 @@ def build_site(
     result.outcomes.sort(key=lambda o: order[o.name])
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _ui_catalog_hash(target: str, ui_locales: Path | None) -> str:
+    """The hash of the UI catalog a page in ``target`` takes its strings from (``--ui-locales``,
+    ``$A11YKIT_LOCALES`` or a11ykit's own, the first that has one; "" for none)."""
+    for base in ui_locales_dirs(ui_locales):
+        po = base / target / "LC_MESSAGES" / f"{UI_DOMAIN}.po"
+        if po.is_file():
+            return f"{po.resolve()}:{_file_hash(po)}"
+    return ""
 
 
 def _translate_site(
@@ -478,14 +538,52 @@ def _run_tasks(
         for future in as_completed(futures):
             yield futures[future], future.result()
         return
-    yield from _run_on_cluster(scheduler, tasks, glossary, engine)
+    # The glossary goes with each task (a few KB), never scattered: scattered data lives only
+    # on the workers that hold it, and a task whose data died with its worker cannot be rerun.
+    calls = [((src, tgt, batch), (engine, glossary, src, tgt, batch)) for src, tgt, batch in tasks]
+    yield from _run_on_cluster(scheduler, translate_batch, calls, "translation task")
+
+
+def _speak_site(
+    items: Sequence[SiteInput],
+    options: Options,
+    target: str,
+    memory: Path,
+    engine: Engine | str,
+    cache_dir: Path,
+    pool: Executor,
+    scheduler: str,
+    progress: Progress,
+    result: SiteResult,
+) -> None:
+    """Pass 2 with a scheduler and audio: what every article will say is learnt on the local pool
+    (:func:`plan_speech`), and the unique utterances the site's speech cache lacks are synthesized
+    on the cluster in batches (:mod:`a11ykit.speech.remote`); their chunks come back here and go
+    into the cache, where the articles' narrations find them."""
+    from a11ykit.speech.cache import ChunkCache
+    from a11ykit.speech.remote import batches, speech_setup, store_batch, synthesize_batch
+
+    setup = speech_setup(target, options.voice)
+    plans = [pool.submit(plan_speech, item, options, memory, engine) for item in items]
+    cache = ChunkCache(cache_dir)
+    result.utterances, tasks = batches(cache, setup, (plan.result() for plan in plans))
+    todo = sum(len(task) for task in tasks)
+    if not todo:
+        return
+    progress("speech", 0, todo)
+    calls = [(task, (setup, task)) for task in tasks]
+    for task, spoken in _run_on_cluster(scheduler, synthesize_batch, calls, "synthesis task"):
+        result.on_cluster += store_batch(cache, setup, spoken, task)
+        result.speakers[spoken.worker] = result.speakers.get(spoken.worker, 0) + len(task)
+        progress("speech", result.on_cluster, todo)
 
 
 def _run_on_cluster(
-    scheduler: str, tasks: list[tuple[str, str, list[str]]], glossary: Glossary, engine: Engine | str
-) -> Iterator[tuple[tuple[str, str, list[str]], dict[str, tuple[str, list[str]]]]]:
-    """The translation tasks on a Dask cluster (the ``dask`` extra): each batch a task, retried
-    on another worker when its worker dies; the results come back here."""
+    scheduler: str, function: Callable[..., Any], calls: Sequence[tuple[Any, tuple[Any, ...]]], what: str
+) -> Iterator[tuple[Any, Any]]:
+    """Each ``(tag, args)`` of ``calls`` a task ``function(*args)`` on a Dask cluster (the
+    ``dask`` extra), retried on another worker when its worker dies; yields ``(tag, result)`` as
+    the results come back here. A task the cluster gives up on ends the run (A11Y306)."""
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
@@ -496,20 +594,15 @@ def _run_on_cluster(
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(f"cannot reach the Dask scheduler at {scheduler} ({exc})", code="A11Y171") from None
     with client:
-        # The glossary goes with each task (a few KB), never scattered: scattered data lives only
-        # on the workers that hold it, and a task whose data died with its worker cannot be rerun.
-        futures = {
-            client.submit(translate_batch, engine, glossary, src, tgt, batch, pure=False, retries=3): (src, tgt, batch)
-            for src, tgt, batch in tasks
-        }
+        futures = {client.submit(function, *args, pure=False, retries=3): tag for tag, args in calls}
         for future in dask_completed(list(futures), loop=client.loop):
             try:
-                translations = future.result()
+                answer = future.result()
             except A11yKitError:
                 raise
             except Exception as exc:  # noqa: BLE001 - Dask's own errors (a task lost, cancelled, killed workers)
                 raise EngineError(
-                    f"the Dask cluster at {scheduler} lost a translation task ({type(exc).__name__}: {exc})",
+                    f"the Dask cluster at {scheduler} lost a {what} ({type(exc).__name__}: {exc})",
                     code="A11Y306",
                 ) from None
-            yield futures[future], translations
+            yield futures[future], answer

@@ -67,7 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs", default=None, type=_positive, metavar="N",
                    help="site build: articles built at once (default: the number of cores)")
     p.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
-                   help="site build: translate on this Dask cluster (needs the dask extra)")
+                   help="site build: translate and synthesize on this Dask cluster (needs the dask extra)")
     p.set_defaults(func=run)
 
 
@@ -87,9 +87,6 @@ def run(args: argparse.Namespace) -> int:
     check_repairs(args.no_repair)
     repairs = [] if args.no_repairs else [name for name in REPAIRS if name not in args.no_repair]
     if is_site(args.input):
-        if args.overrides is not None:
-            raise InputError("--overrides is for one page; a site build reads overrides.csv beside its glossary",
-                             code="A11Y124")
         return run_site(args, repairs)
     args.input = Path(args.input[0])
     with terminate_cleanly():
@@ -149,8 +146,9 @@ def run(args: argparse.Namespace) -> int:
 def run_site(args: argparse.Namespace, repairs: list[str]) -> int:
     """Many articles: one line each as it finishes, a summary table, exit 1 if any failed."""
     options = Options(
-        to=args.target, source=args.source, engine=args.engine, glossary=args.glossary, locales=args.locales,
-        ui_locales=args.ui_locales, audio=args.audio, voice=args.voice, original_url=args.original_url,
+        to=args.target, source=args.source, engine=args.engine, glossary=args.glossary, overrides=args.overrides,
+        locales=args.locales, ui_locales=args.ui_locales, audio=args.audio, voice=args.voice,
+        original_url=args.original_url,
         strict=args.strict, epub=args.epub, repairs=tuple(repairs),
     )
 
@@ -165,6 +163,14 @@ def run_site(args: argparse.Namespace, repairs: list[str]) -> int:
             args.input, options, out=args.out, memory=args.tm, jobs=args.jobs, scheduler=args.scheduler,
             progress=terminal_progress(), report=report,
         )
+    if result.speech_cache:
+        line = (f"speech cache: {result.speech_cache}; {result.synthesized} item(s) synthesized here, "
+                f"{result.cached} from the cache")
+        if args.scheduler is not None:
+            workers = ", ".join(f"{name} {count}" for name, count in sorted(result.speakers.items()))
+            line += (f"; {result.utterances} unique utterance(s), {result.on_cluster} synthesized on the cluster"
+                     + (f" ({workers})" if workers else ""))
+        print(line)
     rows = [("articles", len(result.outcomes)), ("built", result.count("built")),
             ("unchanged", result.count("unchanged")), ("failed", result.count("failed")),
             ("sentences", result.sentences), ("from memory", result.sentences - result.translated),
