@@ -279,3 +279,25 @@ def test_a_worker_killed_while_it_synthesizes_is_survived(tmp_path, cluster, loc
     assert f"name: {victim}" in cluster.removed(), "the scheduler did not lose the worker mid-run"
     _check_narrated_on_the_cluster(out, tmp_path / "dask")
     _same_outputs(tmp_path / "dask", local)
+
+
+def test_a_synthesis_task_the_cluster_gives_up_on_is_one_line_and_nothing_is_written(tmp_path):
+    # whole real pages: many tasks, so the worker still holds some whenever it is killed
+    site = tmp_path / "long"
+    site.mkdir()
+    for name in ("maint-guide-upload.html", "html-text-iana-reserved-domains.html"):
+        shutil.copy(PAGES / name, site / name)
+    with running_cluster(tmp_path, allowed_failures=0) as cluster:
+        worker = cluster.start_worker("w1")
+        run = build(tmp_path, site, "dask", "--scheduler", cluster.address, "--jobs", "1", audio=True)
+        deadline = time.monotonic() + 120
+        while not _speaking(worker) and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert _speaking(worker), "the worker was never seen synthesizing"
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait()
+        _, err = run.communicate(timeout=600)
+    assert run.returncode == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert "A11Y306" in err and "synthesis task" in err and "KilledWorker" in err
+    assert not list((tmp_path / "dask").glob("*.html")) and not list((tmp_path / "dask").glob("*.opus"))

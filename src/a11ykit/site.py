@@ -2,26 +2,38 @@
 
 :func:`collect_inputs` turns the command line's inputs (files, folders searched recursively
 for ``*.html``, ``@list`` files of paths) into articles whose outputs mirror the input tree
-under ``--out``. :func:`build_site` then works in two passes:
+under ``--out``. :func:`build_site` then works in two passes, three with a Dask cluster and audio:
 
 1. *translate*: every article is read and segmented; the unique sentences of the whole site
    that the translation memory lacks are sent to the engine in batches, each sentence
    once, on the local process pool or (``scheduler``) on a Dask cluster. Only this process
    writes the memory.
-2. *build*: each article is built and saved by :func:`a11ykit.api.build` on the local pool,
-   its translate stage served by the memory. Each article is written by the process that
-   built it, through the build's all-or-nothing staging: the page, report, catalog and
-   narration never travel between processes, and the staging's per-file locks already make
-   concurrent builds into one folder safe. This process alone writes the manifest.
+2. *speak* (``scheduler`` and audio only): what each article will say is learnt by running its
+   stages on the local pool (:func:`plan_speech`, nothing written); the unique utterances the
+   site's speech cache lacks are synthesized on the cluster in batches and their chunks come
+   back here, where they are stored in the cache (:mod:`a11ykit.speech.remote` says why a pass
+   before the narration, and how a worker with another espeak-ng is refused).
+3. *build*: each article is built and saved by :func:`a11ykit.api.build` on the local pool,
+   its translate stage served by the memory and its narration by the site's one speech cache
+   (``OUT/.a11ykit/speech-cache``: a sentence spoken in two articles is synthesized once;
+   after pass 2 the narrations synthesize nothing, they lay out, encode, join and write).
+   Each article is written by the process that built it, through the build's all-or-nothing
+   staging: the page, report, catalog and narration never travel between processes, and the
+   staging's per-file locks already make concurrent builds into one folder safe (the cache's
+   entries are written atomically too). This process alone writes the manifest.
+
+Nothing is written into the articles' outputs before pass 3; a Dask task the cluster gives up
+on (its workers died more often than the scheduler allows) ends the run in pass 1 or 2 (A11Y306).
 
 The manifest (``OUT/.a11ykit/manifest.json``) records, per finished article, a hash of what
-its outputs depend on (input, glossary and overrides, the catalog as the build left it,
-engine, voice, options, a11ykit's version); a rerun skips those whose hash is unchanged and
-whose outputs are there, so an interrupted run resumes. A failing article is reported and
-the others go on.
+its outputs depend on (input, glossary and its overrides file, the catalog as the build left
+it, the UI catalog the page's strings come from, engine, voice, options, a11ykit's version); a
+rerun skips those whose hash is unchanged and whose outputs are there, so an interrupted run
+resumes. A failing article is reported and the others go on.
 
-This module schedules whole-site work; it must not translate, render or name outputs
-itself (the translator, :mod:`a11ykit.api` and :mod:`a11ykit.layout` do).
+This module schedules whole-site work; it must not translate, synthesize, render or name
+outputs itself (the translator, :mod:`a11ykit.speech`, :mod:`a11ykit.api` and
+:mod:`a11ykit.layout` do).
 """
 
 from __future__ import annotations
