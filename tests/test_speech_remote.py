@@ -50,6 +50,12 @@ def test_the_client_stores_nothing_a_worker_with_another_espeak_spoke(tmp_path, 
     assert not list(tmp_path.rglob("*.npz"))
 
 
+def test_a_text_that_gives_no_usable_audio_is_left_out_and_the_others_are_spoken(setup):
+    texts = {setup.key(text): text for text in (SAID[0], "—", SAID[1])}
+    spoken = synthesize_batch(setup, texts)
+    assert [texts[key] for key in spoken.chunks] == [SAID[0], SAID[1]]
+
+
 def test_stored_chunks_are_what_the_narration_finds_under_its_keys(tmp_path, setup):
     texts = {setup.key(text): text for text in SAID}
     cache = ChunkCache(tmp_path)

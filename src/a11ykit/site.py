@@ -584,10 +584,13 @@ def _speak_site(
         return
     progress("speech", 0, todo)
     calls = [(task, (setup, task)) for task in tasks]
+    done = 0
     for task, spoken in _run_on_cluster(scheduler, synthesize_batch, calls, "synthesis task"):
-        result.on_cluster += store_batch(cache, setup, spoken, task)
-        result.speakers[spoken.worker] = result.speakers.get(spoken.worker, 0) + len(task)
-        progress("speech", result.on_cluster, todo)
+        stored = store_batch(cache, setup, spoken, task)
+        result.on_cluster += stored
+        result.speakers[spoken.worker] = result.speakers.get(spoken.worker, 0) + stored
+        done += len(task)
+        progress("speech", done, todo)
 
 
 def _run_on_cluster(
