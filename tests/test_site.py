@@ -16,7 +16,9 @@ from babel.messages.pofile import read_po, write_po
 from a11ykit.cli import main
 from a11ykit.layout import SPEECH_CACHE as SPEECH_CACHE_NAME
 from a11ykit.memory import TranslationMemory
-from a11ykit.site import MANIFEST, MEMORY, SPEECH_CACHE, STATE_DIR, Options, build_site, collect_inputs
+from a11ykit.site import MANIFEST, MEMORY, SPEECH_CACHE, STATE_DIR, Options, build_site, collect_inputs, plan_speech
+from a11ykit.speech.cache import ChunkCache
+from a11ykit.speech.remote import speech_setup
 from a11ykit.translate.engines.apertium import ApertiumEngine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -398,3 +400,17 @@ def test_a_rebuilt_article_takes_all_its_audio_from_the_sites_speech_cache(tmp_p
     result = build_site([newsroom], options, out=tmp_path / "out", jobs=2)
     assert [o.status for o in result.outcomes] == ["unchanged", "built"]
     assert result.synthesized == 0 and result.cached > 0
+
+
+def test_the_utterances_the_speak_pass_plans_are_those_the_narration_keeps_in_the_sites_cache(tmp_path, newsroom):
+    """What a Dask build synthesizes on the workers is keyed as the narration looks it up."""
+    options = Options(to="es", engine="apertium", locales=tmp_path / "locales")
+    out = tmp_path / "out"
+    build_site([newsroom], options, out=out, jobs=1)
+    setup = speech_setup("es")
+    cache = ChunkCache(out / SPEECH_CACHE)
+    for item in collect_inputs([newsroom], out):
+        texts = plan_speech(item, options, out / STATE_DIR / MEMORY, "apertium")
+        report = json.loads((out / f"{item.path.stem}.es.report.json").read_text(encoding="utf-8"))
+        assert len(texts) == report["audio"]["items"] > 0
+        assert all(cache.get(setup.key(text), item.name) is not None for text in texts)
