@@ -2,6 +2,7 @@
 
 * :class:`TranslationMemory` — the SQLite store (:mod:`a11ykit.memory.store`);
 * :func:`translate_with_memory` — what the translate stage calls instead of the engine;
+* :func:`translate_back` — the quality estimate's round trips (raw back translations), kept there too;
 * TMX 1.4b export and import (:mod:`a11ykit.memory.tmx`).
 """
 
@@ -15,7 +16,7 @@ from a11ykit.memory.store import (
     TranslationMemory,
     canonical,
 )
-from a11ykit.memory.translate import MemoryResult, translate_with_memory
+from a11ykit.memory.translate import MemoryResult, translate_back, translate_with_memory
 
 __all__ = [
     "Approved",
@@ -27,5 +28,6 @@ __all__ = [
     "MemoryStats",
     "TranslationMemory",
     "canonical",
+    "translate_back",
     "translate_with_memory",
 ]
