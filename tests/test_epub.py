@@ -439,6 +439,25 @@ def test_a_sync_map_that_misses_sentences_of_the_page_is_refused(
     assert not list(tmp_path.glob("*.epub"))
 
 
+def test_a_sentence_with_nothing_to_say_needs_no_audio_in_the_book(books: dict[str, Built], tmp_path: Path) -> None:
+    """A sentence of punctuation alone (real pages have lone commas between <br>) is not
+    narrated, so the book takes the page without audio for it."""
+    built = books["es"]
+    soup = BeautifulSoup(built.page.read_text(encoding="utf-8"), "html.parser")
+    sentence = soup.find("span", class_="a11y-s", id=built.cues[-1].id)
+    silent = soup.new_tag("span", attrs={"class": "a11y-s", "id": "a11y-silent-1"})
+    silent.string = "…"
+    sentence.insert_after(silent)
+    (tmp_path / "cecot.es.html").write_text(str(soup), encoding="utf-8")
+    for name in ("cecot.es.syncmap.json", "cecot.es.mp3"):
+        shutil.copy(built.out / name, tmp_path / name)
+    assert main(["epub", str(tmp_path / "cecot.es.html")]) == 0
+    book = read_book(tmp_path / "cecot.es.epub")
+    assert any(b'id="a11y-silent-1"' in book.files[name] for name in book.spine)
+    spoken = [par.fragment for overlay in book.overlays for par in overlay.pars]
+    assert "a11y-silent-1" not in spoken and built.cues[-1].id in spoken
+
+
 def test_a_book_that_cannot_be_written_leaves_the_folder_as_it_was(books: dict[str, Built], tmp_path: Path) -> None:
     built = books["es"]
     folder = tmp_path / "book"

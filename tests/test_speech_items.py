@@ -66,3 +66,15 @@ def test_a_page_read_again_gives_the_same_items_and_wraps_nothing_twice():
 def test_the_notice_is_read_once_with_or_without_an_article(body):
     ids = [i.id for i in read(page(body))]
     assert ids == ["a11y-notice-1", "a11y-notice-2", "a11y-notice-3", "a11y-1-1"]
+
+
+@pytest.mark.parametrize("text", [",", "...", "-)", "—", "« »"])
+def test_a_sentence_with_nothing_to_say_is_not_narrated(text):
+    """Real pages have sentences of punctuation alone (a lone comma between two <br>, an
+    ellipsis, a smiley): espeak gives them a few milliseconds of sound, which is no speech."""
+    soup = page(
+        '<article><p><span class="a11y-s" id="a11y-1-1">Hola.</span> '
+        f'<span class="a11y-s" id="a11y-1-2">{text}</span> <span class="a11y-s" id="a11y-1-3">Adiós 2.</span></p>'
+        "</article>"
+    )
+    assert [item.id for item in read(soup)] == ["a11y-1-1", "a11y-1-3"]

@@ -43,7 +43,7 @@ from a11ykit.html.metadata import page_author as _author
 from a11ykit.html.metadata import page_publisher as _publisher
 from a11ykit.html.metadata import read_root
 from a11ykit.html.metadata import text_of as _text
-from a11ykit.html.reading import PLAYER_CLASS
+from a11ykit.html.reading import PLAYER_CLASS, speakable
 from a11ykit.html.render import SENTENCE_CLASS
 from a11ykit.speech.captions import Cue
 
@@ -432,7 +432,7 @@ def _check_spoken(parts: list[Part], cues: Sequence[Cue]) -> None:
                     raise InputError(f"the page has two elements with the id {element_id!r}", code="A11Y803")
                 position[element_id] = (index, order)
             classes = (element.get("class") or "").split()
-            if SENTENCE_CLASS in classes and element_id and "".join(element.itertext()).strip():
+            if SENTENCE_CLASS in classes and element_id and speakable("".join(element.itertext())):
                 sentences.append(element_id)
     cue_ids = [cue.id for cue in cues]
     missing = [i for i in cue_ids if i not in position]

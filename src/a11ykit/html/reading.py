@@ -33,6 +33,12 @@ HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 PLAYER_CLASS = "a11y-listen"
 
 
+def speakable(text: str) -> bool:
+    """Whether a sentence has something to say: a letter or a digit. Punctuation alone (a lone
+    comma, an ellipsis, a smiley) is a few milliseconds of sound, no speech, so it is not read."""
+    return any(ch.isalnum() for ch in text)
+
+
 def speech_items(soup: BeautifulSoup, ui: gettext.NullTranslations) -> list[SpeechItem]:
     """The spoken items of a rendered page (one with sentence spans). Images without an
     id get one (``a11y-img-N``), since captions refer to page ids."""
@@ -43,7 +49,7 @@ def speech_items(soup: BeautifulSoup, ui: gettext.NullTranslations) -> list[Spee
         notice["id"] = notice.get("id") or "a11y-notice"
         for span in notice_sentences(soup, message, str(notice["id"])):
             text = " ".join(span.get_text().split())
-            if text:
+            if speakable(text):
                 items.append(SpeechItem(str(span["id"]), text, "notice"))
     root = soup.find("article") or soup.find("main") or soup.find("body") or soup
     image_number = 0
@@ -52,7 +58,7 @@ def speech_items(soup: BeautifulSoup, ui: gettext.NullTranslations) -> list[Spee
             continue
         if el.name == "span" and SENTENCE_CLASS in (el.get("class") or []):
             text = " ".join(el.get_text().split())
-            if text:
+            if speakable(text):
                 kind = "heading" if el.find_parent(HEADINGS) else "sentence"
                 items.append(SpeechItem(str(el["id"]), text, kind))  # type: ignore[arg-type]
         elif el.name == "img" and str(el.get("alt") or "").strip() and element_translatable(el):
