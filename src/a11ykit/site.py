@@ -278,8 +278,11 @@ def translate_batch(
     return {text: (result.text, list(result.flags)) for text, result in done.items()}
 
 
-def _build(item: SiteInput, options: Options, memory: Path, engine: Engine | str, cache_dir: Path) -> Article:
-    """One article built as the site builds it (nothing written)."""
+def _build(
+    item: SiteInput, options: Options, memory: Path, engine: Engine | str, cache_dir: Path | None = None
+) -> Article:
+    """One article built as the site builds it (nothing written; ``cache_dir``: the speech cache
+    its narration will use when it is saved)."""
     return build(
         item.path, to=options.to, source=options.source, out=item.out_dir, engine=engine,
         glossary=options.glossary, overrides=options.overrides, locales=options.locales,
@@ -324,7 +327,7 @@ def plan_speech(item: SiteInput, options: Options, memory: Path, engine: Engine 
     from a11ykit.speech.remote import spoken_texts
 
     try:
-        article = _build(item, options, memory, engine, Path())
+        article = _build(item, options, memory, engine)
     except Exception:  # noqa: BLE001 - the article's own build reports what is wrong with it
         return []
     return spoken_texts(article.speech, article.target, lexicon_for(article.target, article.settings.glossary))
