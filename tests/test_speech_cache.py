@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from a11ykit.speech import SpeechItem, synthesize_article, synthesize_items
+from a11ykit.errors import SpeechError
+from a11ykit.speech import SpeechItem, narration, synthesize_article, synthesize_items
 from a11ykit.speech.cache import ChunkCache, cache_key
 from a11ykit.speech.synth import Chunk, Word
 
@@ -88,6 +89,55 @@ def test_a_stored_chunk_comes_back_under_the_asked_id(tmp_path):
     assert np.array_equal(back.samples, samples)
     assert back.words == (Word(0, 4, 0.0), Word(5, 3, 0.1))
     assert [p.name for p in tmp_path.rglob("*")] == ["ab", "ab" * 32 + ".npz"]  # no temp files left
+
+
+def tone(length: int, period: float = 5) -> np.ndarray:
+    return (np.sin(np.arange(length) / period) * 10000).astype(np.int16)
+
+
+def test_the_first_chunk_stored_under_a_key_stays_and_is_what_put_returns(tmp_path):
+    """espeak-ng speaks one text a little differently after other texts, so two processes
+    may store one key with different samples: the first stays, and the second learns it."""
+    cache = ChunkCache(tmp_path)
+    first = cache.put("ef" * 32, Chunk("a", tone(4410), 22050))
+    second = cache.put("ef" * 32, Chunk("b", tone(5000, period=7), 22050))
+    assert np.array_equal(first.samples, tone(4410))
+    assert second.id == "b" and np.array_equal(second.samples, tone(4410))
+    assert np.array_equal(cache.get("ef" * 32, "c").samples, tone(4410))
+    assert [p.name for p in tmp_path.rglob("*")] == ["ef", "ef" * 32 + ".npz"]  # no temp files left
+
+
+def test_a_damaged_entry_is_replaced_by_the_next_chunk_stored(tmp_path):
+    cache = ChunkCache(tmp_path)
+    cache.put("12" * 32, Chunk("a", tone(4410), 22050))
+    (tmp_path / "12" / ("12" * 32 + ".npz")).write_bytes(b"not a zip")
+    stored = cache.put("12" * 32, Chunk("b", tone(5000, period=7), 22050))
+    assert np.array_equal(stored.samples, tone(5000, period=7))
+    assert np.array_equal(cache.get("12" * 32, "c").samples, tone(5000, period=7))
+
+
+def test_a_chunk_that_changed_in_the_cache_before_its_piece_is_encoded_stops_the_build(tmp_path, monkeypatch):
+    """A narration lays its pieces out from the chunks' lengths, then reads the samples back
+    piece by piece: samples of another length must never be padded or cut into place."""
+    real_get, real_encode = ChunkCache.get, narration.encode_pieces
+    encoding = []
+
+    def get(self, key, id):
+        chunk = real_get(self, key, id)
+        if chunk is None or not encoding or id != "s1":
+            return chunk
+        return Chunk(id, chunk.samples[:-500], chunk.sample_rate)  # stored anew, shorter, meanwhile
+
+    def encode_pieces(*args, **kwargs):
+        encoding.append(True)
+        return real_encode(*args, **kwargs)
+
+    monkeypatch.setattr(ChunkCache, "get", get)
+    monkeypatch.setattr(narration, "encode_pieces", encode_pieces)
+    with pytest.raises(SpeechError, match="s1: its audio changed in the speech cache") as caught:
+        build(tmp_path)
+    assert caught.value.code == "A11Y506"
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
 
 
 def test_a_stored_silent_chunk_is_a_miss(tmp_path):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from a11ykit.errors import OutputError, SpeechError
-from a11ykit.layout import atomic_write
+from a11ykit.layout import Staging, atomic_write, write_error
 from a11ykit.speech.synth import Chunk, Word, verify_samples
 
 #: Bump when the stored format or the synthesis settings behind a key change.
@@ -73,15 +74,35 @@ class ChunkCache:
             return None
         return Chunk(id, samples, sample_rate, words)
 
-    def put(self, key: str, chunk: Chunk) -> None:
+    def put(self, key: str, chunk: Chunk) -> Chunk:
+        """Store the chunk unless one is stored under ``key`` already; return the stored one.
+
+        espeak-ng's sound depends a little on what its engine spoke before, so two processes
+        (a site's articles built side by side) may speak one key with different samples: the
+        first stored wins, and every narration lays out and encodes that one, never a chunk the
+        cache no longer holds."""
+        path = self._path(key)
+        stored = self.get(key, chunk.id)
+        if stored is not None:
+            return stored
         words = np.array(
             [(w.offset, w.length, w.start) for w in chunk.words], dtype=np.float64
         ).reshape(-1, 3)
-        atomic_write(
-            self._path(key),
-            lambda f: np.savez(f, samples=chunk.samples, sample_rate=np.int64(chunk.sample_rate), words=words),
-            durable=False,
-        )
+        with Staging(durable=False) as staging:
+            temp = staging.stage(
+                path,
+                lambda f: np.savez(f, samples=chunk.samples, sample_rate=np.int64(chunk.sample_rate), words=words),
+            )
+            try:
+                os.link(temp, path)  # never replaces: another process's chunk stays
+            except FileExistsError:
+                stored = self.get(key, chunk.id)
+                if stored is not None:
+                    return stored
+                os.replace(temp, path)  # what was there did not load: it is gone
+            except OSError as exc:
+                raise write_error(path, exc) from None
+        return chunk
 
 
 @dataclass(frozen=True, eq=False)

@@ -198,8 +198,8 @@ def _synthesize(
         lock = threading.Lock()
 
         def done(item: SpeechItem, chunk: Chunk) -> None:
-            if cache is not None:
-                cache.put(keys[item.id], chunk)
+            if cache is not None:  # what the cache holds: another process may have stored this key first
+                chunk = cache.put(keys[item.id], chunk)
             with lock:
                 for same in sharing[keys[item.id]]:
                     chunks[same.id] = keep(dataclasses.replace(chunk, id=same.id))
@@ -384,6 +384,7 @@ class Piece:
     sample_rate: int
     length: int
     key: str
+    source: int  # samples before resampling: lead, the chunks, their pauses, tail
 
 
 def _block(item: SpeechItem) -> str:
@@ -429,7 +430,7 @@ def plan_pieces(items: Sequence[SpeechItem], spoken: Sequence[Spoken], keys: Seq
         chunk_keys = tuple(keys[i] for i in r)
         layout = {"gaps": inner, "lead": lead, "tail": tail, "length": length, "last": last, **settings}
         pieces.append(Piece(r, chunk_keys, tuple(s.id for s in spoken[r.start : r.stop]), inner, lead, tail, rate,
-                            length, piece_key(chunks=list(chunk_keys), layout=layout)))
+                            length, piece_key(chunks=list(chunk_keys), layout=layout), source))
     return pieces
 
 
@@ -463,6 +464,9 @@ def encode_piece(piece: Piece, chunks: ChunkCache) -> EncodedPiece:
     """Normalize one piece on its own (:func:`levels.level_gain`: the gain goes on before
     resampling, which clips at full scale), resample it, pad it to its length, encode it."""
     samples = _piece_samples(piece, chunks)
+    if len(samples) != piece.source:  # the cache keeps the first chunk stored under a key: never seen
+        raise SpeechError(f"{piece.ids[0]}: its audio changed in the speech cache during the build; build again",
+                          code="A11Y506")
     powers = block_powers(samples, piece.sample_rate)
     gain = level_gain(gated_loudness(powers), peak_dbfs(samples))
     audio = encode.resample(samples * np.float32(10 ** (gain / 20)), piece.sample_rate, encode.OUTPUT_RATE)
