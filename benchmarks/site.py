@@ -1,17 +1,24 @@
-"""Site builds: articles per minute on one and two local workers and on a 2-worker Dask cluster.
+"""Site builds: articles per minute on one and two local workers and on a 2-worker Dask cluster,
+without and with audio; the rebuild after one paragraph changed.
 
 The site: the English pages of the real-page corpus (tests/corpus/pages, fetched by
 ``make corpus``) and ``--copies`` copies of each with every text made distinct (a copy
 number appended to every text of the page, so every sentence is new to the memory): with
 the default 3 copies, 28 × 4 = 112 articles. Every build is ``a11ykit build SITE --to es
---engine apertium --no-audio`` run as its own process.
+--engine apertium [--no-audio]`` run as its own process.
 
 Runs, each into a fresh output folder with a fresh translation memory (cold), then again:
 
 * ``warm``: the same command over the unchanged site (the manifest skips every article);
-* ``warm memory``: a fresh output folder with the cold run's memory (every article built
-  again, every sentence served by the memory): the hit rate and the articles per minute
-  when the engine is not needed.
+* ``warm memory`` (without audio): a fresh output folder with the cold run's memory (every
+  article built again, every sentence served by the memory): the hit rate and the articles
+  per minute when the engine is not needed. With audio it would narrate the whole site
+  again into the fresh folder's speech cache, so it is left out;
+* ``1 paragraph`` (with audio, local workers): every sentence of one paragraph of one article
+  edited (the first paragraph of three sentences or more of the median-sized original), the
+  same command again: only that article is built, its unchanged sentences come from the
+  memory and the speech cache. Its time is compared with that article's cold build alone
+  (the same command on a folder holding only that article, fresh output and memory).
 
 Workers: ``--jobs 1``, ``--jobs 2`` and a Dask cluster started from Dask's own CLI on
 localhost (``dask scheduler``, two ``dask worker --nthreads 1 --no-nanny``; the client
@@ -19,7 +26,7 @@ builds the articles with ``--jobs 2``). Peak RSS per worker is the largest VmHWM
 among the build's pool processes (sampled from /proc every 0.1 s) or of the Dask workers;
 the parent's is shown apart.
 
-Run: .venv/bin/python benchmarks/site.py [--copies 3] [--runs local1,local2,dask]
+Run: .venv/bin/python benchmarks/site.py [--copies 3] [--runs local1,local2,dask] [--audio no,yes]
 """
 
 from __future__ import annotations
@@ -102,8 +109,9 @@ def python_process(pid: int) -> bool:
         return False
 
 
-def run_build(site: Path, out: Path, tm: Path, *extra: str) -> dict:
-    argv = [str(BIN / "a11ykit"), "build", str(site), "--to", "es", "--engine", "apertium", "--no-audio",
+def run_build(site: Path, out: Path, tm: Path, *extra: str, audio: bool = False) -> dict:
+    argv = [str(BIN / "a11ykit"), "build", str(site), "--to", "es", "--engine", "apertium",
+            *([] if audio else ["--no-audio"]),
             "--out", str(out), "--locales", str(out.parent / f"{out.name}-locales"), "--tm", str(tm), *extra]
     started = time.perf_counter()
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -132,8 +140,37 @@ def run_build(site: Path, out: Path, tm: Path, *extra: str) -> dict:
     workers = [mb for pid, mb in peaks.items() if pid != process.pid]
     parent = peaks.get(process.pid, 0.0)
     # One job: the articles are built in the parent itself, which is then the worker.
-    return {"seconds": seconds, "table": table, "parent_mb": parent,
+    return {"seconds": seconds, "table": table, "parent_mb": parent, "audio_s": narration_seconds(out),
             "worker_mb": parent if list(extra[:2]) == ["--jobs", "1"] or not workers else max(workers)}
+
+
+def narration_seconds(out: Path) -> float:
+    """The seconds of narration the built pages' reports list."""
+    total = 0.0
+    for report in out.rglob("*.report.json"):
+        audio = json.loads(report.read_text(encoding="utf-8")).get("audio") or {}
+        total += audio.get("duration") or 0.0
+    return total
+
+
+def median_article(site: Path) -> Path:
+    """The original (not a copy) of median size."""
+    originals = sorted((p for p in site.glob("*.html") if "-copy" not in p.stem), key=lambda p: p.stat().st_size)
+    return originals[len(originals) // 2]
+
+
+def edit_paragraph(page: Path) -> int:
+    """Append " (2)" to every sentence's text of the first paragraph with three sentences or
+    more; returns how many texts changed."""
+    soup = BeautifulSoup(page.read_bytes(), "html.parser")
+    for paragraph in soup.find_all("p"):
+        texts = [t for t in paragraph.find_all(string=True) if type(t) is NavigableString and t.strip()]
+        if len(re.findall(r"[.!?](\s|$)", paragraph.get_text())) >= 3:
+            for text in texts:
+                text.replace_with(re.sub(r"([.!?])(\s|$)", r" (2)\1\2", str(text)))
+            page.write_bytes(str(soup).encode("utf-8"))
+            return len(texts)
+    sys.exit(f"{page.name}: no paragraph of three sentences")
 
 
 class Cluster:
@@ -180,6 +217,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--copies", type=int, default=3, help="distinct copies of each corpus page (default 3)")
     parser.add_argument("--runs", default="local1,local2,dask", help="which of local1, local2, dask to run")
+    parser.add_argument("--audio", default="no,yes", help="without audio (no), with (yes), or both (no,yes)")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="a11ykit-site-bench-") as tmp:
@@ -189,49 +227,93 @@ def main() -> None:
         articles = make_site(site, args.copies)
         print(f"site: {articles} articles ({args.copies} distinct copies of each English corpus page); "
               f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the start", flush=True)
-        for run in args.runs.split(","):
-            cluster = Cluster(base) if run == "dask" else None
-            extra = ["--jobs", "1"] if run == "local1" else ["--jobs", "2"]
-            if cluster is not None:
-                extra += ["--scheduler", cluster.address]
-            try:
-                tm = base / f"{run}.sqlite"
-                cold = run_build(site, base / f"{run}-out", tm, *extra)
-                warm = run_build(site, base / f"{run}-out", tm, *extra)
-                memory = run_build(site, base / f"{run}-again", tm, *extra)
-                worker_mb = cluster.worker_mb() if cluster is not None else None
-            finally:
-                if cluster is not None:
-                    cluster.stop()
-            for name, result in (("cold", cold), ("warm (unchanged)", warm), ("warm memory", memory)):
-                table = result["table"]
-                built = table["built"]
-                rows.append({
-                    "run": run, "case": name, "seconds": result["seconds"], "built": built,
-                    "skipped": table["unchanged"], "failed": table["failed"],
-                    "per_minute": (built + table["unchanged"]) / result["seconds"] * 60,
-                    "hit_rate": table["from_memory"] / table["sentences"] if table["sentences"] else None,
-                    "sentences": table["sentences"], "parent_mb": result["parent_mb"],
-                    "worker_mb": worker_mb if worker_mb is not None else result["worker_mb"],
-                })
-            print(f"  {run} done", flush=True)
+        for audio in (mode == "yes" for mode in args.audio.split(",")):
+            for run in args.runs.split(","):
+                rows += measure(base, site, run, audio)
+                print(f"  {run}{' with audio' if audio else ''} done; load average {os.getloadavg()[0]:.1f}",
+                      flush=True)
     print(f"load average {os.getloadavg()[0]:.1f} at the end (figures are wall time: other work on the machine counts)")
+    print_table(rows)
+
+
+def measure(base: Path, site: Path, run: str, audio: bool) -> list[dict]:
+    """The cases of one run (workers, audio) as table rows."""
+    cluster = Cluster(base) if run == "dask" else None
+    extra = ["--jobs", "1"] if run == "local1" else ["--jobs", "2"]
+    if cluster is not None:
+        extra += ["--scheduler", cluster.address]
+    name = f"{run}-{'audio' if audio else 'text'}"
+    cases: list[tuple[str, dict]] = []
+    try:
+        tm = base / f"{name}.sqlite"
+        cases.append(("cold", run_build(site, base / f"{name}-out", tm, *extra, audio=audio)))
+        cases.append(("warm (unchanged)", run_build(site, base / f"{name}-out", tm, *extra, audio=audio)))
+        if not audio:
+            cases.append(("warm memory", run_build(site, base / f"{name}-again", tm, *extra)))
+        elif cluster is None:
+            page = median_article(site)
+            alone = base / f"{name}-alone"
+            alone.mkdir()
+            shutil.copy(page, alone / page.name)
+            cases.append((f"{page.stem} alone", run_build(alone, base / f"{name}-alone-out",
+                                                          base / f"{name}-alone.sqlite", *extra, audio=True)))
+            original = page.read_bytes()
+            try:
+                edit_paragraph(page)
+                cases.append(("1 paragraph", run_build(site, base / f"{name}-out", tm, *extra, audio=True)))
+            finally:
+                page.write_bytes(original)
+        worker_mb = cluster.worker_mb() if cluster is not None else None
+    finally:
+        if cluster is not None:
+            cluster.stop()
+    rows = []
+    for case, result in cases:
+        table = result["table"]
+        built = table["built"]
+        rows.append({
+            "run": run, "audio": audio, "case": case, "seconds": result["seconds"], "built": built,
+            "skipped": table["unchanged"], "failed": table["failed"],
+            "per_minute": (built + table["unchanged"]) / result["seconds"] * 60,
+            "hit_rate": table["from_memory"] / table["sentences"] if table["sentences"] else None,
+            "sentences": table["sentences"], "audio_s": result["audio_s"], "parent_mb": result["parent_mb"],
+            "worker_mb": worker_mb if worker_mb is not None else result["worker_mb"],
+        })
+    return rows
+
+
+def print_table(rows: list[dict]) -> None:
     print()
-    print(f"{'workers':<8} {'run':<17} {'seconds':>8} {'built':>6} {'skipped':>7} {'failed':>6} "
-          f"{'articles/min':>12} {'sentences':>9} {'memory hits':>11} {'RSS parent':>10} {'RSS worker':>10}")
+    print(f"{'workers':<8} {'audio':<5} {'run':<28} {'seconds':>8} {'built':>6} {'skipped':>7} {'failed':>6} "
+          f"{'articles/min':>12} {'sentences':>9} {'memory hits':>11} {'audio h':>7} {'RSS parent':>10} "
+          f"{'RSS worker':>10}")
     for row in rows:
         hits = f"{row['hit_rate']:.0%}" if row["hit_rate"] is not None else "–"
-        print(f"{row['run']:<8} {row['case']:<17} {row['seconds']:>8.1f} {row['built']:>6} {row['skipped']:>7} "
-              f"{row['failed']:>6} {row['per_minute']:>12.0f} {row['sentences']:>9} {hits:>11} "
+        print(f"{row['run']:<8} {'yes' if row['audio'] else 'no':<5} {row['case']:<28} {row['seconds']:>8.1f} "
+              f"{row['built']:>6} {row['skipped']:>7} {row['failed']:>6} {row['per_minute']:>12.0f} "
+              f"{row['sentences']:>9} {hits:>11} {row['audio_s'] / 3600:>7.1f} "
               f"{row['parent_mb']:>8.0f}MB {row['worker_mb']:>8.0f}MB")
-    cold = {row["run"]: row for row in rows if row["case"] == "cold"}
-    if "local1" in cold and "local2" in cold:
-        print(f"\n2 local workers vs 1, cold: {cold['local2']['per_minute'] / cold['local1']['per_minute']:.2f}×")
-    if "dask" in cold and "local1" in cold:
-        print(f"Dask, 2 workers vs 1 local, cold: {cold['dask']['per_minute'] / cold['local1']['per_minute']:.2f}×")
-    for run, row in cold.items():
-        warm = next(r for r in rows if r["run"] == run and r["case"] == "warm (unchanged)")
-        print(f"{run}: warm run over unchanged articles = {warm['seconds'] / row['seconds']:.1%} of the cold run")
+    print()
+    for audio in (False, True):
+        cold = {r["run"]: r for r in rows if r["case"] == "cold" and r["audio"] == audio}
+        mode = "with audio" if audio else "without audio"
+        if "local1" in cold and "local2" in cold:
+            ratio = cold["local2"]["per_minute"] / cold["local1"]["per_minute"]
+            print(f"{mode}: 2 local workers vs 1, cold: {ratio:.2f}×")
+        if "dask" in cold and "local1" in cold:
+            ratio = cold["dask"]["per_minute"] / cold["local1"]["per_minute"]
+            print(f"{mode}: Dask, 2 workers vs 1 local, cold: {ratio:.2f}×")
+        for run, row in cold.items():
+            same = [r for r in rows if r["run"] == run and r["audio"] == audio]
+            warm = next(r for r in same if r["case"] == "warm (unchanged)")
+            share = warm["seconds"] / row["seconds"]
+            print(f"{mode}, {run}: warm run over unchanged articles = {share:.1%} of the cold run")
+            alone = next((r for r in same if r["case"].endswith(" alone")), None)
+            changed = next((r for r in same if r["case"] == "1 paragraph"), None)
+            if alone and changed:
+                print(f"{mode}, {run}: one paragraph changed = {changed['seconds']:.1f} s = "
+                      f"{changed['seconds'] / alone['seconds']:.0%} of that article's cold build "
+                      f"({alone['case']}: {alone['seconds']:.1f} s)")
 
 
 if __name__ == "__main__":
