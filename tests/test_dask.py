@@ -115,11 +115,28 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
         yield started
 
 
+#: The builds a test started, stopped and reaped when it ends (a failed test leaves none running).
+_BUILDS: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def _reap_builds() -> Iterator[None]:
+    yield
+    while _BUILDS:
+        run = _BUILDS.pop()
+        if run.poll() is None:
+            run.kill()
+        if run.stdout is not None and not run.stdout.closed:
+            run.communicate()
+
+
 def build(tmp_path: Path, site: Path, out: str, *extra: str, audio: bool = False) -> subprocess.Popen:
     argv = [sys.executable, "-m", "a11ykit", "build", str(site), "--to", "es", "--engine", "apertium",
             *([] if audio else ["--no-audio"]),
             "--out", str(tmp_path / out), "--locales", str(tmp_path / f"{out}-locales"), *extra]
-    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    run = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _BUILDS.append(run)
+    return run
 
 
 def _site(tmp_path: Path) -> Path:
@@ -130,15 +147,28 @@ def _site(tmp_path: Path) -> Path:
     return site
 
 
+def _kill_when(busy: Callable[[subprocess.Popen], bool], worker: subprocess.Popen, run: subprocess.Popen) -> None:
+    """SIGKILL the worker as soon as it is seen ``busy`` (checked once, then killed at once: a
+    second look might come after the task ended)."""
+    deadline = time.monotonic() + 120
+    while run.poll() is None and time.monotonic() < deadline:
+        if busy(worker):
+            os.kill(worker.pid, signal.SIGKILL)
+            worker.wait()
+            return
+        time.sleep(0.005)
+    pytest.fail("the worker was never seen running a task"
+                + (f"; the build ended: {run.communicate()[1][-500:]}" if run.poll() is not None else ""))
+
+
+def _running(worker: subprocess.Popen) -> bool:
+    """Whether the worker runs a task now (a process of its own, as Apertium is)."""
+    return bool(_children(worker.pid))
+
+
 def _kill_when_busy(worker: subprocess.Popen, run: subprocess.Popen) -> None:
     """SIGKILL the worker while it runs a task (an Apertium process of its own is running)."""
-    deadline = time.monotonic() + 120
-    while not _children(worker.pid) and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert _children(worker.pid), "the worker never ran a task" + (
-        f"; the build ended: {run.communicate()[1][-500:]}" if run.poll() is not None else "")
-    os.kill(worker.pid, signal.SIGKILL)
-    worker.wait()
+    _kill_when(_running, worker, run)
 
 
 def test_a_folder_built_on_a_dask_cluster_survives_a_killed_worker_and_matches_a_local_build(tmp_path, cluster):
@@ -290,12 +320,7 @@ def test_a_synthesis_task_the_cluster_gives_up_on_is_one_line_and_nothing_is_wri
     with running_cluster(tmp_path, allowed_failures=0) as cluster:
         worker = cluster.start_worker("w1")
         run = build(tmp_path, site, "dask", "--scheduler", cluster.address, "--jobs", "1", audio=True)
-        deadline = time.monotonic() + 120
-        while not _speaking(worker) and run.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.005)
-        assert _speaking(worker), "the worker was never seen synthesizing"
-        os.kill(worker.pid, signal.SIGKILL)
-        worker.wait()
+        _kill_when(_speaking, worker, run)
         _, err = run.communicate(timeout=600)
     assert run.returncode == 2
     assert len(err.strip().splitlines()) == 1, err
