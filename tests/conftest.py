@@ -70,3 +70,19 @@ def packages(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     from argos_package import isolate_environment
 
     return isolate_environment(monkeypatch, tmp_path / "env")
+
+
+def build_example_es(root: Path) -> tuple[dict, Path]:
+    """``a11ykit build examples/cecot.html --to es --engine apertium --no-audio`` into ``root/out``
+    (a process of its own): the report and the output folder."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "a11ykit", "build", str(EXAMPLES / "cecot.html"), "--to", "es", "--engine", "apertium",
+         "--no-audio", "--out", str(root / "out"), "--locales", str(root / "locales")],
+        capture_output=True, text=True, cwd=root, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads((root / "out" / "cecot.es.report.json").read_text(encoding="utf-8")), root / "out"

@@ -4,13 +4,11 @@ keyboard, the reason filter shows only that reason's rows, and axe-core finds no
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES
+from conftest import build_example_es
 from test_browser import _check_tools, _run_node
 
 SCRIPT = Path(__file__).resolve().parent / "browser" / "check_review.mjs"
@@ -20,14 +18,8 @@ SCRIPT = Path(__file__).resolve().parent / "browser" / "check_review.mjs"
 def review(tmp_path_factory):
     node = _check_tools()
     root = tmp_path_factory.mktemp("review-browser")
-    done = subprocess.run(
-        [sys.executable, "-m", "a11ykit", "build", str(EXAMPLES / "cecot.html"), "--to", "es", "--engine", "apertium",
-         "--no-audio", "--out", str(root / "out"), "--locales", str(root / "locales")],
-        capture_output=True, text=True, cwd=root, timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    report = json.loads((root / "out" / "cecot.es.report.json").read_text(encoding="utf-8"))
-    code, stdout, stderr = _run_node([node, str(SCRIPT), str(root / "out" / "cecot.es.review.html"), "source-word"])
+    report, out = build_example_es(root)
+    code, stdout, stderr = _run_node([node, str(SCRIPT), str(out / "cecot.es.review.html"), "source-word"])
     assert code == 0, stderr
     return report, json.loads(stdout)
 

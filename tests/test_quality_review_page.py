@@ -4,28 +4,19 @@ switch back to reading order and a filter by reason (issue #10)."""
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import EXAMPLES
+from conftest import build_example_es
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("review")
-    done = subprocess.run(
-        [sys.executable, "-m", "a11ykit", "build", str(EXAMPLES / "cecot.html"), "--to", "es", "--engine", "apertium",
-         "--no-audio", "--out", str(root / "out"), "--locales", str(root / "locales")],
-        capture_output=True, text=True, cwd=root, timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    report = json.loads((root / "out" / "cecot.es.report.json").read_text(encoding="utf-8"))
-    page = BeautifulSoup((root / "out" / "cecot.es.review.html").read_text(encoding="utf-8"), "html.parser")
+    report, out = build_example_es(root)
+    page = BeautifulSoup((out / "cecot.es.review.html").read_text(encoding="utf-8"), "html.parser")
     return report, page
 
 
