@@ -53,14 +53,11 @@ def speech_items(soup: BeautifulSoup, ui: gettext.NullTranslations) -> list[Spee
                 items.append(SpeechItem(str(span["id"]), text, "notice"))
     root = soup.find("article") or soup.find("main") or soup.find("body") or soup
     image_number = 0
-    for el in root.find_all(True):
-        if el.find_parent(class_=(PLAYER_CLASS, NOTICE_CLASS)) or el.find_parent(SKIP_TAGS):
-            continue
-        if el.name == "span" and SENTENCE_CLASS in (el.get("class") or []):
+    for el, in_heading in _readable_elements(root):
+        if el.name == "span" and SENTENCE_CLASS in _classes(el):
             text = " ".join(el.get_text().split())
             if speakable(text):
-                kind = "heading" if el.find_parent(HEADINGS) else "sentence"
-                items.append(SpeechItem(str(el["id"]), text, kind))  # type: ignore[arg-type]
+                items.append(SpeechItem(str(el["id"]), text, "heading" if in_heading else "sentence"))
         elif el.name == "img" and str(el.get("alt") or "").strip() and element_translatable(el):
             if not el.get("id"):
                 image_number += 1
@@ -72,6 +69,40 @@ def speech_items(soup: BeautifulSoup, ui: gettext.NullTranslations) -> list[Spee
                 )
             )
     return items
+
+
+def _classes(el: Tag) -> list[str]:
+    classes = el.get("class")
+    if isinstance(classes, str):
+        return classes.split()
+    return list(classes or [])
+
+
+def _hides_inside(el: Tag) -> bool:
+    """What is inside the player, the notice (read on its own) or a skipped element is not read."""
+    return el.name in SKIP_TAGS or bool({PLAYER_CLASS, NOTICE_CLASS} & set(_classes(el)))
+
+
+def _readable_elements(root: Tag) -> list[tuple[Tag, bool]]:
+    """The elements inside ``root`` in document order, each with whether it is inside a heading,
+    leaving out what :func:`_hides_inside` hides (one walk: asking each element for its
+    ancestors made long pages slow)."""
+    ancestors = [root, *root.parents]
+    if any(_hides_inside(a) for a in ancestors):
+        return []
+
+    def inside(parent: Tag, in_heading: bool) -> list[tuple[Tag, bool]]:
+        in_heading = in_heading or parent.name in HEADINGS
+        return [(child, in_heading) for child in reversed(parent.contents) if isinstance(child, Tag)]
+
+    found: list[tuple[Tag, bool]] = []
+    stack = inside(root, any(a.name in HEADINGS for a in ancestors[1:]))
+    while stack:
+        el, in_heading = stack.pop()
+        found.append((el, in_heading))
+        if not _hides_inside(el):
+            stack += inside(el, in_heading)
+    return found
 
 
 def notice_sentences(soup: BeautifulSoup, message: Tag, notice_id: str) -> list[Tag]:

@@ -18,6 +18,7 @@ Speech-only normalisation (abbreviations, separators, units) is :mod:`a11ykit.qu
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -33,7 +34,8 @@ _WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 #: (:func:`repair_tagged`); they are transparent for the sentence-initial test.
 _TAG_MARKS = "".join(chr(0xE000 + i) for i in range(256))
 _OPENERS = "“\"'‘«¿¡([—–- " + _TAG_MARKS
-_SENTENCE_END_RE = re.compile(r"[.!?…:]$")
+_OPENER_SET = frozenset(_OPENERS)
+_ENDS = frozenset(".!?…:")
 #: Words written with a capital wherever they are (per language).
 ALWAYS_CAPITALISED = {"en": frozenset({"I"}), "es": frozenset()}
 
@@ -69,8 +71,10 @@ def sentence_case(headline: str, context: str, *, lang: str = "en", keep: Iterab
     return _WORD_RE.sub(fix, headline)
 
 
-def _casing(context: str) -> tuple[set[str], set[str]]:
-    """Words the context writes in lower case, and words it capitalises inside a sentence."""
+@functools.lru_cache(maxsize=8)
+def _casing(context: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Words the context writes in lower case, and words it capitalises inside a sentence
+    (kept for the last few documents: every headline of a page asks about the same one)."""
     lowered: set[str] = set()
     capitalised: set[str] = set()
     for m in _WORD_RE.finditer(context):
@@ -79,12 +83,19 @@ def _casing(context: str) -> tuple[set[str], set[str]]:
             lowered.add(word.casefold())
         elif not _initial(context, m.start()):
             capitalised.add(word.casefold())
-    return lowered, capitalised
+    return frozenset(lowered), frozenset(capitalised)
 
 
 def _initial(text: str, start: int) -> bool:
-    before = text[:start].rstrip(_OPENERS)
-    return not before or bool(_SENTENCE_END_RE.search(before))
+    """Only openers (quotes, spaces, tag marks…) stand between ``start`` and the text's start or
+    a sentence end (looked for backwards, without copying the text before it)."""
+    i = start - 1
+    while i >= 0 and text[i] in _OPENER_SET:
+        i -= 1
+    if i < 0:
+        return True
+    # as ``[.!?…:]$`` on the text before: the end mark last, or just before a final newline
+    return text[i] in _ENDS or (text[i] == "\n" and i > 0 and text[i - 1] in _ENDS)
 
 
 def _kept_spans(text: str, keep: Iterable[str]) -> list[tuple[int, int]]:
