@@ -24,7 +24,10 @@ Workers: ``--jobs 1``, ``--jobs 2`` and a Dask cluster started from Dask's own C
 localhost (``dask scheduler``, two ``dask worker --nthreads 1 --no-nanny``; the client
 builds the articles with ``--jobs 2``). Peak RSS per worker is the largest VmHWM seen
 among the build's pool processes (sampled from /proc every 0.1 s) or of the Dask workers;
-the parent's is shown apart.
+the parent's is shown apart. ``cores`` is the CPU time of the build and every process it
+waited for (engines, encoders) per second of wall time: one worker's Apertium pipeline and
+narration already keep more than one core busy, which bounds what a second worker can add on a
+2-core machine (the Dask workers' own CPU is not counted).
 
 Run: .venv/bin/python benchmarks/site.py [--copies 3] [--runs local1,local2,dask] [--audio no,yes]
 """
@@ -35,6 +38,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -113,6 +117,7 @@ def run_build(site: Path, out: Path, tm: Path, *extra: str, audio: bool = False)
     argv = [str(BIN / "a11ykit"), "build", str(site), "--to", "es", "--engine", "apertium",
             *([] if audio else ["--no-audio"]),
             "--out", str(out), "--locales", str(out.parent / f"{out.name}-locales"), "--tm", str(tm), *extra]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peaks: dict[int, float] = {}
@@ -130,6 +135,8 @@ def run_build(site: Path, out: Path, tm: Path, *extra: str, audio: bool = False)
     sampler.start()
     stdout, stderr = process.communicate()
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the build and every process it waited for
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     done.set()
     sampler.join()
     if process.returncode not in (0, 1):
@@ -140,7 +147,7 @@ def run_build(site: Path, out: Path, tm: Path, *extra: str, audio: bool = False)
     workers = [mb for pid, mb in peaks.items() if pid != process.pid]
     parent = peaks.get(process.pid, 0.0)
     # One job: the articles are built in the parent itself, which is then the worker.
-    return {"seconds": seconds, "table": table, "parent_mb": parent, "audio_s": narration_seconds(out),
+    return {"seconds": seconds, "cpu": cpu, "table": table, "parent_mb": parent, "audio_s": narration_seconds(out),
             "worker_mb": parent if list(extra[:2]) == ["--jobs", "1"] or not workers else max(workers)}
 
 
@@ -229,9 +236,12 @@ def main() -> None:
               f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the start", flush=True)
         for audio in (mode == "yes" for mode in args.audio.split(",")):
             for run in args.runs.split(","):
-                rows += measure(base, site, run, audio)
+                done = measure(base, site, run, audio)
+                rows += done
                 print(f"  {run}{' with audio' if audio else ''} done; load average {os.getloadavg()[0]:.1f}",
                       flush=True)
+                for row in done:  # as they come: a long run stopped early still has its figures
+                    print("  " + row_line(row), flush=True)
     print(f"load average {os.getloadavg()[0]:.1f} at the end (figures are wall time: other work on the machine counts)")
     print_table(rows)
 
@@ -273,6 +283,7 @@ def measure(base: Path, site: Path, run: str, audio: bool) -> list[dict]:
         built = table["built"]
         rows.append({
             "run": run, "audio": audio, "case": case, "seconds": result["seconds"], "built": built,
+            "cores": result["cpu"] / result["seconds"],
             "skipped": table["unchanged"], "failed": table["failed"],
             "per_minute": (built + table["unchanged"]) / result["seconds"] * 60,
             "hit_rate": table["from_memory"] / table["sentences"] if table["sentences"] else None,
@@ -282,24 +293,30 @@ def measure(base: Path, site: Path, run: str, audio: bool) -> list[dict]:
     return rows
 
 
+def row_line(row: dict) -> str:
+    hits = f"{row['hit_rate']:.0%}" if row["hit_rate"] is not None else "–"
+    return (f"{row['run']:<8} {'yes' if row['audio'] else 'no':<5} {row['case']:<28} {row['seconds']:>8.1f} "
+            f"{row['built']:>6} {row['skipped']:>7} {row['failed']:>6} {row['per_minute']:>12.0f} "
+            f"{row['sentences']:>9} {hits:>11} {row['audio_s'] / 3600:>7.1f} {row['cores']:>5.2f} "
+            f"{row['parent_mb']:>8.0f}MB {row['worker_mb']:>8.0f}MB")
+
+
 def print_table(rows: list[dict]) -> None:
     print()
     print(f"{'workers':<8} {'audio':<5} {'run':<28} {'seconds':>8} {'built':>6} {'skipped':>7} {'failed':>6} "
           f"{'articles/min':>12} {'sentences':>9} {'memory hits':>11} {'audio h':>7} {'RSS parent':>10} "
           f"{'RSS worker':>10}")
     for row in rows:
-        hits = f"{row['hit_rate']:.0%}" if row["hit_rate"] is not None else "–"
-        print(f"{row['run']:<8} {'yes' if row['audio'] else 'no':<5} {row['case']:<28} {row['seconds']:>8.1f} "
-              f"{row['built']:>6} {row['skipped']:>7} {row['failed']:>6} {row['per_minute']:>12.0f} "
-              f"{row['sentences']:>9} {hits:>11} {row['audio_s'] / 3600:>7.1f} "
-              f"{row['parent_mb']:>8.0f}MB {row['worker_mb']:>8.0f}MB")
+        print(row_line(row))
     print()
     for audio in (False, True):
         cold = {r["run"]: r for r in rows if r["case"] == "cold" and r["audio"] == audio}
         mode = "with audio" if audio else "without audio"
         if "local1" in cold and "local2" in cold:
             ratio = cold["local2"]["per_minute"] / cold["local1"]["per_minute"]
-            print(f"{mode}: 2 local workers vs 1, cold: {ratio:.2f}×")
+            bound = (os.cpu_count() or 1) / cold["local1"]["cores"]
+            print(f"{mode}: 2 local workers vs 1, cold: {ratio:.2f}× (one worker keeps "
+                  f"{cold['local1']['cores']:.2f} cores busy: at most {bound:.2f}× on {os.cpu_count()} cores)")
         if "dask" in cold and "local1" in cold:
             ratio = cold["dask"]["per_minute"] / cold["local1"]["per_minute"]
             print(f"{mode}: Dask, 2 workers vs 1 local, cold: {ratio:.2f}×")
