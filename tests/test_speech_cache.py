@@ -10,7 +10,7 @@ import pytest
 
 from a11ykit.errors import SpeechError
 from a11ykit.speech import SpeechItem, narration, synthesize_article, synthesize_items
-from a11ykit.speech.cache import ChunkCache, cache_key
+from a11ykit.speech.cache import ChunkCache, EncodedPiece, PieceCache, cache_key
 from a11ykit.speech.synth import Chunk, Word
 
 ITEMS = [
@@ -60,7 +60,7 @@ def test_another_voice_synthesizes_everything_again(tmp_path, built):
 
 
 def test_a_damaged_cache_entry_is_synthesized_again(tmp_path, built):
-    for entry in (tmp_path / "cache").rglob("*.npz"):
+    for entry in (tmp_path / "cache").rglob("*.chunk"):
         entry.write_bytes(b"damaged")
     again = build(tmp_path)
     assert again.synthesized == ["h1", "s1", "s2"]
@@ -88,7 +88,7 @@ def test_a_stored_chunk_comes_back_under_the_asked_id(tmp_path):
     assert back.id == "new" and back.sample_rate == 22050
     assert np.array_equal(back.samples, samples)
     assert back.words == (Word(0, 4, 0.0), Word(5, 3, 0.1))
-    assert [p.name for p in tmp_path.rglob("*")] == ["ab", "ab" * 32 + ".npz"]  # no temp files left
+    assert [p.name for p in tmp_path.rglob("*")] == ["ab", "ab" * 32 + ".chunk"]  # no temp files left
 
 
 def tone(length: int, period: float = 5) -> np.ndarray:
@@ -104,16 +104,48 @@ def test_the_first_chunk_stored_under_a_key_stays_and_is_what_put_returns(tmp_pa
     assert np.array_equal(first.samples, tone(4410))
     assert second.id == "b" and np.array_equal(second.samples, tone(4410))
     assert np.array_equal(cache.get("ef" * 32, "c").samples, tone(4410))
-    assert [p.name for p in tmp_path.rglob("*")] == ["ef", "ef" * 32 + ".npz"]  # no temp files left
+    assert [p.name for p in tmp_path.rglob("*")] == ["ef", "ef" * 32 + ".chunk"]  # no temp files left
 
 
 def test_a_damaged_entry_is_replaced_by_the_next_chunk_stored(tmp_path):
     cache = ChunkCache(tmp_path)
     cache.put("12" * 32, Chunk("a", tone(4410), 22050))
-    (tmp_path / "12" / ("12" * 32 + ".npz")).write_bytes(b"not a zip")
+    (tmp_path / "12" / ("12" * 32 + ".chunk")).write_bytes(b"not an entry")
     stored = cache.put("12" * 32, Chunk("b", tone(5000, period=7), 22050))
     assert np.array_equal(stored.samples, tone(5000, period=7))
     assert np.array_equal(cache.get("12" * 32, "c").samples, tone(5000, period=7))
+
+
+def test_a_stored_piece_comes_back_whole(tmp_path):
+    cache = PieceCache(tmp_path)
+    cache.put("cd" * 32, EncodedPiece(b"OggS...", b"\xff\xf3...", np.array([0.25, 1e-9]), -3.5, -1.25))
+    back = cache.get("cd" * 32)
+    assert (back.opus, back.mp3, back.gain, back.peak) == (b"OggS...", b"\xff\xf3...", -3.5, -1.25)
+    assert back.powers.tolist() == [0.25, 1e-9]
+    assert cache.read("cd" * 32, "mp3") == b"\xff\xf3..."
+
+
+def _flip_last_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def test_a_chunk_whose_bytes_changed_on_disk_is_a_miss_and_is_removed(tmp_path):
+    cache = ChunkCache(tmp_path)
+    cache.put("34" * 32, Chunk("a", tone(4410), 22050))
+    _flip_last_byte(tmp_path / "34" / ("34" * 32 + ".chunk"))  # one sample's low bit: still speech, but not ours
+    assert cache.get("34" * 32, "a") is None
+    assert not (tmp_path / "34" / ("34" * 32 + ".chunk")).exists()
+
+
+def test_a_piece_whose_bytes_changed_on_disk_is_a_miss_and_is_removed(tmp_path):
+    cache = PieceCache(tmp_path)
+    cache.put("56" * 32, EncodedPiece(b"opus", b"mp3", np.array([0.5]), 0.0, -1.0))
+    _flip_last_byte(tmp_path / "pieces" / "56" / ("56" * 32 + ".piece"))
+    assert cache.get("56" * 32) is None
+    with pytest.raises(SpeechError, match="left the speech cache"):
+        cache.read("56" * 32, "opus")
 
 
 def test_a_chunk_that_changed_in_the_cache_before_its_piece_is_encoded_stops_the_build(tmp_path, monkeypatch):
@@ -188,5 +220,6 @@ def test_the_outputs_are_flushed_to_the_disk_and_the_cache_entries_are_not(tmp_p
 
     monkeypatch.setattr(os, "fsync", counted)
     build(tmp_path)
-    assert list((tmp_path / "cache").rglob("*.npz")), "the build cached its chunks and pieces"
+    cache = tmp_path / "cache"
+    assert list(cache.rglob("*.chunk")) and list(cache.rglob("*.piece")), "the build cached its chunks and pieces"
     assert flushed == [tmp_path / "out"] * len(list((tmp_path / "out").iterdir()))

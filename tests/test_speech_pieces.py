@@ -171,7 +171,7 @@ def test_an_encoder_failure_stops_the_build_and_writes_nothing(tmp_path, monkeyp
         build(tmp_path, ITEMS)
     assert caught.value.code == "A11Y520"
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
-    assert list((tmp_path / "cache" / "pieces").rglob("*.npz")) == []
+    assert list((tmp_path / "cache" / "pieces").rglob("*.piece")) == []
 
 
 @pytest.mark.parametrize("fmt", ["opus", "mp3"])

@@ -47,7 +47,7 @@ def test_the_client_stores_nothing_a_worker_with_another_espeak_spoke(tmp_path, 
     with pytest.raises(SpeechError) as refused:
         store_batch(cache, client, spoken, {setup.key(SAID[0]): SAID[0]})
     assert refused.value.code == "A11Y508"
-    assert not list(tmp_path.rglob("*.npz"))
+    assert not list(tmp_path.rglob("*.chunk"))
 
 
 def test_a_text_that_gives_no_usable_audio_is_left_out_and_the_others_are_spoken(setup):
