@@ -29,7 +29,11 @@ waited for (engines, encoders) per second of wall time: one worker's Apertium pi
 narration already keep more than one core busy, which bounds what a second worker can add on a
 2-core machine (the Dask workers' own CPU is not counted).
 
-Run: .venv/bin/python benchmarks/site.py [--copies 3] [--runs local1,local2,dask] [--audio no,yes]
+``core1`` (not run by default) is ``--jobs 1`` with the build and every process it starts pinned
+to one core: against ``local2`` it shows what the second core adds when one worker cannot
+already spill onto it.
+
+Run: .venv/bin/python benchmarks/site.py [--copies 3] [--runs local1,local2,dask,core1] [--audio no,yes]
 """
 
 from __future__ import annotations
@@ -113,13 +117,14 @@ def python_process(pid: int) -> bool:
         return False
 
 
-def run_build(site: Path, out: Path, tm: Path, *extra: str, audio: bool = False) -> dict:
+def run_build(site: Path, out: Path, tm: Path, *extra: str, audio: bool = False, one_core: bool = False) -> dict:
     argv = [str(BIN / "a11ykit"), "build", str(site), "--to", "es", "--engine", "apertium",
             *([] if audio else ["--no-audio"]),
             "--out", str(out), "--locales", str(out.parent / f"{out.name}-locales"), "--tm", str(tm), *extra]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    pin = (lambda: os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})) if one_core else None
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=pin)
     peaks: dict[int, float] = {}
     done = threading.Event()
 
@@ -223,7 +228,8 @@ class Cluster:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--copies", type=int, default=3, help="distinct copies of each corpus page (default 3)")
-    parser.add_argument("--runs", default="local1,local2,dask", help="which of local1, local2, dask to run")
+    parser.add_argument("--runs", default="local1,local2,dask",
+                        help="which of local1, local2, dask, core1 (one worker pinned to one core) to run")
     parser.add_argument("--audio", default="no,yes", help="without audio (no), with (yes), or both (no,yes)")
     args = parser.parse_args()
     rows = []
@@ -249,28 +255,32 @@ def main() -> None:
 def measure(base: Path, site: Path, run: str, audio: bool) -> list[dict]:
     """The cases of one run (workers, audio) as table rows."""
     cluster = Cluster(base) if run == "dask" else None
-    extra = ["--jobs", "1"] if run == "local1" else ["--jobs", "2"]
+    extra = ["--jobs", "1"] if run in ("local1", "core1") else ["--jobs", "2"]
+
+    def build(*args: object, **options: object) -> dict:  # core1: the build and its engines on one core
+        return run_build(*args, one_core=run == "core1", **options)  # type: ignore[arg-type]
+
     if cluster is not None:
         extra += ["--scheduler", cluster.address]
     name = f"{run}-{'audio' if audio else 'text'}"
     cases: list[tuple[str, dict]] = []
     try:
         tm = base / f"{name}.sqlite"
-        cases.append(("cold", run_build(site, base / f"{name}-out", tm, *extra, audio=audio)))
-        cases.append(("warm (unchanged)", run_build(site, base / f"{name}-out", tm, *extra, audio=audio)))
+        cases.append(("cold", build(site, base / f"{name}-out", tm, *extra, audio=audio)))
+        cases.append(("warm (unchanged)", build(site, base / f"{name}-out", tm, *extra, audio=audio)))
         if not audio:
-            cases.append(("warm memory", run_build(site, base / f"{name}-again", tm, *extra)))
+            cases.append(("warm memory", build(site, base / f"{name}-again", tm, *extra)))
         elif cluster is None:
             page = median_article(site)
             alone = base / f"{name}-alone"
             alone.mkdir()
             shutil.copy(page, alone / page.name)
-            cases.append((f"{page.stem} alone", run_build(alone, base / f"{name}-alone-out",
+            cases.append((f"{page.stem} alone", build(alone, base / f"{name}-alone-out",
                                                           base / f"{name}-alone.sqlite", *extra, audio=True)))
             original = page.read_bytes()
             try:
                 edit_paragraph(page)
-                cases.append(("1 paragraph", run_build(site, base / f"{name}-out", tm, *extra, audio=True)))
+                cases.append(("1 paragraph", build(site, base / f"{name}-out", tm, *extra, audio=True)))
             finally:
                 page.write_bytes(original)
         worker_mb = cluster.worker_mb() if cluster is not None else None
@@ -317,6 +327,9 @@ def print_table(rows: list[dict]) -> None:
             bound = (os.cpu_count() or 1) / cold["local1"]["cores"]
             print(f"{mode}: 2 local workers vs 1, cold: {ratio:.2f}× (one worker keeps "
                   f"{cold['local1']['cores']:.2f} cores busy: at most {bound:.2f}× on {os.cpu_count()} cores)")
+        if "core1" in cold and "local2" in cold:
+            ratio = cold["local2"]["per_minute"] / cold["core1"]["per_minute"]
+            print(f"{mode}: 2 local workers on {os.cpu_count()} cores vs 1 worker on one core, cold: {ratio:.2f}×")
         if "dask" in cold and "local1" in cold:
             ratio = cold["dask"]["per_minute"] / cold["local1"]["per_minute"]
             print(f"{mode}: Dask, 2 workers vs 1 local, cold: {ratio:.2f}×")
