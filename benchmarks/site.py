@@ -25,7 +25,7 @@ localhost (``dask scheduler``, two ``dask worker --nthreads 1 --no-nanny``; the 
 builds the articles with ``--jobs 2``). Peak RSS per worker is the largest VmHWM seen
 among the build's pool processes (sampled from /proc every 0.1 s) or of the Dask workers;
 the parent's is shown apart. ``cores`` is the CPU time of the build and every process it
-waited for (engines, encoders) per second of wall time: one worker's Apertium pipeline and
+started (engines, encoders, pool workers sampled from /proc) per second of wall time: one worker's Apertium pipeline and
 narration already keep more than one core busy, which bounds what a second worker can add on a
 2-core machine (the Dask workers' own CPU is not counted).
 
@@ -110,6 +110,21 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def pool_worker_cpu(pid: int) -> float | None:
+    """CPU seconds of a process pool worker (a child of multiprocessing's forkserver) and of the
+    processes it has reaped (its engines); None for any other process. The build process never
+    waits for these workers (the forkserver started them), so its own usage lacks them."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        parent = b"forkserver" in Path(f"/proc/{fields[1]}/cmdline").read_bytes()
+    except (OSError, IndexError):
+        return None
+    return sum(int(v) for v in fields[11:15]) / TICKS if parent else None
+
+
 def python_process(pid: int) -> bool:
     try:
         return "python" in Path(f"/proc/{pid}/exe").resolve().name
@@ -126,11 +141,15 @@ def run_build(site: Path, out: Path, tm: Path, *extra: str, audio: bool = False,
     pin = (lambda: os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})) if one_core else None
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=pin)
     peaks: dict[int, float] = {}
+    pool_cpu: dict[int, float] = {}
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
             for pid in descendants(process.pid):
+                cpu_now = pool_worker_cpu(pid)
+                if cpu_now is not None:
+                    pool_cpu[pid] = max(pool_cpu.get(pid, 0.0), cpu_now)
                 if python_process(pid):
                     peaks[pid] = max(peaks.get(pid, 0.0), peak_rss_mb(pid))
             peaks[process.pid] = max(peaks.get(process.pid, 0.0), peak_rss_mb(process.pid))
@@ -141,9 +160,10 @@ def run_build(site: Path, out: Path, tm: Path, *extra: str, audio: bool = False,
     stdout, stderr = process.communicate()
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the build and every process it waited for
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     done.set()
     sampler.join()
+    # the pool workers' last 0.1 s may be missed: a lower bound with a pool, exact with one job
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime) + sum(pool_cpu.values())
     if process.returncode not in (0, 1):
         sys.exit(f"build failed ({process.returncode}): {stderr[-2000:]}")
     header, values = stdout.splitlines()[-3:-1]
