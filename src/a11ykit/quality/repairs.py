@@ -18,7 +18,6 @@ Speech-only normalisation (abbreviations, separators, units) is :mod:`a11ykit.qu
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -71,10 +70,8 @@ def sentence_case(headline: str, context: str, *, lang: str = "en", keep: Iterab
     return _WORD_RE.sub(fix, headline)
 
 
-@functools.lru_cache(maxsize=8)
-def _casing(context: str) -> tuple[frozenset[str], frozenset[str]]:
-    """Words the context writes in lower case, and words it capitalises inside a sentence
-    (kept for the last few documents: every headline of a page asks about the same one)."""
+def _casing(context: str) -> tuple[set[str], set[str]]:
+    """Words the context writes in lower case, and words it capitalises inside a sentence."""
     lowered: set[str] = set()
     capitalised: set[str] = set()
     for m in _WORD_RE.finditer(context):
@@ -83,7 +80,7 @@ def _casing(context: str) -> tuple[frozenset[str], frozenset[str]]:
             lowered.add(word.casefold())
         elif not _initial(context, m.start()):
             capitalised.add(word.casefold())
-    return frozenset(lowered), frozenset(capitalised)
+    return lowered, capitalised
 
 
 def _initial(text: str, start: int) -> bool:
