@@ -162,7 +162,7 @@ def run_build(site: Path, out: Path, tm: Path, *extra: str, audio: bool = False,
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the build and every process it waited for
     done.set()
     sampler.join()
-    # the pool workers' last 0.1 s may be missed: a lower bound with a pool, exact with one job
+    # exact with one job; with a pool, sampled every 0.1 s: approximate (a 2-core run once read 2.21)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime) + sum(pool_cpu.values())
     if process.returncode not in (0, 1):
         sys.exit(f"build failed ({process.returncode}): {stderr[-2000:]}")
@@ -334,7 +334,7 @@ def row_line(row: dict) -> str:
 def print_table(rows: list[dict]) -> None:
     print()
     print(f"{'workers':<8} {'audio':<5} {'run':<28} {'seconds':>8} {'built':>6} {'skipped':>7} {'failed':>6} "
-          f"{'articles/min':>12} {'sentences':>9} {'memory hits':>11} {'audio h':>7} {'RSS parent':>10} "
+          f"{'articles/min':>12} {'sentences':>9} {'memory hits':>11} {'audio h':>7} {'cores':>5} {'RSS parent':>10} "
           f"{'RSS worker':>10}")
     for row in rows:
         print(row_line(row))
