@@ -60,19 +60,72 @@ def test_a_sentence_starting_with_a_lock_token_keeps_the_next_word_lower_case(en
     assert out.startswith("QZXA estuvo") or not out.split()[1][0].isupper()
 
 
-def test_the_whole_batch_is_one_process_call(engine, monkeypatch):
+@pytest.fixture
+def pipelines(monkeypatch):
+    """The Apertium pipelines started from here on (their argument lists)."""
     import subprocess
 
-    calls = []
-    real = subprocess.run
+    started = []
+    real = subprocess.Popen
 
-    def counting(*args, **kwargs):
-        calls.append(args[0])
-        return real(*args, **kwargs)
+    def counting(args, *rest, **kwargs):
+        if "-f" in args:
+            started.append(args)
+        return real(args, *rest, **kwargs)
 
-    monkeypatch.setattr(subprocess, "run", counting)
+    monkeypatch.setattr(subprocess, "Popen", counting)
+    return started
+
+
+def test_the_whole_batch_is_one_process_call(engine, pipelines):
     engine.translate([f"Sentence number {i}." for i in range(40)], "en", "es")
-    assert len([c for c in calls if "-f" in c]) == 1
+    assert len(pipelines) == 1
+
+
+BATCH = ["His account to <1>the investigators</1> is long.", "The prison holds men from Venezuela."]
+
+
+@pytest.mark.parametrize(("source", "target"), [("en", "es"), ("es", "en")])
+def test_a_call_after_warm_up_uses_the_waiting_pipeline_and_answers_as_a_fresh_one(source, target, pipelines):
+    batch = BATCH if source == "en" else ["Su relato a <1>los investigadores</1> es largo.", "La cárcel es grande."]
+    fresh = ApertiumEngine().translate(batch, source, target)
+    warmed = ApertiumEngine()
+    warmed.warm_up(source, target)
+    assert warmed.translate(batch, source, target) == fresh
+    assert len(pipelines) == 2  # one for the fresh call, one started by warm_up; the call started none
+
+
+def test_warm_up_keeps_one_waiting_pipeline_per_pair(pipelines):
+    from a11ykit.translate.engines.apertium import stop_waiting
+
+    try:
+        ApertiumEngine().warm_up("en", "es")
+        ApertiumEngine().warm_up("en", "es")
+        assert len(pipelines) == 1
+    finally:
+        stop_waiting()
+
+
+def test_a_waiting_pipeline_that_died_is_not_used(engine):
+    import signal
+
+    from a11ykit.translate.engines import apertium
+
+    engine.warm_up("en", "es")
+    (waiting,) = apertium._WAITING.values()
+    waiting.send_signal(signal.SIGINT)
+    waiting.wait(timeout=10)
+    assert engine.translate(BATCH, "en", "es") == ApertiumEngine().translate(BATCH, "en", "es")
+    assert not apertium._WAITING
+
+
+def test_stop_waiting_ends_the_pipelines_no_call_used(engine):
+    from a11ykit.translate.engines import apertium
+
+    engine.warm_up("es", "en")
+    (waiting,) = apertium._WAITING.values()
+    apertium.stop_waiting()
+    assert waiting.poll() is not None and not apertium._WAITING
 
 
 def test_an_unknown_engine_name_is_an_engine_error():

@@ -70,6 +70,18 @@ def test_one_process_answers_every_query(english):
     assert english._process is process and process.poll() is None
 
 
+def test_a_word_looked_up_again_is_answered_without_asking_the_analyser(monkeypatch):
+    with ApertiumLexicon("en") as lexicon:
+        queries = []
+        real = lexicon._query
+        monkeypatch.setattr(lexicon, "_query", lambda block: queries.append(block) or real(block))
+        first = lexicon.lookup(["officials", "piecing"])
+        again = lexicon.lookup(["piecing", "officials", "deportation"])
+        assert again["officials"] == first["officials"] and again["piecing"] == first["piecing"]
+        assert again["deportation"].known
+        assert queries == ["officials\npiecing", "deportation"]
+
+
 def test_closing_the_lexicon_ends_its_process():
     lexicon = ApertiumLexicon("en")
     process = lexicon._process

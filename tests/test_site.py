@@ -249,6 +249,32 @@ def test_a_warm_build_asks_the_engine_nothing_and_the_report_says_the_memory_ser
         assert warm.read_bytes() == cold.read_bytes()
 
 
+def test_a_rebuild_of_one_edited_article_sends_only_its_new_sentence_and_counts_it(tmp_path, newsroom):
+    options = Options(to="es", audio=False, locales=tmp_path / "locales")
+    build_site([newsroom], options, out=tmp_path / "out", engine=CountingApertium())
+    page = newsroom / "prison.html"
+    page.write_bytes(page.read_bytes().replace(b"</p><footer>", b" The guards were new.</p><footer>"))
+    engine = CountingApertium()
+    result = build_site([newsroom], options, out=tmp_path / "out", engine=engine)
+    assert [o.status for o in result.outcomes] == ["unchanged", "built"]  # election, prison
+    assert engine.sent == ["The guards were new."]
+    assert (result.sentences, result.translated) == (4, 1)  # title, two body sentences, footer
+
+
+def test_a_rerun_over_unchanged_articles_does_not_work_their_outputs_out_again(tmp_path, newsroom, monkeypatch):
+    """The manifest says which catalog each article's build used: a big site's rerun reads no
+    article's report or catalog to find it."""
+    from a11ykit import site as site_module
+
+    options = Options(to="es", audio=False, locales=tmp_path / "locales")
+    build_site([newsroom], options, out=tmp_path / "out", jobs=1)
+    asked = []
+    real = site_module.outputs_for
+    monkeypatch.setattr(site_module, "outputs_for", lambda *args: asked.append(args) or real(*args))
+    result = build_site([newsroom], options, out=tmp_path / "out", jobs=1)
+    assert result.count("unchanged") == 2 and asked == []
+
+
 def test_the_memory_lives_in_the_output_folder_unless_given(tmp_path, newsroom):
     build_site([newsroom], Options(to="es", audio=False, locales=tmp_path / "locales"), out=tmp_path / "out", jobs=1)
     with TranslationMemory.open(tmp_path / "out" / STATE_DIR / MEMORY) as memory:

@@ -71,7 +71,7 @@ STATE_DIR = NAMES["site_state"]
 SPEECH_CACHE = NAMES["site_speech_cache"]
 MANIFEST = "manifest.json"
 MEMORY = "memory.sqlite"
-_MANIFEST_VERSION = 1
+_MANIFEST_VERSION = 2
 
 #: Sentences per translation task: an Apertium call spends about 0.4 s starting its pipeline,
 #: so big enough that start-up is a small part of it (64 made a 28-article cold build 36% slower)
@@ -118,6 +118,7 @@ class Outcome:
     page: str = ""
     sentences: int = 0
     from_memory: int = 0
+    from_engine: int = 0  # unique sentences its build sent to the engine (none after pass 1)
     synthesized: int = 0  # spoken items its narration synthesized itself (not found in the speech cache)
     cached: int = 0  # spoken items its narration found in the speech cache
     seconds: float = 0.0
@@ -239,8 +240,13 @@ class Manifest:
         entry = self.entries.get(key)
         return bool(entry and entry.get("hash") == digest and all(Path(p).is_file() for p in entry.get("outputs", ())))
 
-    def record(self, key: str, digest: str, outputs: Sequence[Path]) -> None:
-        self.entries[key] = {"hash": digest, "outputs": [str(p) for p in outputs]}
+    def catalog(self, key: str) -> Path | None:
+        """The catalog the article's last finished build used, if the manifest says."""
+        recorded = self.entries.get(key, {}).get("catalog")
+        return Path(recorded) if isinstance(recorded, str) else None
+
+    def record(self, key: str, digest: str, outputs: Sequence[Path], catalog: Path) -> None:
+        self.entries[key] = {"hash": digest, "outputs": [str(p) for p in outputs], "catalog": str(catalog)}
         self._write()
 
     def forget(self, key: str) -> None:
@@ -315,7 +321,8 @@ def build_article(
     audio = article.audio or {}
     return Outcome(
         item.name, "built", page=str(article.settings.outputs.page), sentences=len(article.units),
-        from_memory=use.from_memory if use is not None else 0, synthesized=len(audio.get("synthesized", ())),
+        from_memory=use.from_memory if use is not None else 0, from_engine=use.from_engine if use is not None else 0,
+        synthesized=len(audio.get("synthesized", ())),
         cached=len(audio.get("cached", ())), seconds=time.perf_counter() - started,
     )
 
@@ -435,15 +442,18 @@ def build_site(
     manifest = Manifest(state / MANIFEST)
     result = SiteResult(memory=str(memory_path), speech_cache=str(speech_cache) if options.audio else "")
 
-    def digest(item: SiteInput) -> str:
-        catalog = outputs_for(item.path, target, item.out_dir, locales).catalog
+    def digest(item: SiteInput, catalog: Path) -> str:
         parts = {**common, "input": _file_hash(item.path), "catalog": _file_hash(catalog), "out": str(item.out_dir)}
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     todo: list[SiteInput] = []
     for item in items:
+        # The catalog the last build used, as the manifest recorded it: working it out again
+        # (outputs_for) reads every article's report and catalog, which a rerun of a big site
+        # over unchanged articles would pay for each one.
+        catalog = manifest.catalog(item.name)
         try:
-            unchanged = manifest.finished(item.name, digest(item))
+            unchanged = catalog is not None and manifest.finished(item.name, digest(item, catalog))
         except A11yKitError:
             unchanged = False
         if unchanged:
@@ -454,10 +464,16 @@ def build_site(
             todo.append(item)
     # one article to build (a rebuild after an edit): built here, no pool of processes to start
     with _executor(min(jobs, max(1, len(todo)))) as pool:
-        with TranslationMemory.open(memory_path) as tm:
-            result.sentences, result.translated = _translate_site(
-                todo, target, source, glossary, chosen, tm, pool, scheduler, progress
-            )
+        # One article, built here without a cluster: its build translates what the memory lacks
+        # itself (pass 1 would only parse it once more to send the same sentences first).
+        inline = len(todo) == 1 and isinstance(pool, _Inline) and scheduler is None
+        if inline and hasattr(chosen, "warm_up"):  # an edited article: its new sentences go to the engine
+            chosen.warm_up(pair_source, target)
+        if not inline:
+            with TranslationMemory.open(memory_path) as tm:
+                result.sentences, result.translated = _translate_site(
+                    todo, target, source, glossary, chosen, tm, pool, scheduler, progress
+                )
         engine_arg: Engine | str = chosen if isinstance(pool, _Inline) else chosen.name
         if scheduler is not None and options.audio and todo:
             _speak_site(todo, options, target, memory_path, engine_arg, speech_cache, pool, scheduler, progress,
@@ -474,9 +490,13 @@ def build_site(
                 outcome = Outcome(item.name, "failed", _about(item, f"{type(exc).__name__}: {exc}"))
             if outcome.status == "built":
                 outputs = outputs_for(item.path, target, item.out_dir, locales)
-                manifest.record(item.name, digest(item), [Path(outcome.page), outputs.report])
+                manifest.record(item.name, digest(item, outputs.catalog), [Path(outcome.page), outputs.report],
+                                outputs.catalog)
             else:
                 manifest.forget(item.name)
+            if inline:
+                result.sentences += outcome.from_memory + outcome.from_engine
+                result.translated += outcome.from_engine
             result.outcomes.append(outcome)
             report(outcome)
             progress("articles", done, len(todo))

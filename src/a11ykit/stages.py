@@ -31,7 +31,7 @@ from a11ykit.layout import Fingerprint, Outputs
 from a11ykit.memory.store import TranslationMemory
 from a11ykit.memory.units import RememberingTranslator
 from a11ykit.progress import Progress, no_progress
-from a11ykit.quality.build import estimate_units, repair_outputs, repair_sources
+from a11ykit.quality.build import estimate_units, prepare_round_trip, repair_outputs, repair_sources
 from a11ykit.review.catalog import approved_translations, catalog_problems, update_catalog
 from a11ykit.review.checks import Context, conflict_problems, run_checks
 from a11ykit.terms.base import Glossary
@@ -175,6 +175,8 @@ def translate(article: Article) -> Article:
                 unit.repairs.remove("title-case-source")
             unit.source = own[unit.id]
     article.engine = settings.engine.describe()
+    if settings.estimate_quality and (article.memory is None or article.memory.from_engine):
+        prepare_round_trip(settings.engine, article.source, article.target)  # new outputs: the quality stage's
     return article
 
 

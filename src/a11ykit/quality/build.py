@@ -27,7 +27,7 @@ from a11ykit.memory.translate import translate_back
 from a11ykit.memory.units import round_trip_key
 from a11ykit.quality.estimate import PageQuality, estimate_all, page_quality
 from a11ykit.quality.lexicon import ApertiumLexicon, analysers_installed
-from a11ykit.quality.repairs import RepairContext, looks_title_case, repair_tagged, repairs_for
+from a11ykit.quality.repairs import RepairContext, glued_candidates, looks_title_case, repair_tagged, repairs_for
 from a11ykit.text import tagged
 
 #: Engines whose round trip costs little (one more call of a fast process per page).
@@ -57,6 +57,13 @@ def back_translations(
     if not engine.supports(target, source):
         return None
     return [tagged.plain(b) for b in engine.translate(list(outputs), target, source)]
+
+
+def prepare_round_trip(engine: Any, source: str, target: str) -> None:
+    """Let the engine get ready for the round trip :func:`estimate_units` will ask of it (an
+    Apertium pipeline starts loading while the build repairs the outputs)."""
+    if getattr(engine, "name", "") in ROUND_TRIP_ENGINES and hasattr(engine, "warm_up") and analysers_installed():
+        engine.warm_up(target, source)
 
 
 def estimate_units(
@@ -126,6 +133,8 @@ def repair_outputs(units: Sequence[Any], lang: str, *, enabled: frozenset[str] |
     lexicon = ApertiumLexicon(lang) if "split-glued-words" in wanted and analysers_installed() else None
     try:
         context = RepairContext(_document(machine, "machine"), tuple(keep), lexicon)
+        if lexicon is not None:  # the page's words in one query, not one per sentence (the lexicon keeps them)
+            lexicon.lookup(w for unit in machine for w in glued_candidates(plain_text(unit.machine)))
         for unit in machine:
             # words the output copied from the source are not the engine's glue: kept as they are
             copied = tuple(w for w in _COPIED_RE.findall(plain_text(unit.source)) if w in unit.machine)

@@ -108,6 +108,7 @@ class ApertiumLexicon:
         if executable is None:
             raise EngineError("lt-proc is not installed; apt-get install lttoolbox apertium-eng-spa", code="A11Y302")
         self._lock = threading.Lock()
+        self._looked_up: dict[str, Token] = {}  # word → its analysis: a page asks for many words again
         self._process = subprocess.Popen(
             [executable, "-z", str(path)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -161,15 +162,14 @@ class ApertiumLexicon:
         """Each word analysed on its own (one per line: a line break ends every lexical unit);
         a word the analyser cuts in several units is unknown as a whole."""
         words = [w for w in dict.fromkeys(words) if _clean(w)]
-        if not words:
-            return {}
-        lines = self._lines([_clean(w) for w in words])
-        found: dict[str, Token] = {}
-        for word, line in zip(words, lines, strict=True):  # _lines answers each line
-            units = [u for u in parse_stream(line) if u.surface.strip()]
-            whole = len(units) == 1 and units[0].surface == _clean(word)
-            found[word] = units[0] if whole else Token(word, ())
-        return found
+        new = [w for w in words if w not in self._looked_up]
+        if new:
+            lines = self._lines([_clean(w) for w in new])
+            for word, line in zip(new, lines, strict=True):  # _lines answers each line
+                units = [u for u in parse_stream(line) if u.surface.strip()]
+                whole = len(units) == 1 and units[0].surface == _clean(word)
+                self._looked_up[word] = units[0] if whole else Token(word, ())
+        return {w: self._looked_up[w] for w in words}
 
     def _query(self, block: str) -> str:
         with self._lock:

@@ -143,16 +143,21 @@ def collapse_doubled_punctuation(text: str) -> str:
 _WORD_WITH_DIGITS_RE = re.compile(r"\w+")
 
 
+def glued_candidates(text: str) -> set[str]:
+    """The words of ``text`` that :func:`split_glued_words` asks the lexicon about."""
+    return {
+        w for w in (m.group(0) for m in _WORD_WITH_DIGITS_RE.finditer(text))
+        if GLUED_TO_NUMBER_RE.search(w) or (w.isalpha() and w.islower() and len(w) >= 2 * MIN_PART_CHARS)
+    }
+
+
 def split_glued_words(text: str, lexicon: Lexicon) -> str:
     """Words the engine glued together are split again into their known parts:
     "a trasladosdepista rápida" → "a traslados de pista rápida", "Calvariode125" → "Calvario de 125"
     (:func:`a11ykit.quality.estimate.glued_parts`). Words the language knows are never touched,
     nor capitalised words without digits (names: "Bluewater" stays one word), nor codes, units
     and ordinals ("H1N1", "10km", "21st")."""
-    words = {
-        w for w in (m.group(0) for m in _WORD_WITH_DIGITS_RE.finditer(text))
-        if GLUED_TO_NUMBER_RE.search(w) or (w.isalpha() and w.islower() and len(w) >= 2 * MIN_PART_CHARS)
-    }
+    words = glued_candidates(text)
     unknown = words - lexicon.known(words)
     splits = {w: parts for w, parts in glued_parts_many(unknown, lexicon).items() if parts}
     if not splits:

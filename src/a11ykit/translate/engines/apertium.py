@@ -12,15 +12,25 @@ makes Apertium 3.8's HTML mode print "." and stop translating the rest of the ba
 word-bound blanks"). Such elements never go to Apertium: they are taken out of the text and put
 back after, in the same parent, at the start, the end or the same share of its words.
 
+Starting Apertium's pipeline (a dozen processes loading their data) is most of what a small
+batch costs. :meth:`ApertiumEngine.warm_up` starts it ahead of a call the caller knows is coming
+(a one-article rebuild's new sentences, the round trip of its new outputs), so the loading runs
+beside the build's own work; the call then writes its batch to that process. Each call still
+has a process of its own, so its output is the same as a fresh ``apertium`` run's. At most one
+such waiting process per mode is kept in a process; what is left waiting at exit is stopped.
+
 This module owns talking to Apertium; it must not lock, verify or repair (the translator does).
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import html
 import re
 import shutil
 import subprocess
+import threading
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -35,6 +45,43 @@ _TAG_RE = re.compile(r"<(/?)(\d+)>")
 _WIRE_RE = re.compile(r'<span data-i="(\d+)">|</span>')
 _PARAGRAPH_RE = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 
+#: Pipelines started ahead of a call, waiting for their batch: (executable, mode) → process.
+_WAITING: dict[tuple[str, str], subprocess.Popen[str]] = {}
+_WAITING_LOCK = threading.Lock()
+
+
+def _start(executable: str, mode: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [executable, "-f", "html", mode],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _take_waiting(executable: str, mode: str) -> subprocess.Popen[str] | None:
+    with _WAITING_LOCK:
+        process = _WAITING.pop((executable, mode), None)
+    if process is not None and process.poll() is not None:  # it died waiting (a Ctrl-C): not used
+        _stop(process)
+        return None
+    return process
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(OSError):
+        process.kill()
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+        process.communicate(timeout=5)
+
+
+@atexit.register
+def stop_waiting() -> None:
+    """Stop the pipelines no call used."""
+    with _WAITING_LOCK:
+        waiting = list(_WAITING.values())
+        _WAITING.clear()
+    for process in waiting:
+        _stop(process)
+
 
 class ApertiumEngine:
     name = "apertium"
@@ -43,6 +90,7 @@ class ApertiumEngine:
         self.executable = shutil.which(executable) or ""
         #: Every word Apertium marked unknown in this engine's outputs so far (lock tokens aside).
         self.unknown_words: set[str] = set()
+        self._described: str | None = None
 
     def supports(self, source: str, target: str) -> bool:
         mode = MODES.get((source, target))
@@ -57,7 +105,23 @@ class ApertiumEngine:
             return set()
         return {line.strip() for line in out.splitlines() if line.strip()}
 
+    def warm_up(self, source: str, target: str) -> None:
+        """Start the pipeline of the pair now, for the next :meth:`translate` of that pair (see
+        the module doc); nothing if one is waiting already or the pair is not Apertium's."""
+        mode = MODES.get((source, target))
+        if mode is None or not self.executable:
+            return
+        with _WAITING_LOCK:
+            if (self.executable, mode) in _WAITING:
+                return
+            _WAITING[(self.executable, mode)] = _start(self.executable, mode)
+
     def describe(self) -> str:
+        if self._described is None:
+            self._described = self._describe()
+        return self._described
+
+    def _describe(self) -> str:
         version = ""
         try:
             out = subprocess.run(
@@ -79,17 +143,19 @@ class ApertiumEngine:
             raise EngineError("apertium is not installed; apt-get install apertium apertium-eng-spa", code="A11Y302")
         taken = [_take_empty_nested(t) for t in texts]
         document = "".join(f"<p>{_to_wire(t)}</p>\n" for t, _ in taken)
+        process = _take_waiting(self.executable, mode) or _start(self.executable, mode)
         try:
-            done = subprocess.run(
-                [self.executable, "-f", "html", mode],
-                input=document, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False,
-            )
+            stdout, stderr = process.communicate(document, timeout=TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:
+            _stop(process)
             raise EngineError(f"apertium did not finish within {TIMEOUT_SECONDS} s", code="A11Y305") from None
-        if done.returncode != 0:
-            detail = " ".join(done.stderr.split())[:200]
-            raise EngineError(f"apertium {mode} failed (exit {done.returncode}): {detail}", code="A11Y305")
-        outputs = _PARAGRAPH_RE.findall(done.stdout)
+        except BaseException:
+            _stop(process)
+            raise
+        if process.returncode != 0:
+            detail = " ".join(stderr.split())[:200]
+            raise EngineError(f"apertium {mode} failed (exit {process.returncode}): {detail}", code="A11Y305")
+        outputs = _PARAGRAPH_RE.findall(stdout)
         if len(outputs) != len(texts):
             raise EngineError(
                 f"apertium returned {len(outputs)} paragraphs for {len(texts)} inputs", code="A11Y305"
