@@ -22,10 +22,11 @@ def text_of(node: Tag) -> str:
 
 def meta(soup: BeautifulSoup, *keys: str) -> str | None:
     """The first non-empty ``content`` of a ``<meta>`` named (name, property or itemprop) one of ``keys``."""
+    metas = [tag for tag in soup.find_all("meta") if isinstance(tag, Tag)]  # one walk of the page
     for key in keys:
         for attr in ("name", "property", "itemprop"):
-            tag = soup.find("meta", attrs={attr: key})
-            if isinstance(tag, Tag) and str(tag.get("content") or "").strip():
+            tag = next((t for t in metas if t.get(attr) == key), None)  # the first, as soup.find gives
+            if tag is not None and str(tag.get("content") or "").strip():
                 return " ".join(str(tag["content"]).split())
     return None
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import io
 import math
 import struct
@@ -402,20 +403,23 @@ class OggOpus:
     def content_packets(self, *, keep_primer: bool, last: bool, what: str) -> list[bytes]:
         """The packets that decode this piece's samples (and its primer when asked)."""
         kept: list[bytes] = []
-        position = -self.pre_skip  # where the next packet's output starts, relative to the samples
+        pre_skip, samples = self.pre_skip, self.samples
+        position = -pre_skip  # where the next packet's output starts, relative to the samples
+        covered = -pre_skip if keep_primer else 0
         for packet in self.packets:
             length = opus_packet_samples(packet)
             if position < 0:
                 if position + length > 0:
-                    raise SpeechError(f"{what} was not encoded to be joined (pre-skip {self.pre_skip})",
+                    raise SpeechError(f"{what} was not encoded to be joined (pre-skip {pre_skip})",
                                       code="A11Y521")
                 if keep_primer:
                     kept.append(packet)
-            elif position < self.samples:
+                    covered += length
+            elif position < samples:
                 kept.append(packet)
+                covered += length
             position += length
-        covered = sum(map(opus_packet_samples, kept)) - (self.pre_skip if keep_primer else 0)
-        if covered < self.samples or (not last and covered != self.samples):
+        if covered < samples or (not last and covered != samples):
             raise SpeechError(f"{what} is not a whole number of 20 ms frames", code="A11Y521")
         return kept
 
@@ -522,10 +526,18 @@ def _crc16(data: bytes) -> int:
 
 def mp3_frame(data: bytes, pos: int) -> tuple[int, int, int] | None:
     """(frame length in bytes, sample rate, samples per frame) of the Layer III frame at ``pos``."""
-    if len(data) < pos + 4 or data[pos] != 0xFF or data[pos + 1] & 0xE0 != 0xE0:
+    if len(data) < pos + 4 or data[pos] != 0xFF:
         return None
-    version, layer = (data[pos + 1] >> 3) & 3, (data[pos + 1] >> 1) & 3
-    bitrate_index, rate_index, padding = data[pos + 2] >> 4, (data[pos + 2] >> 2) & 3, (data[pos + 2] >> 1) & 1
+    return _mp3_header(data[pos + 1], data[pos + 2])
+
+
+@functools.cache
+def _mp3_header(second: int, third: int) -> tuple[int, int, int] | None:
+    """:func:`mp3_frame` from a header's second and third bytes (a file has few distinct ones)."""
+    if second & 0xE0 != 0xE0:
+        return None
+    version, layer = (second >> 3) & 3, (second >> 1) & 3
+    bitrate_index, rate_index, padding = third >> 4, (third >> 2) & 3, (third >> 1) & 1
     if version == 1 or layer != 1 or bitrate_index in (0, 15) or rate_index == 3:
         return None
     rate = _RATES[version][rate_index]
