@@ -4,8 +4,8 @@
 for ``*.html``, ``@list`` files of paths) into articles whose outputs mirror the input tree
 under ``--out``. :func:`build_site` then works in two passes, three with a Dask cluster and audio:
 
-1. *translate*: every article is read and segmented; the unique sentences of the whole site
-   that the translation memory lacks are sent to the engine in batches, each sentence
+1. *translate*: every article is read and segmented on the pool; the unique sentences of the
+   whole site that the translation memory lacks are sent to the engine in batches, each sentence
    once, on the local process pool or (``scheduler``) on a Dask cluster. Only this process
    writes the memory.
 2. *speak* (``scheduler`` and audio only): what each article will say is learnt by running its
@@ -13,7 +13,7 @@ under ``--out``. :func:`build_site` then works in two passes, three with a Dask 
    site's speech cache lacks are synthesized on the cluster in batches and their chunks come
    back here, where they are stored in the cache (:mod:`a11ykit.speech.remote` says why a pass
    before the narration, and how a worker with another espeak-ng is refused).
-3. *build*: each article is built and saved by :func:`a11ykit.api.build` on the local pool,
+3. *build*: each article (the biggest first) is built and saved by :func:`a11ykit.api.build` on the local pool,
    its translate stage served by the memory and its narration by the site's one speech cache
    (``OUT/.a11ykit/speech-cache``: a sentence spoken in two articles is synthesized once;
    after pass 2 the narrations synthesize nothing, they lay out, encode, join and write).
@@ -21,6 +21,9 @@ under ``--out``. :func:`build_site` then works in two passes, three with a Dask 
    staging: the page, report, catalog and narration never travel between processes, and the
    staging's per-file locks already make concurrent builds into one folder safe (the cache's
    entries are written atomically too). This process alone writes the manifest.
+
+A run with one article to build (a rebuild after an edit) and no cluster builds it in this
+process, without a pool and without pass 1: its build translates what the memory lacks itself.
 
 Nothing is written into the articles' outputs before pass 3; a Dask task the cluster gives up
 on (its workers died more often than the scheduler allows) ends the run in pass 1 or 2 (A11Y306).
@@ -327,6 +330,17 @@ def build_article(
     )
 
 
+def read_sentences(path: Path, target: str, source: str | None) -> tuple[tuple[str, str], list[str]] | None:
+    """One task: an article's (source, target) languages and its unique source sentences, in
+    order; None for an article that cannot be read (its build reports why)."""
+    try:
+        page = parse_page(path.read_bytes(), name=str(path))
+        pair = languages(page, target, source, str(path))
+    except (OSError, A11yKitError):
+        return None
+    return (pair[1], pair[0]), list(dict.fromkeys(u.source for u in page.units))
+
+
 def plan_speech(item: SiteInput, options: Options, memory: Path, engine: Engine | str) -> list[str]:
     """One task: what the article's narration will have espeak read, item by item (its stages
     run as its build will run them; nothing written). A broken article says nothing: its build
@@ -339,6 +353,13 @@ def plan_speech(item: SiteInput, options: Options, memory: Path, engine: Engine 
     except Exception:  # noqa: BLE001 - the article's own build reports what is wrong with it
         return []
     return spoken_texts(article.speech, article.target, lexicon_for(article.target, article.settings.glossary))
+
+
+def _input_size(item: SiteInput) -> int:
+    try:
+        return item.path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _about(item: SiteInput, message: str) -> str:
@@ -478,8 +499,11 @@ def build_site(
         if scheduler is not None and options.audio and todo:
             _speak_site(todo, options, target, memory_path, engine_arg, speech_cache, pool, scheduler, progress,
                         result)
+        # the biggest articles first, so that no worker is left with a big one at the end
+        biggest_first = todo if isinstance(pool, _Inline) else sorted(todo, key=_input_size, reverse=True)
         futures = {
-            pool.submit(build_article, item, options, memory_path, engine_arg, speech_cache): item for item in todo
+            pool.submit(build_article, item, options, memory_path, engine_arg, speech_cache): item
+            for item in biggest_first
         }
         progress("articles", 0, len(todo))
         for done, future in enumerate(as_completed(futures), 1):
@@ -530,13 +554,13 @@ def _translate_site(
     """Pass 1: the unique sentences the memory lacks, translated once and kept. Returns the
     number of unique sentences and how many went to the engine."""
     by_pair: dict[tuple[str, str], dict[str, None]] = {}
-    for item in items:
-        try:
-            page = parse_page(item.path.read_bytes(), name=str(item.path))
-            pair = languages(page, target, source, str(item.path))
-        except (OSError, A11yKitError):
-            continue  # its build reports it
-        by_pair.setdefault((pair[1], pair[0]), {}).update(dict.fromkeys(u.source for u in page.units))
+    # each article read on the pool; their sentences taken in the articles' order, whatever
+    # order they come back in (the batches, hence Apertium's outputs, depend on it)
+    read = [pool.submit(read_sentences, item.path, target, source) for item in items]
+    for future in read:
+        found = future.result()
+        if found is not None:
+            by_pair.setdefault(found[0], {}).update(dict.fromkeys(found[1]))
     tasks: list[tuple[str, str, list[str]]] = []
     keys = {}
     total = 0

@@ -164,10 +164,18 @@ def mark_words_language(soup: BeautifulSoup, words: Mapping[str, Sequence[str]],
     attribute, never across inline tags, never inside an element that already says its
     language or is not prose. Returns how many words were wrapped."""
     wrapped = 0
+    sentences: dict[str, Tag] | None = None  # id → the sentence's span, found in one walk of the page
     for sentence_id, found in words.items():
         wanted = sorted({w for w in found if w}, key=len, reverse=True)
-        sentence = soup.find("span", attrs={"class": SENTENCE_CLASS, "id": sentence_id})
-        if not wanted or not isinstance(sentence, Tag):
+        if not wanted:
+            continue
+        if sentences is None:
+            sentences = {}
+            for span in soup.find_all("span", attrs={"class": SENTENCE_CLASS}):
+                if isinstance(span, Tag) and isinstance(span.get("id"), str):
+                    sentences.setdefault(str(span["id"]), span)
+        sentence = sentences.get(sentence_id)
+        if sentence is None:
             continue
         pattern = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in wanted) + r")(?![\w])")
         for node in list(sentence.find_all(string=True)):

@@ -18,6 +18,7 @@ Speech-only normalisation (abbreviations, separators, units) is :mod:`a11ykit.qu
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -193,13 +194,19 @@ def _title_case_source(text: str, context: RepairContext) -> str:
     return sentence_case(text, context.document, lang="en", keep=context.keep) if looks_title_case(text) else text
 
 
+@functools.lru_cache(maxsize=256)
+def _forms_pattern(forms: tuple[str, ...]) -> re.Pattern[str]:
+    """The forms as whole words, longest first, captured (a split keeps them)."""
+    return re.compile(r"(?<!\w)(" + "|".join(re.escape(f) for f in forms) + r")(?!\w)")
+
+
 def _split_glued(text: str, context: RepairContext) -> str:
     if context.lexicon is None:
         return text
-    forms = sorted((f for f in context.keep if f.strip()), key=len, reverse=True)
+    forms = sorted((f for f in context.keep if f.strip() and f in text), key=len, reverse=True)
     if not forms:
         return split_glued_words(text, context.lexicon)
-    pieces = re.split(r"(?<!\w)(" + "|".join(re.escape(f) for f in forms) + r")(?!\w)", text)
+    pieces = _forms_pattern(tuple(forms)).split(text)
     lexicon = context.lexicon
     return "".join(p if i % 2 else split_glued_words(p, lexicon) for i, p in enumerate(pieces))  # terms stay whole
 

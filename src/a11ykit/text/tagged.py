@@ -11,6 +11,7 @@ A literal ``<`` that would read as a tag is written ``&lt;`` (and a literal ``&l
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -64,8 +65,10 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+@functools.lru_cache(maxsize=8192)
 def plain(text: str) -> str:
-    """The words only: tags removed, whitespace collapsed."""
+    """The words only: tags removed, whitespace collapsed. (Kept: a build asks for the plain
+    text of each sentence in many stages.)"""
     return " ".join("".join(t.value for t in tokenize(text) if t.kind == "text").split())
 
 
