@@ -473,10 +473,7 @@ def build_site(
         # (outputs_for) reads every article's report and catalog, which a rerun of a big site
         # over unchanged articles would pay for each one.
         catalog = manifest.catalog(item.name)
-        try:
-            unchanged = catalog is not None and manifest.finished(item.name, digest(item, catalog))
-        except A11yKitError:
-            unchanged = False
+        unchanged = catalog is not None and manifest.finished(item.name, digest(item, catalog))
         if unchanged:
             outcome = Outcome(item.name, "unchanged", page=manifest.entries[item.name]["outputs"][0])
             result.outcomes.append(outcome)
