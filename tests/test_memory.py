@@ -306,7 +306,34 @@ def test_a_version_1_memory_is_brought_up_to_date_and_still_serves_its_entries(
         assert found["Hello"].target == "Hola"
         assert list(tm.stats().engines) == [("apertium", read)]
     version = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0]
-    assert version == SCHEMA_VERSION == 2
+    assert version == SCHEMA_VERSION == 3
+
+
+def test_a_version_2_memory_gets_the_derived_records_and_keeps_its_entries(tmp_path: Path) -> None:
+    path = tmp_path / "tm.sqlite"
+    _version_1_memory(path, "0.8.1-2")
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version=2")
+    db.commit()
+    db.close()
+    with TranslationMemory.open(path) as tm:
+        assert tm.lookup(MemoryKey("apertium", "0.8.1-2", "en", "es", "0123456789abcdef"), ["Hello"])["Hello"].target \
+            == "Hola"
+        assert tm.recall("estimate", ["k"]) == {}
+        tm.remember("estimate", {"k": "v"})
+        assert tm.recall("estimate", ["k"]) == {"k": "v"}
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 3
+
+
+def test_derived_records_are_kept_per_kind_replaced_and_never_exported(tmp_path: Path) -> None:
+    with TranslationMemory.open(tmp_path / "tm.sqlite") as tm:
+        tm.remember("estimate", {"a": "1", "b": "2"})
+        tm.remember("repair", {"a": "other"})
+        tm.remember("estimate", {"a": "3"})
+        assert tm.recall("estimate", ["a", "b", "c", "a"]) == {"a": "3", "b": "2"}
+        assert tm.recall("repair", ["a", "b"]) == {"a": "other"}
+        assert tm.export_tmx(tmp_path / "out.tmx") == 0
+        assert (tm.stats().machine, tm.stats().approved, tm.stats().back_translations) == (0, 0, 0)
 
 
 def test_a_memory_of_a_newer_a11ykit_is_refused_with_its_version(tmp_path: Path) -> None:

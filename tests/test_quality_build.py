@@ -19,7 +19,7 @@ import a11ykit
 from a11ykit.article import Article
 from a11ykit.memory import TranslationMemory
 from a11ykit.quality import REASON_CODES
-from a11ykit.quality.build import plain_text
+from a11ykit.quality.build import is_headline, plain_text
 from a11ykit.translate.engines.apertium import ApertiumEngine
 from conftest import EXAMPLES
 from fakes import UpperEngine
@@ -206,3 +206,75 @@ def test_an_engine_whose_round_trip_is_not_cheap_gets_none_with_a_memory(tmp_pat
     with TranslationMemory.open(tmp_path / "tm.sqlite") as memory:
         assert memory.stats().back_translations == 0
     assert len(engine.calls) == 1  # the translation alone
+
+
+class Derivations:
+    """What a build repaired and estimated anew (not from the memory's derived records)."""
+
+    def __init__(self, monkeypatch) -> None:
+        import a11ykit.quality.build as quality_build
+
+        self.estimated: list[str] = []
+        self.repaired: list[str] = []
+        estimate_all, repair_tagged = quality_build.estimate_all, quality_build.repair_tagged
+
+        def counting_estimate(pairs, *args, **kwargs):
+            self.estimated += [output for _, output in pairs]
+            return estimate_all(pairs, *args, **kwargs)
+
+        def counting_repair(text, stage, *args, **kwargs):
+            if stage == "target":
+                self.repaired.append(text)
+            return repair_tagged(text, stage, *args, **kwargs)
+
+        monkeypatch.setattr(quality_build, "estimate_all", counting_estimate)
+        monkeypatch.setattr(quality_build, "repair_tagged", counting_repair)
+
+
+EDITED_SENTENCE = "He was held while his case was reviewed."
+
+
+@pytest.fixture(scope="module")
+def edited_rebuild(tmp_path_factory):
+    """The example built twice with a memory (the second served by it, as a site's articles are:
+    the engine's unknown-word marks, part of an estimate's inputs, are those of what it translated
+    in this build), then one sentence edited and the page built again with the memory; and the
+    edited page built without one, for comparison."""
+    tmp_path = tmp_path_factory.mktemp("edited")
+    page = tmp_path / "cecot.html"
+    page.write_text((EXAMPLES / "cecot.html").read_text(encoding="utf-8"), encoding="utf-8")
+
+    def one(name: str, memory: Path | None) -> Article:
+        return a11ykit.build(page, to="es", engine="apertium", audio=False, out=tmp_path / name,
+                             locales=tmp_path / f"locales-{name}", memory=memory)
+
+    one("first", tmp_path / "tm.sqlite")
+    one("served", tmp_path / "tm.sqlite")
+    text = page.read_text(encoding="utf-8")
+    assert EDITED_SENTENCE in text
+    page.write_text(text.replace(EDITED_SENTENCE, "He was held for weeks while a judge reviewed his case."),
+                    encoding="utf-8")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        derivations = Derivations(monkeypatch)
+        again = one("again", tmp_path / "tm.sqlite")
+    return again, derivations, one("fresh", None)
+
+
+def test_a_rebuild_estimates_only_the_sentence_that_changed(edited_rebuild):
+    again, derivations, _ = edited_rebuild
+    (edited,) = [u for u in again.units if "judge" in u.source]
+    assert derivations.estimated == [plain_text(edited.text)]
+
+
+def test_a_rebuild_repairs_only_the_changed_sentence_and_the_headlines_that_read_the_page(edited_rebuild):
+    again, derivations, _ = edited_rebuild
+    headlines = [u for u in again.units if u.origin == "machine" and is_headline(u)]  # truecased against the page
+    assert len([t for t in derivations.repaired if "juez" in t]) == 1
+    assert 1 < len(derivations.repaired) <= 1 + len(headlines) < len(again.units) / 4
+
+
+def test_a_rebuild_from_kept_records_equals_a_build_that_redoes_them_all(edited_rebuild):
+    again, _, fresh = edited_rebuild
+    assert [(u.id, u.text, u.machine, u.repairs, u.quality) for u in again.units] == \
+        [(u.id, u.text, u.machine, u.repairs, u.quality) for u in fresh.units]
+    assert again.quality == fresh.quality

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from a11ykit.quality import ApertiumLexicon, Token
-from a11ykit.quality.lexicon import find_analyser, parse_stream
+from a11ykit.quality.lexicon import find_analyser, parse_stream, running_lexicon, stop_lexicons
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +110,24 @@ def test_an_analyser_that_died_is_one_engine_error_not_a_hang():
         with pytest.raises(EngineError, match="analyser\\) stopped") as raised:
             lexicon.known(["dogs"])
     assert raised.value.code == "A11Y305"
+
+
+def test_a_build_asks_one_running_analyser_per_language():
+    first = running_lexicon("en")
+    assert running_lexicon("en") is first and first.running
+    assert running_lexicon("es") is not first and running_lexicon("es").lang == "es"
+
+
+def test_a_running_analyser_that_stopped_is_started_again():
+    stopped = running_lexicon("en")
+    stopped._process.kill()
+    stopped._process.wait()
+    again = running_lexicon("en")
+    assert again is not stopped and again.known(["dogs"]) == {"dogs"}
+
+
+def test_the_running_analysers_are_stopped_at_exit():
+    processes = [running_lexicon(lang)._process for lang in ("en", "es")]
+    stop_lexicons()
+    assert all(process.poll() is not None for process in processes)
+    assert running_lexicon("en")._process not in processes

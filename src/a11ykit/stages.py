@@ -31,7 +31,13 @@ from a11ykit.layout import Fingerprint, Outputs
 from a11ykit.memory.store import TranslationMemory
 from a11ykit.memory.units import RememberingTranslator
 from a11ykit.progress import Progress, no_progress
-from a11ykit.quality.build import estimate_units, prepare_round_trip, repair_outputs, repair_sources
+from a11ykit.quality.build import (
+    estimate_units,
+    prepare_lexicons,
+    prepare_round_trip,
+    repair_outputs,
+    repair_sources,
+)
 from a11ykit.review.catalog import approved_translations, catalog_problems, update_catalog
 from a11ykit.review.checks import Context, conflict_problems, run_checks
 from a11ykit.terms.base import Glossary
@@ -135,6 +141,10 @@ def translate(article: Article) -> Article:
     """Each unit's machine output and final text. Translators' approved entries win, unless
     they break a locked term: then the glossary wins."""
     settings = article.settings
+    # what the repair and quality stages will ask starts loading now, while the engine translates
+    prepare_lexicons(article.source, article.target, estimate=settings.estimate_quality, enabled=settings.repairs)
+    if settings.estimate_quality:  # the round trip (a pipeline left waiting serves the next article)
+        prepare_round_trip(settings.engine, article.source, article.target)
     catalog = settings.catalog
     approved = approved_translations(catalog, article.units) if catalog is not None else {}
     article.conflicts = approved_conflicts(settings.glossary, article.target, article.units, approved)
@@ -175,15 +185,14 @@ def translate(article: Article) -> Article:
                 unit.repairs.remove("title-case-source")
             unit.source = own[unit.id]
     article.engine = settings.engine.describe()
-    if settings.estimate_quality and (article.memory is None or article.memory.from_engine):
-        prepare_round_trip(settings.engine, article.source, article.target)  # new outputs: the quality stage's
     return article
 
 
 def repair(article: Article) -> Article:
     """The rule-based repairs on each machine output (see :mod:`a11ykit.quality.repairs`)."""
     keep = sorted({hit.target_form for u in article.units for hit in u.hits})
-    repair_outputs(article.units, article.target, enabled=article.settings.repairs, keep=keep)
+    repair_outputs(article.units, article.target, enabled=article.settings.repairs, keep=keep,
+                   memory=article.settings.memory)
     return article
 
 

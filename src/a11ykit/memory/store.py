@@ -11,6 +11,11 @@ Two kinds of entry, both keyed by the *tagged source sentence* (:mod:`a11ykit.te
 * approved translations (from the translators' catalogs), keyed by language pair and
   source only, with their origin (catalog, translator, date). They win over machine output.
 
+Besides the entries, a build keeps there what it *derived* from machine output per sentence
+(the repairs made, the quality estimate: :mod:`a11ykit.quality.build`), keyed by a digest of
+everything that decides it, so a rebuild does that work only for the sentences that changed.
+Derived records are no translations: never exported, imported or counted in :meth:`stats`.
+
 Texts are kept in canonical tagged form (:func:`canonical`), which is what a11ykit's own
 tagging writes; that is also what makes a TMX export import back exactly. Every write is
 one ``BEGIN IMMEDIATE`` transaction; a writer that cannot get the lock within ``timeout``
@@ -19,7 +24,8 @@ seconds gets :class:`~a11ykit.errors.MemoryStoreError` ``A11Y902``.
 Memory versions (SQLite ``user_version``): 1 kept the engine's whole description as its
 version ("apertium apertium-eng-spa 0.8.0-2", the engine name twice); 2 keeps the version
 without the name (:func:`bare_version`). A version-1 memory is brought to version 2 when it is
-opened (its entries are kept and still served); a newer a11ykit's memory is refused (A11Y901).
+opened (its entries are kept and still served); 3 adds the derived records (a version-2 memory
+gets the empty table when opened); a newer a11ykit's memory is refused (A11Y901).
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from typing import Literal
 from a11ykit.errors import MemoryStoreError
 from a11ykit.text import tagged
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: The glossary field of a raw back translation (the quality estimate's round trip): the engine's
 #: own output for an output text, plain text, no glossary lock, no repair.
 BACK_TRANSLATION = "raw-back-translation"
@@ -54,6 +60,10 @@ CREATE TABLE IF NOT EXISTS approved (
     source_lang TEXT NOT NULL, target_lang TEXT NOT NULL, source TEXT NOT NULL,
     target TEXT NOT NULL, catalog TEXT NOT NULL, translator TEXT, date TEXT NOT NULL,
     PRIMARY KEY (source_lang, target_lang, source)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS derived (
+    kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, date TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
 ) WITHOUT ROWID;
 """
 
@@ -90,6 +100,8 @@ UPDATE OR REPLACE machine SET engine_version = substr(engine_version, length(eng
 WHERE substr(engine_version, 1, length(engine) + 1) = engine || ' '
   AND trim(substr(engine_version, length(engine) + 2)) != ''
 """
+
+_DERIVED_TABLE = _SCHEMA[_SCHEMA.index("CREATE TABLE IF NOT EXISTS derived") :].rstrip().rstrip(";")
 
 
 def timestamp(seconds: float | None = None) -> str:
@@ -198,6 +210,8 @@ class TranslationMemory:
                 with self._write():
                     if self._version() == 1:
                         self._db.execute(_MIGRATE_1)
+                    if self._version() < SCHEMA_VERSION:
+                        self._db.execute(_DERIVED_TABLE)
                         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             if _is_busy(exc):
@@ -310,7 +324,27 @@ class TranslationMemory:
                     found[sentence] = Hit(target, "machine", _flags_from(flags))
         return found
 
+    def recall(self, kind: str, keys: Iterable[str]) -> dict[str, str]:
+        """The derived records of ``kind`` kept under these keys (absent keys: not known)."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            found.update(self._read(
+                f"SELECT key, value FROM derived WHERE kind=? AND key IN ({','.join('?' * len(chunk))})",
+                [kind, *chunk],
+            ))
+        return found
+
     # --- writes -----------------------------------------------------------------------
+
+    def remember(self, kind: str, records: Mapping[str, str]) -> None:
+        """Keep derived records of ``kind`` (key → value), replacing what was there."""
+        if records:
+            date = timestamp()
+            with self._write() as db:
+                db.executemany("INSERT OR REPLACE INTO derived VALUES (?,?,?,?)",
+                               [(kind, key, value, date) for key, value in records.items()])
 
     def store_machine(
         self,

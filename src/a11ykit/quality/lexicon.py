@@ -26,12 +26,17 @@ per sentence, fast, and reads multiword units ("in order to", "EE.UU.") as the e
 hunspell (en_US) also rejects British spellings ("grey", "labelled") the example uses.
 
 One ``lt-proc -z`` process per language is kept for the life of a :class:`ApertiumLexicon`;
-each query is one null-terminated block, answered by one null-flushed block.
+each query is one null-terminated block, answered by one null-flushed block. A build asks
+:func:`running_lexicon` for it: one per language and process, started ahead of its first query
+(:func:`start_lexicons`) and kept for the next article, with what it has looked up; an analyser
+answers each word and each text on its own, so what it answered before changes nothing.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import os
 import re
 import shutil
 import subprocess
@@ -132,6 +137,11 @@ class ApertiumLexicon:
             process.wait()
         if process.stdout is not None:
             process.stdout.close()
+
+    @property
+    def running(self) -> bool:
+        """The process is still there to answer."""
+        return self._process.poll() is None and self._process.stdin is not None and not self._process.stdin.closed
 
     def analyse(self, text: str) -> str:
         """lt-proc's raw answer for one text (its stream format)."""
@@ -255,6 +265,48 @@ def find_analyser(lang: str) -> Path:
             return folder / name
     raise EngineError(f"Apertium's {lang} analyser ({name}) is not installed; apt-get install apertium-eng-spa",
                       code="A11Y302")
+
+
+_RUNNING: dict[tuple[str, Path], ApertiumLexicon] = {}
+_RUNNING_LOCK = threading.Lock()
+_RUNNING_PID = [os.getpid()]
+
+
+def running_lexicon(lang: str) -> ApertiumLexicon:
+    """``lang``'s analyser kept running in this process: started on first use (and again if it
+    stopped), stopped at exit (:func:`stop_lexicons`); not to be closed by its users."""
+    path = find_analyser(lang)
+    with _RUNNING_LOCK:
+        if _RUNNING_PID[0] != os.getpid():  # a forked child: the parent's processes are not its own
+            _RUNNING.clear()
+            _RUNNING_PID[0] = os.getpid()
+        lexicon = _RUNNING.get((lang, path))
+        if lexicon is None or not lexicon.running:
+            if lexicon is not None:
+                lexicon.close()  # its pipes
+            lexicon = _RUNNING[(lang, path)] = ApertiumLexicon(lang, path)
+        return lexicon
+
+
+def start_lexicons(*langs: str) -> None:
+    """Start these languages' analysers now, so they load while the build does something else
+    (nothing when the analysers are not installed)."""
+    if analysers_installed():
+        for lang in langs:
+            if lang in ANALYSERS:
+                running_lexicon(lang)
+
+
+def stop_lexicons() -> None:
+    """Stop this process's running analysers."""
+    with _RUNNING_LOCK:
+        lexicons = list(_RUNNING.values()) if _RUNNING_PID[0] == os.getpid() else []
+        _RUNNING.clear()
+    for lexicon in lexicons:
+        lexicon.close()
+
+
+atexit.register(stop_lexicons)
 
 
 def analysers_installed() -> bool:

@@ -71,8 +71,10 @@ def sentence_case(headline: str, context: str, *, lang: str = "en", keep: Iterab
     return _WORD_RE.sub(fix, headline)
 
 
-def _casing(context: str) -> tuple[set[str], set[str]]:
-    """Words the context writes in lower case, and words it capitalises inside a sentence."""
+@functools.lru_cache(maxsize=8)
+def _casing(context: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Words the context writes in lower case, and words it capitalises inside a sentence (kept:
+    a page's headlines are truecased against the same document)."""
     lowered: set[str] = set()
     capitalised: set[str] = set()
     for m in _WORD_RE.finditer(context):
@@ -81,7 +83,7 @@ def _casing(context: str) -> tuple[set[str], set[str]]:
             lowered.add(word.casefold())
         elif not _initial(context, m.start()):
             capitalised.add(word.casefold())
-    return lowered, capitalised
+    return frozenset(lowered), frozenset(capitalised)
 
 
 def _initial(text: str, start: int) -> bool:

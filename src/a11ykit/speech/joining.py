@@ -33,10 +33,12 @@ a whole number of frames where another piece follows).
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import ctypes.util
 import functools
 import io
+import itertools
 import math
 import struct
 import zlib
@@ -335,19 +337,27 @@ def ogg_pages(data: bytes, what: str = "Ogg data") -> list[tuple[int, int, int, 
     return pages
 
 
+def _toc_samples(toc: int) -> int:
+    """Samples at 48 kHz of one frame of a packet with this TOC byte (RFC 6716 §3.1)."""
+    config = toc >> 3
+    if config < 12:
+        return (480, 960, 1920, 2880)[config % 4]
+    if config < 16:
+        return (480, 960)[config % 2]
+    return (120, 240, 480, 960)[config % 4]
+
+
+#: Samples of a packet by its TOC byte, for frame-count codes 0–2 (code 3 counts its frames in byte 1).
+_PACKET_SAMPLES = [_toc_samples(toc) * (1 if toc & 3 == 0 else 2) for toc in range(256)]
+
+
 def opus_packet_samples(packet: bytes) -> int:
     """Samples at 48 kHz that one Opus packet decodes to (RFC 6716 §3.1)."""
     if not packet:
         return 0
-    config, code = packet[0] >> 3, packet[0] & 3
-    if config < 12:
-        size = (480, 960, 1920, 2880)[config % 4]
-    elif config < 16:
-        size = (480, 960)[config % 2]
-    else:
-        size = (120, 240, 480, 960)[config % 4]
-    frames = 1 if code == 0 else 2 if code in (1, 2) else (packet[1] & 0x3F if len(packet) > 1 else 0)
-    return size * frames
+    if packet[0] & 3 != 3:
+        return _PACKET_SAMPLES[packet[0]]
+    return _toc_samples(packet[0]) * (packet[1] & 0x3F if len(packet) > 1 else 0)
 
 
 @dataclass
@@ -370,6 +380,12 @@ class OggOpus:
                 serial = page_serial
             elif page_serial != serial:
                 raise SpeechError(f"{what} has more than one logical stream", code="A11Y521")
+            if granule != -1:
+                end = granule
+            if not partial and lacing and max(lacing) < 255:  # every packet whole on this page
+                bounds = list(itertools.accumulate(lacing, initial=0))
+                packets += [body[start:end] for start, end in itertools.pairwise(bounds)]
+                continue
             pos = 0
             for value in lacing:
                 partial += body[pos : pos + value]
@@ -377,8 +393,6 @@ class OggOpus:
                 if value < 255:
                     packets.append(partial)
                     partial = b""
-            if granule != -1:
-                end = granule
         if len(packets) < 2 or not packets[0].startswith(b"OpusHead") or not packets[1].startswith(b"OpusTags"):
             raise SpeechError(f"{what} is not Ogg Opus", code="A11Y521")
         return cls(packets[0], packets[1], packets[2:], end)
@@ -402,26 +416,17 @@ class OggOpus:
 
     def content_packets(self, *, keep_primer: bool, last: bool, what: str) -> list[bytes]:
         """The packets that decode this piece's samples (and its primer when asked)."""
-        kept: list[bytes] = []
-        pre_skip, samples = self.pre_skip, self.samples
-        position = -pre_skip  # where the next packet's output starts, relative to the samples
-        covered = -pre_skip if keep_primer else 0
-        for packet in self.packets:
-            length = opus_packet_samples(packet)
-            if position < 0:
-                if position + length > 0:
-                    raise SpeechError(f"{what} was not encoded to be joined (pre-skip {pre_skip})",
-                                      code="A11Y521")
-                if keep_primer:
-                    kept.append(packet)
-                    covered += length
-            elif position < samples:
-                kept.append(packet)
-                covered += length
-            position += length
+        pre_skip, samples, count = self.pre_skip, self.samples, len(self.packets)
+        # where each packet's output starts, relative to the samples; the last entry: where all end
+        starts = list(itertools.accumulate(map(opus_packet_samples, self.packets), initial=-pre_skip))
+        primer = bisect.bisect_left(starts, 0, 0, count)  # the packets that start before the samples
+        if primer and starts[primer] > 0:
+            raise SpeechError(f"{what} was not encoded to be joined (pre-skip {pre_skip})", code="A11Y521")
+        stop = bisect.bisect_left(starts, samples, 0, count)  # … and those that start before they end
+        covered = starts[stop] if keep_primer else starts[stop] - starts[primer]
         if covered < samples or (not last and covered != samples):
             raise SpeechError(f"{what} is not a whole number of 20 ms frames", code="A11Y521")
-        return kept
+        return self.packets[0 if keep_primer else primer : stop]
 
     def to_bytes(self, serial: int = 0x61313179) -> bytes:
         out = io.BytesIO()
@@ -435,34 +440,41 @@ class OggOpus:
 
         def page(packets: list[bytes], granule: int, kind: int) -> None:
             nonlocal sequence
-            lacing = bytearray()
-            for packet in packets:
-                lacing += b"\xff" * (len(packet) // 255) + bytes([len(packet) % 255])
+            sizes = [len(packet) for packet in packets]
+            if max(sizes) < 255:
+                lacing = bytes(sizes)
+            else:
+                lacing = b"".join(b"\xff" * (size // 255) + bytes([size % 255]) for size in sizes)
             header = struct.pack("<4sBBqIIIB", b"OggS", 0, kind, granule, serial, sequence, 0, len(lacing))
             body = b"".join(packets)
-            crc = ogg_crc(header + bytes(lacing) + body)
-            out.write(header[:22] + struct.pack("<I", crc) + header[26:] + bytes(lacing) + body)
+            crc = ogg_crc(header + lacing + body)
+            out.write(header[:22] + struct.pack("<I", crc) + header[26:] + lacing + body)
             sequence += 1
 
         if any(len(p) >= 255 * 255 for p in [*self.packets, self.head, self.tags]):
             raise SpeechError("an Opus packet too large for one Ogg page", code="A11Y521")
-        page([self.head], 0, 0x02)
-        page([self.tags], 0, 0)
-        granule = 0
-        group: list[bytes] = []
-        segments = size = duration = 0
-        for index, packet in enumerate(self.packets):
-            need, length = len(packet) // 255 + 1, opus_packet_samples(packet)
-            if group and (segments + need > 255 or size + len(packet) > 4096 or duration + length > _OPUS_RATE):
-                page(group, granule, 0)
-                group, segments, size, duration = [], 0, 0, 0
-            group.append(packet)
-            segments, size, duration = segments + need, size + len(packet), duration + length
-            granule += length
-            if index == len(self.packets) - 1:
-                page(group, min(granule, self.end), 0x04)
         if not self.packets:
             raise SpeechError("an Opus stream without audio", code="A11Y521")
+        page([self.head], 0, 0x02)
+        page([self.tags], 0, 0)
+        # Pages of as many packets as fit: at most 255 lacing values, 4 KiB and one second.
+        segments = np.cumsum([len(p) // 255 + 1 for p in self.packets])
+        sizes = np.cumsum([len(p) for p in self.packets])
+        durations = np.cumsum([opus_packet_samples(p) for p in self.packets])
+        start, count = 0, len(self.packets)
+        while start < count:
+            before = (segments[start - 1], sizes[start - 1], durations[start - 1]) if start else (0, 0, 0)
+            stop = max(start + 1, min(
+                int(np.searchsorted(segments, before[0] + 255, "right")),
+                int(np.searchsorted(sizes, before[1] + 4096, "right")),
+                int(np.searchsorted(durations, before[2] + _OPUS_RATE, "right")),
+            ))
+            granule = int(durations[stop - 1])
+            if stop == count:
+                page(self.packets[start:stop], min(granule, self.end), 0x04)
+            else:
+                page(self.packets[start:stop], granule, 0)
+            start = stop
 
 
 # --- MP3 ------------------------------------------------------------------------------------------
@@ -601,8 +613,7 @@ class Mp3:
         info[lame + 32 : lame + 34] = _crc16(b"".join(self.frames)).to_bytes(2, "big")
         info[lame + 34 : lame + 36] = _crc16(bytes(info[: lame + 34])).to_bytes(2, "big")
         out.write(bytes(info))
-        for frame in self.frames:
-            out.write(frame)
+        out.write(b"".join(self.frames))
 
 
 def _mp3_frames(data: bytes, what: str) -> list[bytes]:
@@ -612,15 +623,17 @@ def _mp3_frames(data: bytes, what: str) -> list[bytes]:
         pos = 10 + ((data[6] & 0x7F) << 21 | (data[7] & 0x7F) << 14 | (data[8] & 0x7F) << 7 | (data[9] & 0x7F))
     frames: list[bytes] = []
     rates = set()
-    while pos < len(data):
-        found = mp3_frame(data, pos)
+    size = len(data)
+    header = _mp3_header
+    while pos < size:
+        found = header(data[pos + 1], data[pos + 2]) if data[pos] == 0xFF and pos + 4 <= size else None
         if found is None:
-            if data[pos : pos + 3] == b"TAG" and len(data) - pos == 128:
+            if data[pos : pos + 3] == b"TAG" and size - pos == 128:
                 break  # an ID3v1 tag ends the file
             raise SpeechError(f"{what} is not MP3 (no frame at byte {pos})", code="A11Y521")
         length, rate, spf = found
-        if pos + length > len(data):
-            raise SpeechError(f"{what} is cut short (its last frame lacks {pos + length - len(data)} bytes)",
+        if pos + length > size:
+            raise SpeechError(f"{what} is cut short (its last frame lacks {pos + length - size} bytes)",
                               code="A11Y521")
         rates.add((rate, spf))
         frames.append(data[pos : pos + length])

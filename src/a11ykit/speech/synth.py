@@ -90,8 +90,10 @@ def verify_samples(samples: np.ndarray, sample_rate: int, what: str) -> None:
     duration = len(samples) / sample_rate
     if duration < MIN_DURATION:
         raise SpeechError(f"{what}: only {duration * 1000:.0f} ms of audio", code="A11Y505")
-    full_scale = 32768.0 if samples.dtype == np.int16 else 1.0
-    peak = float(np.max(np.abs(samples.astype(np.float64)))) / full_scale
+    if samples.dtype == np.int16:  # the extremes as integers: no float copy of every sample
+        peak = max(int(samples.max()), -int(samples.min())) / 32768.0
+    else:
+        peak = float(np.max(np.abs(samples.astype(np.float64))))
     if peak < MIN_PEAK:
         raise SpeechError(f"{what}: the audio is silent (peak {peak:.4f})", code="A11Y505")
 
