@@ -18,7 +18,9 @@ Runs, each into a fresh output folder with a fresh translation memory (cold), th
   edited (the first paragraph of three sentences or more of the median-sized original), the
   same command again: only that article is built, its unchanged sentences come from the
   memory and the speech cache. Its time is compared with that article's cold build alone
-  (the same command on a folder holding only that article, fresh output and memory).
+  (the same command on a folder holding only that article, fresh output and memory);
+* ``1 paragraph alone``: the same edit in that folder, built again: the article's own rebuild,
+  without the site's other articles to check.
 
 Workers: ``--jobs 1``, ``--jobs 2`` and a Dask cluster started from Dask's own CLI on
 localhost (``dask scheduler``, two ``dask worker --nthreads 1 --no-nanny``; the client
@@ -313,6 +315,9 @@ def measure(base: Path, site: Path, run: str, audio: bool) -> list[dict]:
                 cases.append(("1 paragraph", build(site, base / f"{name}-out", tm, *extra, audio=True)))
             finally:
                 page.write_bytes(original)
+            edit_paragraph(alone / page.name)  # the same edit, the article's own folder: no other article
+            cases.append(("1 paragraph alone", build(alone, base / f"{name}-alone-out",
+                                                     base / f"{name}-alone.sqlite", *extra, audio=True)))
         worker_mb = cluster.worker_mb() if cluster is not None else None
     finally:
         if cluster is not None:
@@ -368,12 +373,13 @@ def print_table(rows: list[dict]) -> None:
             warm = next(r for r in same if r["case"] == "warm (unchanged)")
             share = warm["seconds"] / row["seconds"]
             print(f"{mode}, {run}: warm run over unchanged articles = {share:.1%} of the cold run")
-            alone = next((r for r in same if r["case"].endswith(" alone")), None)
-            changed = next((r for r in same if r["case"] == "1 paragraph"), None)
-            if alone and changed:
-                print(f"{mode}, {run}: one paragraph changed = {changed['seconds']:.1f} s = "
-                      f"{changed['seconds'] / alone['seconds']:.0%} of that article's cold build "
-                      f"({alone['case']}: {alone['seconds']:.1f} s)")
+            alone = next((r for r in same if r["case"].endswith(" alone") and not r["case"].startswith("1 ")), None)
+            for case, where in (("1 paragraph", "in the site"), ("1 paragraph alone", "its folder alone")):
+                changed = next((r for r in same if r["case"] == case), None)
+                if alone and changed:
+                    print(f"{mode}, {run}: one paragraph changed, rebuilt {where} = {changed['seconds']:.1f} s = "
+                          f"{changed['seconds'] / alone['seconds']:.0%} of that article's cold build "
+                          f"({alone['case']}: {alone['seconds']:.1f} s)")
 
 
 if __name__ == "__main__":
