@@ -33,7 +33,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,6 @@ ROUND_TRIP_ENGINES = frozenset({"apertium"})
 HEADLINE_ROLES = frozenset({"title", "heading"})
 
 _COPIED_RE = re.compile(r"\w{4,}")
-_WORD_RE = re.compile(r"\w+(?:['’.-]\w+)*")
 
 
 @functools.cache
@@ -134,16 +133,18 @@ def estimate_units(
     if not machine:
         return page_quality([])
     pairs = [(plain_text(u.source), plain_text(u.text)) for u in machine]
-    unknown: Collection[str] = getattr(engine, "unknown_words", set())
-    engine_unknown = [[w for w in _WORD_RE.findall(output) if w in unknown] for _, output in pairs]
+    # The engine's unknown-word marks are not passed: Apertium keeps them per process, so they
+    # would make a sentence's estimate depend on what else that process translated (and a build
+    # served by the memory has none). A word it marked is one it copied from the source, which
+    # the estimate finds among the source's own words anyway.
     protected = [[hit.target_form for hit in u.hits] for u in machine]
     found: dict[int, QualityEstimate] = {}
     keys: list[str] = []
     if memory is not None:
         trip = (list(dataclasses.astuple(round_trip_key(engine, source, target)))
                 if getattr(engine, "name", "") in ROUND_TRIP_ENGINES else None)
-        keys = [record_key("estimate", source, target, pair, kept, marked, trip)
-                for pair, kept, marked in zip(pairs, protected, engine_unknown, strict=True)]
+        keys = [record_key("estimate", source, target, pair, kept, trip)
+                for pair, kept in zip(pairs, protected, strict=True)]
         kept_records = memory.recall("estimate", keys)
         found = {i: _estimate_from_record(kept_records[k]) for i, k in enumerate(keys) if k in kept_records}
     todo = [i for i in range(len(machine)) if i not in found]
@@ -152,7 +153,6 @@ def estimate_units(
         estimates = estimate_all(
             [pairs[i] for i in todo], running_lexicon(source), running_lexicon(target),
             protected=[protected[i] for i in todo],
-            engine_unknown=[engine_unknown[i] for i in todo],
             back_translations=back,
         )
         found.update(zip(todo, estimates, strict=True))

@@ -34,7 +34,9 @@ or that the target language knows as a proper noun, or next to another such word
 A word the engine itself marked unknown (:func:`strip_unknown_marks`) is judged by the same rules,
 also when the target language knows it only as a proper noun; one the target language knows as a
 common word is the target language's own word quoted in the source ("Centro *de Confinamiento
-*del Terrorismo" in an English text) and is fine.
+*del Terrorismo" in an English text) and is fine. (A build passes no marks: Apertium keeps them per
+process, which would make an estimate depend on what else it translated; see
+:func:`a11ykit.quality.build.estimate_units`.)
 
 Score (documented formula, every factor in [0, 1])::
 
