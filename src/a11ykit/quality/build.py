@@ -33,9 +33,9 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from a11ykit.errors import EngineError
 from a11ykit.memory.store import TranslationMemory
@@ -50,6 +50,8 @@ from a11ykit.text import tagged
 ROUND_TRIP_ENGINES = frozenset({"apertium"})
 #: Units whose text is a headline (the headline-only repairs apply to them).
 HEADLINE_ROLES = frozenset({"title", "heading"})
+
+T = TypeVar("T")
 
 _COPIED_RE = re.compile(r"\w{4,}")
 
@@ -86,6 +88,17 @@ def _estimate_record(estimate: QualityEstimate) -> str:
 def _estimate_from_record(record: str) -> QualityEstimate:
     score, reasons = json.loads(record)
     return QualityEstimate(score, tuple(Reason(code, tuple(words), detail) for code, words, detail in reasons))
+
+
+def _repair_from_record(record: str) -> tuple[str, list[str]]:
+    text, changed = json.loads(record)
+    return text, changed
+
+
+def _recalled(memory: TranslationMemory, kind: str, keys: Sequence[str], read: Callable[[str], T]) -> dict[int, T]:
+    """The derived records of ``kind`` the memory keeps under ``keys``, read back, by the key's index."""
+    records = memory.recall(kind, keys)
+    return {i: read(records[key]) for i, key in enumerate(keys) if key in records}
 
 
 def plain_text(text: str) -> str:
@@ -145,8 +158,7 @@ def estimate_units(
                 if getattr(engine, "name", "") in ROUND_TRIP_ENGINES else None)
         keys = [record_key("estimate", source, target, pair, kept, trip)
                 for pair, kept in zip(pairs, protected, strict=True)]
-        kept_records = memory.recall("estimate", keys)
-        found = {i: _estimate_from_record(kept_records[k]) for i, k in enumerate(keys) if k in kept_records}
+        found = _recalled(memory, "estimate", keys, _estimate_from_record)
     todo = [i for i in range(len(machine)) if i not in found]
     if todo:
         back = back_translations([pairs[i][1] for i in todo], source, target, engine, memory)
@@ -215,11 +227,7 @@ def repair_outputs(
         settings = [lang, sorted(enabled) if enabled is not None else None, list(keep), use_lexicon]
         keys = [record_key("repair", *settings, head, document if head else "", list(kept), unit.machine)
                 for unit, kept, head in zip(machine, copied, headline, strict=True)]
-        kept_records = memory.recall("repair", keys)
-        for i, k in enumerate(keys):
-            if k in kept_records:
-                text, changed = json.loads(kept_records[k])
-                found[i] = (text, changed)
+        found = _recalled(memory, "repair", keys, _repair_from_record)
     todo = [i for i in range(len(machine)) if i not in found]
     lexicon = running_lexicon(lang) if use_lexicon and todo else None
     if lexicon is not None:  # the page's words in one query, not one per sentence (the lexicon keeps them)

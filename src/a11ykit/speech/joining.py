@@ -624,9 +624,8 @@ def _mp3_frames(data: bytes, what: str) -> list[bytes]:
     frames: list[bytes] = []
     rates = set()
     size = len(data)
-    header = _mp3_header
     while pos < size:
-        found = header(data[pos + 1], data[pos + 2]) if data[pos] == 0xFF and pos + 4 <= size else None
+        found = mp3_frame(data, pos)
         if found is None:
             if data[pos : pos + 3] == b"TAG" and size - pos == 128:
                 break  # an ID3v1 tag ends the file
