@@ -206,3 +206,20 @@ def test_the_lame_tag_checksum_is_crc16_arc_at_any_length(size: int) -> None:
 
 def test_the_lame_tag_checksum_of_the_standard_check_string() -> None:
     assert joining._crc16(b"123456789") == 0xBB3D  # CRC-16/ARC's check value
+
+
+@pytest.mark.parametrize("narration", ["opus"], indirect=True)
+def test_an_opus_piece_whose_primer_shares_a_page_cannot_be_joined_after_another(narration: dict) -> None:
+    repaged = joining.OggOpus.parse(narration["pieces"][1]).to_bytes()  # pages filled across the primer
+    with pytest.raises(SpeechError) as caught:
+        joining.join_opus([narration["pieces"][0], repaged], io.BytesIO())
+    assert caught.value.code == "A11Y521" and "piece 2 was not encoded to be joined" in str(caught.value)
+
+
+def test_mp3_frames_of_different_lengths_are_read_one_by_one() -> None:
+    # 48 kbit/s at 44.1 kHz: 156.7 bytes a frame, so some frames carry a padding byte
+    piece = joining.encode_mp3_piece(np.sin(np.arange(44_100 * 2) / 7).astype(np.float32) * 0.3, 44_100)
+    parsed = joining.Mp3.parse(piece)
+    assert set(parsed.lengths.tolist()) == {156, 157}
+    assert b"".join(parsed.frames) == parsed.audio and parsed.info + parsed.audio == piece
+    assert all(joining.mp3_frame(frame, 0)[0] == len(frame) for frame in parsed.frames)  # type: ignore[index]

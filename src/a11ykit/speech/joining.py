@@ -16,9 +16,12 @@ with the LAME/Info header):
   frames end exactly where its samples end.
 * Joining copies the first piece's frames, then every other piece's frames without its
   primer frames, and writes ONE header for the whole: Ogg Opus gets one OpusHead (the first
-  piece's pre-skip) and one OpusTags, pages numbered again and granule positions counting
-  the whole stream, the last piece's end trim kept; MP3 gets one Info/LAME frame with the
-  whole file's frame and byte counts, seek table, encoder delay and padding.
+  piece's pre-skip) and one OpusTags, and each piece's pages copied whole (a piece's primer
+  packet has a page of its own, which is left out), numbered again, with granule positions
+  counting the whole stream, the last piece's end trim kept; MP3 gets one Info/LAME frame
+  with the whole file's frame and byte counts, seek table, encoder delay and padding. Neither
+  join handles a packet or a frame one by one (a constant-bitrate MP3's frames are checked
+  all at once), so a rebuild's join costs about as much as copying the files.
 * Pieces are encoded independently (the primer is silence, not the previous piece), so a
   changed piece changes only its own frames. A joint is clean when the pieces meet in a
   pause, which is where a narration cuts them (after a paragraph).
@@ -137,7 +140,7 @@ def encoder_settings() -> dict[str, object]:
         "mp3": _libmp3lame().get_lame_version().decode("ascii", "replace"),
         "mp3_bitrate": MP3_BITRATE,
         "mp3_quality": MP3_QUALITY,
-        "format": 1,  # primer, Ogg pages and Info frame as written here
+        "format": 2,  # primer (on an Ogg page of its own), Ogg pages and Info frame as written here
     }
 
 
@@ -188,7 +191,8 @@ def encode_opus_piece(samples: np.ndarray, rate: int, *, bitrate: int = OPUS_BIT
     head = struct.pack("<8sBBHIhB", b"OpusHead", 1, 1, pre_skip, rate, 0, 0)
     vendor = b"a11ykit with " + lib.opus_get_version_string()
     tags = b"OpusTags" + struct.pack("<I", len(vendor)) + vendor + struct.pack("<I", 0)
-    return OggOpus(head, tags, packets, pre_skip + len(samples) * scale).to_bytes()
+    # The primer packet on a page of its own: a join leaves that page out (:func:`join_opus`).
+    return OggOpus(head, tags, packets, pre_skip + len(samples) * scale).to_bytes(fresh_pages=[1])
 
 
 def encode_mp3_piece(
@@ -221,9 +225,10 @@ def encode_mp3_piece(
         lib.lame_close(lame)
     # LAME leaves out its Info frame when the frame at this bitrate is too small to hold it
     # (48 kbit/s at 24 kHz), so the Info frame is always a11ykit's own.
-    frames = _mp3_frames(data, "libmp3lame's output")
-    piece = Mp3(_info_frame(frames[0]), frames, delay + primer, 0, rate, spf)
-    piece.padding = len(frames) * spf - piece.delay - len(samples)
+    start, lengths = _mp3_frames(data, "libmp3lame's output")
+    audio = data[start : start + int(lengths.sum())]
+    piece = Mp3(_info_frame(audio[: lengths[0]]), audio, lengths, delay + primer, 0, rate, spf)
+    piece.padding = len(lengths) * spf - piece.delay - len(samples)
     return piece.to_bytes()
 
 
@@ -233,36 +238,122 @@ def encode_mp3_piece(
 def join_opus(pieces: Iterable[bytes], out: BinaryIO) -> int:
     """Write the pieces (from :func:`encode_opus_piece`) as one Ogg Opus stream; returns its
     length in samples at the pieces' own rate (OpusHead's input rate), pre-skip excluded.
-    The pieces are read one at a time (an iterator of them is never held whole), the
-    stream's headers are the first piece's."""
-    parsed = (OggOpus.parse(p, what=f"Opus piece {i + 1}") for i, p in enumerate(pieces))
-    first = next(parsed, None)
-    if first is None:
+
+    The pieces are read one at a time and their pages copied as they are but for the page
+    header: the sequence number, the granule position counted on the whole stream, the
+    end-of-stream flag (the last page only) and the checksum. The stream's headers are the
+    first piece's; every other piece's primer page is left out (a piece has its primer
+    packet on a page of its own, so that it can be)."""
+    writer = _PageWriter(out)
+    first_head = b""
+    position = 0  # the stream's granule position where the next piece's samples start
+    whole_frames = True  # the previous piece ends on a frame boundary (every piece but the last must)
+    index = -1
+    for index, data in enumerate(pieces):
+        what = f"Opus piece {index + 1}"
+        pages = _ogg_page_spans(data, what)
+        audio = next((i + 1 for i in range(1, len(pages)) if pages[i].ends_packet), len(pages))  # after OpusTags
+        head = data[pages[0].body : pages[0].end]
+        if not head.startswith(b"OpusHead") or len(head) < 19 or audio >= len(pages):
+            raise SpeechError(f"{what} is not Ogg Opus", code="A11Y521")
+        pre_skip = struct.unpack_from("<H", head, 10)[0]
+        if index == 0:
+            first_head, position = head, pre_skip
+            for page in pages[:audio]:
+                writer.page(data, page, page.granule)
+        elif head[9] != first_head[9] or head[18:] != first_head[18:]:
+            raise SpeechError(f"{what} has another channel layout", code="A11Y521")
+        elif not whole_frames:
+            raise SpeechError(f"Opus piece {index} is not a whole number of 20 ms frames", code="A11Y521")
+        else:
+            if pages[audio].granule != pre_skip:  # the primer packet shares its page with the samples
+                raise SpeechError(f"{what} was not encoded to be joined (pre-skip {pre_skip})", code="A11Y521")
+            audio += 1
+        for page in pages[audio:]:
+            writer.page(data, page, position + page.granule - pre_skip)
+        samples = pages[-1].granule - pre_skip
+        whole_frames = samples % round(_OPUS_RATE * OPUS_FRAME_SECONDS) == 0
+        position += samples
+    if index < 0:
         raise ValueError("nothing to join")
-    joined = OggOpus(first.head, first.tags, [], 0)
-    samples = 0
-    piece: OggOpus | None = first
-    index = 0
-    while piece is not None:
-        following = next(parsed, None)
-        if piece.channels != first.channels or piece.head[18:] != first.head[18:]:
-            raise SpeechError(f"Opus piece {index + 1} has another channel layout", code="A11Y521")
-        joined.packets += piece.content_packets(keep_primer=index == 0, last=following is None,
-                                                what=f"Opus piece {index + 1}")
-        samples += piece.samples
-        piece, index = following, index + 1
-    joined.pre_skip = first.pre_skip
-    joined.end = first.pre_skip + samples
-    joined.write(out)
-    rate = struct.unpack_from("<I", first.head, 12)[0] or _OPUS_RATE
-    return (joined.end - joined.pre_skip) * rate // _OPUS_RATE
+    writer.close()
+    rate = struct.unpack_from("<I", first_head, 12)[0] or _OPUS_RATE
+    return (position - struct.unpack_from("<H", first_head, 10)[0]) * rate // _OPUS_RATE
+
+
+@dataclass(frozen=True)
+class _PageSpan:
+    """Where one Ogg page lies in its file, and what the joins read of its header."""
+
+    start: int
+    body: int  # where its body starts (after the lacing values)
+    end: int
+    kind: int  # the header type flags: 0x01 continued packet, 0x02 first page, 0x04 last page
+    granule: int
+    ends_packet: bool  # its last lacing value is under 255: a packet ends with this page
+
+
+def _ogg_page_spans(data: bytes, what: str) -> list[_PageSpan]:
+    """Every page of an Ogg file, its checksum checked; one logical stream."""
+    spans = []
+    pos, size = 0, len(data)
+    serial = None
+    while pos < size:
+        if data[pos : pos + 4] != b"OggS" or size < pos + 27:
+            raise SpeechError(f"{what} is not Ogg (no page at byte {pos})", code="A11Y521")
+        _, kind, granule, page_serial, _, crc, count = struct.unpack_from("<BBqIIIB", data, pos + 4)
+        body = pos + 27 + count
+        end = body + sum(data[pos + 27 : body])
+        if end > size or _page_crc(data[pos:end]) != crc:
+            raise SpeechError(f"{what} has a damaged Ogg page at byte {pos}", code="A11Y521")
+        if serial is not None and page_serial != serial:
+            raise SpeechError(f"{what} has more than one logical stream", code="A11Y521")
+        serial = page_serial
+        spans.append(_PageSpan(pos, body, end, kind, granule, count > 0 and data[body - 1] < 255))
+        pos = end
+    if not spans:
+        raise SpeechError(f"{what} is empty", code="A11Y521")
+    return spans
+
+
+def _page_crc(page: bytes | bytearray) -> int:
+    """The checksum of a page as it should be (computed with its checksum field zeroed)."""
+    return ogg_crc(page[:22] + b"\0\0\0\0" + page[26:])
+
+
+class _PageWriter:
+    """Writes copied Ogg pages numbered from 0 on one serial, holding back the last page
+    written so far: the stream's last page gets the end-of-stream flag."""
+
+    def __init__(self, out: BinaryIO, serial: int = 0x61313179) -> None:
+        self.out, self.serial, self.sequence = out, serial, 0
+        self.held: bytearray | None = None
+
+    def page(self, data: bytes, span: _PageSpan, granule: int) -> None:
+        self._flush()
+        page = bytearray(data[span.start : span.end])
+        kind = (span.kind & 0x01) | (0x02 if self.sequence == 0 else 0)
+        struct.pack_into("<BqII", page, 5, kind, granule, self.serial, self.sequence)
+        self.held, self.sequence = page, self.sequence + 1
+
+    def close(self) -> None:
+        if self.held is not None:
+            self.held[5] |= 0x04
+        self._flush()
+
+    def _flush(self) -> None:
+        if self.held is not None:
+            struct.pack_into("<I", self.held, 22, _page_crc(self.held))
+            self.out.write(self.held)
+            self.held = None
 
 
 def join_mp3(pieces: Iterable[bytes], out: BinaryIO) -> int:
     """Write the pieces (from :func:`encode_mp3_piece`) as one MP3 file; returns its length
-    in samples. The pieces are read one at a time."""
+    in samples. The pieces are read one at a time; their frames are copied as they are."""
     first: Mp3 | None = None
-    frames: list[bytes] = []
+    audio: list[bytes] = []
+    lengths: list[np.ndarray] = []
     total = 0
     previous: Mp3 | None = None
     for index, data in enumerate(pieces):
@@ -280,13 +371,15 @@ def join_mp3(pieces: Iterable[bytes], out: BinaryIO) -> int:
             raise SpeechError(f"{what} was not encoded to be joined (delay {piece.delay})", code="A11Y521")
         content = -(-piece.samples // spf)
         start = 0 if index == 0 else primer
-        frames += piece.frames[start : primer + content]
+        audio.append(piece.frame_bytes(start, primer + content))
+        lengths.append(piece.lengths[start : primer + content])
         total += piece.samples
         previous = piece
     if first is None:
         raise ValueError("nothing to join")
-    joined = Mp3(first.info, frames, first.delay, 0, first.rate, first.samples_per_frame)
-    joined.padding = len(frames) * first.samples_per_frame - first.delay - total
+    every = np.concatenate(lengths)
+    joined = Mp3(first.info, b"".join(audio), every, first.delay, 0, first.rate, first.samples_per_frame)
+    joined.padding = len(every) * first.samples_per_frame - first.delay - total
     joined.write(out)
     return total
 
@@ -296,12 +389,12 @@ def stream_length(data: bytes, fmt: str, what: str = "audio") -> int:
     from its structure: every Ogg page's checksum, every MP3 frame header, the granule
     position or the Info frame's counts. Checks a joined file without decoding it again."""
     if fmt == "opus":
-        pages = ogg_pages(data, what)
-        head = pages[0][5] if pages else b""
+        pages = _ogg_page_spans(data, what)
+        head = data[pages[0].body : pages[0].end]
         if not head.startswith(b"OpusHead") or len(head) < 19:
             raise SpeechError(f"{what} is not Ogg Opus", code="A11Y521")
         pre_skip, rate = struct.unpack_from("<HI", head, 10)
-        return (pages[-1][1] - pre_skip) * (rate or _OPUS_RATE) // _OPUS_RATE
+        return (pages[-1].granule - pre_skip) * (rate or _OPUS_RATE) // _OPUS_RATE
     if fmt == "mp3":
         return Mp3.parse(data, what).samples
     raise ValueError(f"unknown format {fmt!r}")
@@ -312,29 +405,10 @@ def stream_length(data: bytes, fmt: str, what: str = "audio") -> int:
 _BYTE_REVERSED = bytes(int(f"{b:08b}"[::-1], 2) for b in range(256))
 
 
-def ogg_crc(data: bytes) -> int:
+def ogg_crc(data: bytes | bytearray) -> int:
     """The Ogg page checksum (CRC-32, polynomial 0x04c11db7, not reflected, no xor), via zlib."""
     reflected = zlib.crc32(data.translate(_BYTE_REVERSED), 0xFFFFFFFF) ^ 0xFFFFFFFF
     return int(f"{reflected:032b}"[::-1], 2)
-
-
-def ogg_pages(data: bytes, what: str = "Ogg data") -> list[tuple[int, int, int, int, list[int], bytes]]:
-    """(header type, granule, serial, sequence, lacing values, body) of every page, checked."""
-    pages = []
-    pos = 0
-    while pos < len(data):
-        if data[pos : pos + 4] != b"OggS" or len(data) < pos + 27:
-            raise SpeechError(f"{what} is not Ogg (no page at byte {pos})", code="A11Y521")
-        _, kind, granule, serial, sequence, crc, count = struct.unpack_from("<BBqIIIB", data, pos + 4)
-        lacing = list(data[pos + 27 : pos + 27 + count])
-        end = pos + 27 + count + sum(lacing)
-        header = bytearray(data[pos : pos + 27 + count])
-        header[22:26] = b"\0\0\0\0"
-        if end > len(data) or ogg_crc(bytes(header) + data[pos + 27 + count : end]) != crc:
-            raise SpeechError(f"{what} has a damaged Ogg page at byte {pos}", code="A11Y521")
-        pages.append((kind, granule, serial, sequence, lacing, data[pos + 27 + count : end]))
-        pos = end
-    return pages
 
 
 def _toc_samples(toc: int) -> int:
@@ -373,15 +447,11 @@ class OggOpus:
     def parse(cls, data: bytes, what: str = "Opus data") -> OggOpus:
         packets: list[bytes] = []
         partial = b""
-        serial = None
         end = 0
-        for _kind, granule, page_serial, _sequence, lacing, body in ogg_pages(data, what):
-            if serial is None:
-                serial = page_serial
-            elif page_serial != serial:
-                raise SpeechError(f"{what} has more than one logical stream", code="A11Y521")
-            if granule != -1:
-                end = granule
+        for page in _ogg_page_spans(data, what):
+            lacing, body = data[page.start + 27 : page.body], data[page.body : page.end]
+            if page.granule != -1:
+                end = page.granule
             if not partial and lacing and max(lacing) < 255:  # every packet whole on this page
                 bounds = list(itertools.accumulate(lacing, initial=0))
                 packets += [body[start:end] for start, end in itertools.pairwise(bounds)]
@@ -428,14 +498,15 @@ class OggOpus:
             raise SpeechError(f"{what} is not a whole number of 20 ms frames", code="A11Y521")
         return self.packets[0 if keep_primer else primer : stop]
 
-    def to_bytes(self, serial: int = 0x61313179) -> bytes:
+    def to_bytes(self, serial: int = 0x61313179, *, fresh_pages: Iterable[int] = ()) -> bytes:
         out = io.BytesIO()
-        self.write(out, serial)
+        self.write(out, serial, fresh_pages=fresh_pages)
         return out.getvalue()
 
-    def write(self, out: BinaryIO, serial: int = 0x61313179) -> None:
+    def write(self, out: BinaryIO, serial: int = 0x61313179, *, fresh_pages: Iterable[int] = ()) -> None:
         """The stream as Ogg pages: headers on their own pages, then audio pages of at most
-        255 lacing values, 4 KiB and one second; granule positions counted from the packets."""
+        255 lacing values, 4 KiB and one second; granule positions counted from the packets.
+        A page starts afresh at each packet index in ``fresh_pages``."""
         sequence = 0
 
         def page(packets: list[bytes], granule: int, kind: int) -> None:
@@ -462,12 +533,14 @@ class OggOpus:
         sizes = np.cumsum([len(p) for p in self.packets])
         durations = np.cumsum([opus_packet_samples(p) for p in self.packets])
         start, count = 0, len(self.packets)
+        breaks = sorted(set(fresh_pages))
         while start < count:
             before = (segments[start - 1], sizes[start - 1], durations[start - 1]) if start else (0, 0, 0)
             stop = max(start + 1, min(
                 int(np.searchsorted(segments, before[0] + 255, "right")),
                 int(np.searchsorted(sizes, before[1] + 4096, "right")),
                 int(np.searchsorted(durations, before[2] + _OPUS_RATE, "right")),
+                next((b for b in breaks if b > start), count),
             ))
             granule = int(durations[stop - 1])
             if stop == count:
@@ -563,7 +636,8 @@ class Mp3:
     """An MP3 file as its Info/LAME frame and audio frames."""
 
     info: bytes
-    frames: list[bytes]
+    audio: bytes  # the audio frames, one after the other
+    lengths: np.ndarray  # each audio frame's length in bytes
     delay: int
     padding: int
     rate: int
@@ -571,18 +645,30 @@ class Mp3:
 
     @classmethod
     def parse(cls, data: bytes, what: str = "MP3 data") -> Mp3:
-        frames = _mp3_frames(data, what)
-        offset = _info_offset(frames[0])
-        if frames[0][offset : offset + 4] not in (b"Info", b"Xing"):
+        start, lengths = _mp3_frames(data, what)
+        info = data[start : start + lengths[0]]
+        offset = _info_offset(info)
+        if info[offset : offset + 4] not in (b"Info", b"Xing"):
             raise SpeechError(f"{what} has no Info/LAME header: its encoder delay is unknown", code="A11Y521")
         lame = offset + 120
-        delay_padding = int.from_bytes(frames[0][lame + 21 : lame + 24], "big")
-        _, rate, spf = mp3_frame(frames[0], 0) or (0, 0, 0)
-        return cls(frames[0], frames[1:], delay_padding >> 12, delay_padding & 0xFFF, rate, spf)
+        delay_padding = int.from_bytes(info[lame + 21 : lame + 24], "big")
+        _, rate, spf = mp3_frame(info, 0) or (0, 0, 0)
+        audio = data[start + len(info) : start + int(lengths.sum())]
+        return cls(info, audio, lengths[1:], delay_padding >> 12, delay_padding & 0xFFF, rate, spf)
 
     @property
     def samples(self) -> int:
-        return len(self.frames) * self.samples_per_frame - self.delay - self.padding
+        return len(self.lengths) * self.samples_per_frame - self.delay - self.padding
+
+    @property
+    def frames(self) -> list[bytes]:
+        """The audio frames, each on its own."""
+        bounds = [0, *np.cumsum(self.lengths).tolist()]
+        return [self.audio[a:b] for a, b in itertools.pairwise(bounds)]
+
+    def frame_bytes(self, start: int, stop: int) -> bytes:
+        """The audio frames ``start`` to ``stop`` (excluded), as they follow each other."""
+        return self.audio[int(self.lengths[:start].sum()) : int(self.lengths[:stop].sum())]
 
     def to_bytes(self) -> bytes:
         out = io.BytesIO()
@@ -597,34 +683,42 @@ class Mp3:
                               code="A11Y521")
         info = bytearray(self.info)
         offset = _info_offset(info)
-        size = len(info) + sum(map(len, self.frames))
+        count = len(self.lengths)
+        size = len(info) + len(self.audio)
         flags = int.from_bytes(info[offset + 4 : offset + 8], "big")
         if flags & 0x7 != 0x7:
             raise SpeechError("the MP3 Info header lacks frame count, byte count or seek table", code="A11Y521")
-        info[offset + 8 : offset + 12] = len(self.frames).to_bytes(4, "big")
+        info[offset + 8 : offset + 12] = count.to_bytes(4, "big")
         info[offset + 12 : offset + 16] = size.to_bytes(4, "big")
-        starts = np.cumsum([len(info)] + [len(f) for f in self.frames])[:-1]
+        starts = len(info) + np.concatenate([[0], np.cumsum(self.lengths)[:-1]]) if count else np.zeros(1, int)
         for i in range(100):
-            at = starts[min(len(self.frames) - 1, i * len(self.frames) // 100)] if self.frames else 0
+            at = starts[min(count - 1, i * count // 100)] if count else 0
             info[offset + 16 + i] = min(255, int(at) * 256 // size)
         lame = offset + 120
         info[lame + 21 : lame + 24] = (self.delay << 12 | self.padding).to_bytes(3, "big")
         info[lame + 28 : lame + 32] = size.to_bytes(4, "big")
-        info[lame + 32 : lame + 34] = _crc16(b"".join(self.frames)).to_bytes(2, "big")
+        info[lame + 32 : lame + 34] = _crc16(self.audio).to_bytes(2, "big")
         info[lame + 34 : lame + 36] = _crc16(bytes(info[: lame + 34])).to_bytes(2, "big")
         out.write(bytes(info))
-        out.write(b"".join(self.frames))
+        out.write(self.audio)
 
 
-def _mp3_frames(data: bytes, what: str) -> list[bytes]:
-    """The Layer III frames of an MP3 file (ID3 tags skipped); one sample rate throughout."""
+def _mp3_frames(data: bytes, what: str) -> tuple[int, np.ndarray]:
+    """Where the Layer III frames of an MP3 file start (an ID3v2 tag skipped) and each frame's
+    length; one sample rate throughout, an ID3v1 tag may end the file."""
     pos = 0
     if data[:3] == b"ID3" and len(data) >= 10:  # skip an ID3v2 tag
         pos = 10 + ((data[6] & 0x7F) << 21 | (data[7] & 0x7F) << 14 | (data[8] & 0x7F) << 7 | (data[9] & 0x7F))
-    frames: list[bytes] = []
+    start, size = pos, len(data)
+    lengths: list[int] = []
     rates = set()
-    size = len(data)
     while pos < size:
+        if len(lengths) < 3 and (alike := _alike_frames(data, pos)):  # the rest at once (checked alike)
+            count, length = alike
+            lengths += [length] * count
+            rates.add(mp3_frame(data, pos)[1:])  # type: ignore[index]
+            pos += count * length
+            continue
         found = mp3_frame(data, pos)
         if found is None:
             if data[pos : pos + 3] == b"TAG" and size - pos == 128:
@@ -635,13 +729,29 @@ def _mp3_frames(data: bytes, what: str) -> list[bytes]:
             raise SpeechError(f"{what} is cut short (its last frame lacks {pos + length - size} bytes)",
                               code="A11Y521")
         rates.add((rate, spf))
-        frames.append(data[pos : pos + length])
+        lengths.append(length)
         pos += length
-    if not frames:
+    if not lengths:
         raise SpeechError(f"{what} has no MP3 frame", code="A11Y521")
     if len(rates) > 1:
         raise SpeechError(f"{what} changes its sample rate", code="A11Y521")
-    return frames
+    return start, np.array(lengths, dtype=np.int64)
+
+
+def _alike_frames(data: bytes, pos: int) -> tuple[int, int] | None:
+    """(count, length) when every frame from ``pos`` to the end (or to an ID3v1 tag) has the
+    header of the one at ``pos`` (same bitrate, rate and padding: the same length), checked
+    all at once; None otherwise. A constant-bitrate file without padding is like that."""
+    found = mp3_frame(data, pos)
+    if found is None:
+        return None
+    length, end = found[0], len(data)
+    if (end - pos) % length and data[end - 128 : end - 125] == b"TAG":
+        end -= 128
+    if end <= pos or (end - pos) % length:
+        return None
+    frames = np.frombuffer(data, dtype=np.uint8, count=end - pos, offset=pos).reshape(-1, length)
+    return (len(frames), length) if bool((frames[:, :3] == frames[0, :3]).all()) else None
 
 
 def _info_frame(audio_frame: bytes) -> bytes:
