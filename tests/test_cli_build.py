@@ -1,5 +1,7 @@
 """``a11ykit build`` from the command line: outputs, exit codes, one-line errors, nothing half-written."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -144,3 +146,18 @@ def test_outside_the_project_the_project_glossary_is_the_default(capsys, page, t
 def test_an_explicit_glossary_that_does_not_exist_is_refused(capsys, page, tmp_path):
     assert_refused(capsys, tmp_path / "out", "build", page, "--to", "es", "--glossary", tmp_path / "none.csv",
                    match="cannot read the glossary")
+
+
+def test_the_command_ends_with_mains_exit_code_after_the_exit_handlers(tmp_path: Path) -> None:
+    script = (
+        "import atexit, sys\n"
+        "from a11ykit.cli import run\n"
+        "atexit.register(lambda: print('exit handlers ran'))\n"
+        "print('before', end='')\n"  # unflushed output is flushed too
+        "sys.argv = ['a11ykit', 'build', 'missing.html', '--to', 'es']\n"
+        "run()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert done.stdout == "beforeexit handlers ran\n"
+    assert done.stderr == "a11ykit: error: missing.html: no such file [A11Y101]\n"

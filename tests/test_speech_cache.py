@@ -10,7 +10,7 @@ import pytest
 
 from a11ykit.errors import SpeechError
 from a11ykit.speech import SpeechItem, narration, synthesize_article, synthesize_items
-from a11ykit.speech.cache import ChunkCache, EncodedPiece, PieceCache, cache_key
+from a11ykit.speech.cache import ChunkCache, EncodedPiece, PieceCache, Spoken, cache_key
 from a11ykit.speech.synth import Chunk, Word
 
 ITEMS = [
@@ -223,3 +223,20 @@ def test_the_outputs_are_flushed_to_the_disk_and_the_cache_entries_are_not(tmp_p
     cache = tmp_path / "cache"
     assert list(cache.rglob("*.chunk")) and list(cache.rglob("*.piece")), "the build cached its chunks and pieces"
     assert flushed == [tmp_path / "out"] * len(list((tmp_path / "out").iterdir()))
+
+
+def test_what_a_narration_needs_of_a_stored_chunk_is_read_from_its_header(tmp_path):
+    cache = ChunkCache(tmp_path)
+    chunk = Chunk("s1", np.array([0, 1200, -3400, 5600] * 1000, dtype=np.int16), 22050,
+                  (Word(0, 4, 0.0), Word(5, 3, 0.1)))
+    cache.put("ab" * 32, chunk)
+    assert cache.spoken("ab" * 32, "s9") == Spoken("s9", 4000, 22050, chunk.words)
+
+
+@pytest.mark.parametrize("damage", [lambda data: data[:-1], lambda data: b"damaged", lambda data: data + b"\0"])
+def test_a_chunk_entry_that_is_not_whole_gives_no_spoken_chunk_and_is_removed(tmp_path, damage):
+    cache = ChunkCache(tmp_path)
+    cache.put("cd" * 32, Chunk("s1", np.array([0, 1200, -3400] * 1000, dtype=np.int16), 22050, ()))
+    entry = next(tmp_path.rglob("*.chunk"))
+    entry.write_bytes(damage(entry.read_bytes()))
+    assert cache.spoken("cd" * 32, "s1") is None and not entry.exists()

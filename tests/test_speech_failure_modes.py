@@ -27,6 +27,7 @@ import soundfile
 
 from a11ykit.errors import SpeechError
 from a11ykit.speech import SpeechItem, synthesize_article
+from a11ykit.speech import synth as speech_synth
 from a11ykit.speech.synth import Synthesizer
 
 SENTENCES = [
@@ -213,3 +214,19 @@ def test_synthesis_never_runs_a_player(tmp_path, monkeypatch):
         s.synthesize("s", "This would be played by say.")
     synthesize_article([SpeechItem("s", "Nor by this.")], lang="en", out_dir=tmp_path / "out", stem="a")
     assert not calls.exists()
+
+
+def test_a_worker_started_ahead_is_the_next_synthesizers():
+    speech_synth.stop_waiting()
+    speech_synth.warm_up()
+    waiting = speech_synth._WAITING[0][1]
+    with Synthesizer() as started:
+        assert started.pid == waiting.pid and started.synthesize("w1", "Hola.").samples.size
+    assert speech_synth._WAITING == []
+
+
+def test_a_worker_started_ahead_and_never_taken_is_stopped_at_exit():
+    speech_synth.warm_up()
+    waiting = speech_synth._WAITING[0][1]
+    speech_synth.stop_waiting()
+    assert waiting.poll() is not None and speech_synth._WAITING == []

@@ -1,3 +1,3 @@
-from a11ykit.cli import main
+from a11ykit.cli import run
 
-raise SystemExit(main())
+run()

@@ -144,6 +144,10 @@ def build(
     target = check_language(to, "target language")
     source = None if source in ("auto", "", None) else check_language(source, "source language")
     data = read_input(input_path)
+    if audio:  # espeak's worker starts meanwhile (on another core), for the narration
+        from a11ykit.speech.synth import warm_up
+
+        warm_up()
     resolved, glossary_path, decisions, proposed = resolve_glossary(glossary, overrides)
     page = parse_page(data, name=str(input_path))
     # Language first, so a wrong pair fails before any engine is looked for.

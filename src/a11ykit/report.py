@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,22 +110,31 @@ _LEFT_OUT_WHEN_NONE = {"quality", "start", "end", "audio", "memory"}  # a unit's
 
 
 def _clean(value: Any) -> Any:
+    """Plain JSON data from the report's dataclasses, dicts and lists (in one pass: what
+    :func:`dataclasses.asdict` gives, without its deep copies)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = {name: getattr(value, name) for name in _field_names(type(value))}
     if isinstance(value, dict):
         return {
             k: _clean(v)
             for k, v in value.items()
             if k not in _LEFT_OUT and not (k in _LEFT_OUT_WHEN_NONE and v is None)
         }
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     return value
 
 
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 def report_dict(report: Report) -> dict[str, Any]:
     """The report as plain JSON data."""
-    return _clean(dataclasses.asdict(report))
+    return _clean(report)
 
 
 def report_json(report: Report) -> str:

@@ -112,6 +112,32 @@ class ChunkCache:
             return None
         return Chunk(id, samples, sample_rate, words)
 
+    def spoken(self, key: str, id: str) -> Spoken | None:
+        """What a narration needs of the stored chunk (its length, rate and word timings),
+        read from the entry's header alone: its samples are read, and checked, only if its
+        piece is encoded again. None when missing or when the entry is not whole."""
+        path = self._path(key)
+        try:
+            with path.open("rb") as f:
+                head = f.read(4096)
+                start = len(_MAGIC) + 4
+                if head[: len(_MAGIC)] != _MAGIC or len(head) < start:
+                    raise ValueError("not a cache entry")
+                (size,) = struct.unpack_from("<I", head, len(_MAGIC))
+                if size > len(head) - start:
+                    head += f.read(size - len(head) + start)
+                header = json.loads(head[start : start + size])
+                (length,) = header["parts"]
+                if start + size + length != os.fstat(f.fileno()).st_size:
+                    raise ValueError("a cut-off cache entry")
+            words = tuple(Word(int(o), int(n), float(t)) for o, n, t in header["words"])
+            return Spoken(id, int(length) // 2, int(header["sample_rate"]), words)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            path.unlink(missing_ok=True)
+            return None
+
     def put(self, key: str, chunk: Chunk) -> Chunk:
         """Store the chunk unless one is stored under ``key`` already; return the stored one.
 
@@ -139,6 +165,21 @@ class ChunkCache:
             except OSError as exc:
                 raise write_error(path, exc) from None
         return chunk
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """What a narration keeps of a chunk once it is in the cache: its length, rate and word
+    timings, not its samples (those are read back from the cache, one piece at a time)."""
+
+    id: str
+    length: int  # samples
+    sample_rate: int
+    words: tuple[Word, ...]
+
+    @classmethod
+    def of(cls, chunk: Chunk) -> Spoken:
+        return cls(chunk.id, len(chunk.samples), chunk.sample_rate, chunk.words)
 
 
 @dataclass(frozen=True, eq=False)

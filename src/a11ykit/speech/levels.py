@@ -40,10 +40,13 @@ _ABSOLUTE_GATE = -70.0
 _RELATIVE_GATE = -10.0
 
 
-def _biquad_response(b: tuple[float, float, float], a: tuple[float, float, float], n: int) -> np.ndarray:
-    """A biquad's frequency response at the ``n // 2 + 1`` bins of a real FFT of length ``n``."""
-    z = np.exp(-2j * np.pi * np.arange(n // 2 + 1) / n)  # z^-1
-    return (b[0] + b[1] * z + b[2] * z * z) / (a[0] + a[1] * z + a[2] * z * z)
+def _biquad_response(
+    b: tuple[float, float, float], a: tuple[float, float, float], z: np.ndarray
+) -> np.ndarray:
+    """A biquad's frequency response at the points ``z`` (z^-1 on the unit circle)."""
+    response = b[0] + z * (b[1] + z * b[2])
+    response /= a[0] + z * (a[1] + z * a[2])
+    return response
 
 
 def _k_filters(rate: int) -> list[tuple[tuple[float, float, float], tuple[float, float, float]]]:
@@ -77,9 +80,12 @@ def k_weighted(samples: np.ndarray, rate: int) -> np.ndarray:
 def _k_response(rate: int, n: int) -> np.ndarray:
     """Both K-weighting stages' response at a real FFT's bins (kept: pieces share lengths; at
     most 8 MB each, for a piece of 45 s)."""
-    response = np.ones(n // 2 + 1, dtype=np.complex128)
-    for b, a in _k_filters(rate):
-        response *= _biquad_response(b, a, n)
+    angles = np.arange(n // 2 + 1) * (-2 * np.pi / n)  # z^-1 at the bins of a real FFT of length n
+    z = np.empty(len(angles), dtype=np.complex128)
+    z.real, z.imag = np.cos(angles), np.sin(angles)
+    (shelf_b, shelf_a), (high_b, high_a) = _k_filters(rate)
+    response = _biquad_response(shelf_b, shelf_a, z)
+    response *= _biquad_response(high_b, high_a, z)
     response = response.astype(np.complex64)
     response.flags.writeable = False
     return response

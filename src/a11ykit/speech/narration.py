@@ -58,7 +58,16 @@ from a11ykit.errors import SpeechError
 from a11ykit.layout import Staging, output_name
 from a11ykit.progress import Progress, no_progress
 from a11ykit.speech import encode, joining
-from a11ykit.speech.cache import ChunkCache, EncodedPiece, OutputRecord, PieceCache, cache_key, outputs_key, piece_key
+from a11ykit.speech.cache import (
+    ChunkCache,
+    EncodedPiece,
+    OutputRecord,
+    PieceCache,
+    Spoken,
+    cache_key,
+    outputs_key,
+    piece_key,
+)
 from a11ykit.speech.captions import (
     CAPTION_RULES,
     Cue,
@@ -80,7 +89,7 @@ from a11ykit.speech.levels import (
 )
 from a11ykit.speech.lexicon import lexicon_for, lexicon_substitution
 from a11ykit.speech.outputs import AudioResult, output_names
-from a11ykit.speech.synth import CALL_TIMEOUT, DEFAULT_RATE, DEFAULT_VOLUME, Chunk, Synthesizer, Word, check_rate
+from a11ykit.speech.synth import CALL_TIMEOUT, DEFAULT_RATE, DEFAULT_VOLUME, Chunk, Synthesizer, check_rate
 from a11ykit.speech.tags import AudioTags, id3_tag, tag_opus
 from a11ykit.speech.voices import Voice, choose_voice
 
@@ -97,21 +106,6 @@ PIECE_ITEMS = 8
 #: Seconds of the pause before a piece that go into the piece (at most half the pause): each
 #: piece starts and ends in silence, so its independently encoded edges meet in silence.
 PIECE_LEAD = 0.05
-
-
-@dataclass(frozen=True)
-class Spoken:
-    """What a narration keeps of a chunk once it is in the cache: its length, rate and word
-    timings, not its samples (those are read back from the cache, one piece at a time)."""
-
-    id: str
-    length: int  # samples
-    sample_rate: int
-    words: tuple[Word, ...]
-
-    @classmethod
-    def of(cls, chunk: Chunk) -> Spoken:
-        return cls(chunk.id, len(chunk.samples), chunk.sample_rate, chunk.words)
 
 
 @dataclass
@@ -141,7 +135,7 @@ def synthesize_items(
     """One verified chunk per item, from the cache or from ``workers`` worker processes."""
     return _synthesize(
         items, lang=lang, voice=voice, rate=rate, lexicon=lexicon, cache_dir=cache_dir, workers=workers,
-        timeout=timeout, progress=progress, keep=lambda chunk: chunk,
+        timeout=timeout, progress=progress, keep=lambda chunk: chunk, recall=ChunkCache.get,
     )
 
 
@@ -157,9 +151,11 @@ def _synthesize(
     timeout: float | None,
     progress: Progress | None,
     keep: Callable[[Chunk], Any],
+    recall: Callable[[ChunkCache, str, str], Any],
 ) -> Synthesis:
-    """:func:`synthesize_items`, keeping ``keep(chunk)`` of each chunk once it is cached (a
-    narration keeps a :class:`Spoken`, so the samples of the whole are never held at once)."""
+    """:func:`synthesize_items`, keeping ``keep(chunk)`` of each chunk once it is cached, and
+    ``recall(cache, key, id)`` of each chunk found in the cache (a narration keeps a
+    :class:`Spoken`, so the samples of the whole are never held at once)."""
     check_items(items)
     rate = check_rate(DEFAULT_RATE if rate is None else rate)
     timeout = CALL_TIMEOUT if timeout is None else timeout
@@ -185,9 +181,9 @@ def _synthesize(
         }
         if cache is not None:
             for item in items:
-                chunk = cache.get(keys[item.id], item.id)
-                if chunk is not None:
-                    chunks[item.id] = keep(chunk)
+                found = recall(cache, keys[item.id], item.id)
+                if found is not None:
+                    chunks[item.id] = found
                     cached.append(item.id)
         missing = [item for item in items if item.id not in chunks]
         sharing: dict[str, list[SpeechItem]] = {}  # one utterance per key: same text, same audio
@@ -312,7 +308,7 @@ def synthesize_article(
             record = OutputRecord(cache_dir, output_name(stem, lang, "narration_record"))
         synthesis = _synthesize(
             items, lang=lang, voice=voice, rate=rate, lexicon=lexicon, cache_dir=cache_dir, workers=workers,
-            timeout=timeout, progress=progress, keep=Spoken.of,
+            timeout=timeout, progress=progress, keep=Spoken.of, recall=ChunkCache.spoken,
         )
         spoken: list[Spoken] = synthesis.chunks  # type: ignore[assignment]
         pieces = plan_pieces(items, spoken, synthesis.keys)

@@ -19,6 +19,7 @@ in a process of its own and asks it for one sentence at a time:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -114,6 +115,65 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
+def _spawn() -> tuple[subprocess.Popen[bytes], Any]:
+    """A worker process, started, and the file its stderr goes to."""
+    stderr = tempfile.TemporaryFile()  # noqa: SIM115 - the worker's stderr, kept until close()
+    proc = subprocess.Popen(
+        # The worker's file, run alone: ``-m a11ykit.speech.worker`` would import the
+        # a11ykit and a11ykit.speech packages first, doubling its start (70 ms → 40 ms);
+        # -P keeps the speech folder off its sys.path.
+        [sys.executable, "-P", str(WORKER)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        env=_worker_env(),
+    )
+    return proc, stderr
+
+
+#: A worker started ahead of the next :class:`Synthesizer` (:func:`warm_up`), and the process
+#: that started it (a forked child does not take its parent's).
+_WAITING: list[tuple[int, subprocess.Popen[bytes], Any]] = []
+_WAITING_LOCK = threading.Lock()
+
+
+def warm_up() -> None:
+    """Start a worker now for the next :class:`Synthesizer`, so that espeak loads while the
+    caller works (a build starts one before it parses the page); nothing if one is waiting."""
+    with _WAITING_LOCK:
+        if not any(pid == os.getpid() for pid, _, _ in _WAITING):
+            _WAITING.append((os.getpid(), *_spawn()))
+
+
+def _take_waiting() -> tuple[subprocess.Popen[bytes], Any] | None:
+    with _WAITING_LOCK:
+        for index, (pid, proc, stderr) in enumerate(_WAITING):
+            if pid == os.getpid():
+                del _WAITING[index]
+                if proc.poll() is None:
+                    return proc, stderr
+                _stop(proc, stderr)
+    return None
+
+
+def _stop(proc: subprocess.Popen[bytes], stderr: Any) -> None:
+    with contextlib.suppress(OSError):
+        proc.kill()
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+        proc.communicate(timeout=5)
+    stderr.close()
+
+
+@atexit.register
+def stop_waiting() -> None:
+    """Stop the worker no synthesizer took."""
+    with _WAITING_LOCK:
+        mine = [(proc, stderr) for pid, proc, stderr in _WAITING if pid == os.getpid()]
+        _WAITING[:] = [entry for entry in _WAITING if entry[0] != os.getpid()]
+    for proc, stderr in mine:
+        _stop(proc, stderr)
+
+
 def _voice(data: dict[str, Any] | None) -> Voice | None:
     if not data:
         return None
@@ -146,18 +206,9 @@ class Synthesizer:
     ) -> None:
         self.timeout = timeout
         self._buffer = bytearray()
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - the worker's stderr, kept until close()
-        self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
-            # The worker's file, run alone: ``-m a11ykit.speech.worker`` would import the
-            # a11ykit and a11ykit.speech packages first, doubling its start (70 ms → 40 ms);
-            # -P keeps the speech folder off its sys.path.
-            [sys.executable, "-P", str(WORKER)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            env=_worker_env(),
-        )
-        self.pid = self._proc.pid
+        proc, self._stderr = _take_waiting() or _spawn()
+        self._proc: subprocess.Popen[bytes] | None = proc
+        self.pid = proc.pid
         try:
             hello, _ = self._receive(start_timeout, "starting the speech worker")
             self.sample_rate = int(hello["sample_rate"])
