@@ -131,3 +131,22 @@ def test_stop_waiting_ends_the_pipelines_no_call_used(engine):
 def test_an_unknown_engine_name_is_an_engine_error():
     with pytest.raises(EngineError, match="unknown engine"):
         select_engine("babelfish", "en", "es")
+
+
+def test_the_installed_modes_and_the_version_are_asked_once_per_process(monkeypatch):
+    from a11ykit.translate.engines import apertium
+
+    calls = []
+    real_run = apertium.subprocess.run
+
+    def run(argv, *args, **kwargs):
+        calls.append(argv[1:])
+        return real_run(argv, *args, **kwargs)
+
+    apertium._installed_modes.cache_clear()
+    apertium._package_version.cache_clear()
+    monkeypatch.setattr(apertium.subprocess, "run", run)
+    engines = [apertium.ApertiumEngine(), apertium.ApertiumEngine()]  # a build's, and its round trip's
+    assert all(e.supports("en", "es") and e.supports("es", "en") for e in engines)
+    assert len({e.describe() for e in engines}) == 1
+    assert calls == [["-l"], ["-W", "-f=${Version}", "apertium-eng-spa"]]

@@ -123,6 +123,9 @@ def test_a_stored_piece_comes_back_whole(tmp_path):
     assert (back.opus, back.mp3, back.gain, back.peak) == (b"OggS...", b"\xff\xf3...", -3.5, -1.25)
     assert back.powers.tolist() == [0.25, 1e-9]
     assert cache.read("cd" * 32, "mp3") == b"\xff\xf3..."
+    levels = cache.levels("cd" * 32)  # what a narration reads of each piece before it joins them
+    assert (levels.opus, levels.mp3, levels.gain, levels.peak, levels.powers.tolist()) == (
+        b"", b"", -3.5, -1.25, [0.25, 1e-9])
 
 
 def _flip_last_byte(path: Path) -> None:
@@ -240,3 +243,16 @@ def test_a_chunk_entry_that_is_not_whole_gives_no_spoken_chunk_and_is_removed(tm
     entry = next(tmp_path.rglob("*.chunk"))
     entry.write_bytes(damage(entry.read_bytes()))
     assert cache.spoken("cd" * 32, "s1") is None and not entry.exists()
+
+
+def test_a_piece_damaged_after_its_levels_were_read_stops_the_join_and_is_removed(tmp_path):
+    cache = PieceCache(tmp_path)
+    cache.put("fe" * 32, EncodedPiece(b"opus", b"mp3", np.array([0.5]), 0.0, -1.0))
+    entry = tmp_path / "pieces" / "fe" / ("fe" * 32 + ".piece")
+    data = bytearray(entry.read_bytes())
+    data[-len(b"mp3") - 8 - 1] ^= 0x01  # the Opus bytes' last: the levels still read
+    entry.write_bytes(bytes(data))
+    assert cache.levels("fe" * 32) is not None
+    with pytest.raises(SpeechError, match="left the speech cache during the build, or was damaged there"):
+        cache.read("fe" * 32, "opus")
+    assert not entry.exists()

@@ -27,6 +27,7 @@ import json
 import os
 import struct
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,9 +45,10 @@ _MAGIC = b"a11ykit\x00"
 
 def pack(header: dict[str, object], *parts: bytes) -> bytes:
     """One cache entry: magic, the JSON header's length (4 bytes), the header (with the parts'
-    lengths and their CRC-32 added), the parts one after the other."""
+    lengths, their CRC-32 and each one's added), the parts one after the other."""
     body = b"".join(parts)
-    meta = json.dumps({**header, "parts": [len(p) for p in parts], "crc": zlib.crc32(body)}).encode("utf-8")
+    meta = json.dumps({**header, "parts": [len(p) for p in parts], "crc": zlib.crc32(body),
+                       "crcs": [zlib.crc32(p) for p in parts]}).encode("utf-8")
     return _MAGIC + struct.pack("<I", len(meta)) + meta + body
 
 
@@ -68,6 +70,35 @@ def unpack(data: bytes) -> tuple[dict, list[bytes]]:
         parts.append(bytes(body[at : at + length]))
         at += length
     return header, parts
+
+
+def unpack_parts(path: Path, wanted: Sequence[int]) -> tuple[dict, dict[int, bytes]]:
+    """The header and the ``wanted`` parts of the :func:`pack` entry at ``path``, each checked
+    against its own CRC-32 (the others are not read); ValueError when it is not one or is
+    damaged, OSError when it cannot be read."""
+    with path.open("rb") as f:
+        head = f.read(4096)
+        start = len(_MAGIC) + 4
+        if head[: len(_MAGIC)] != _MAGIC or len(head) < start:
+            raise ValueError("not a cache entry")
+        (size,) = struct.unpack_from("<I", head, len(_MAGIC))
+        if size > len(head) - start:
+            head += f.read(size - len(head) + start)
+        header = json.loads(head[start : start + size])
+        lengths, crcs = header.get("parts"), header.get("crcs")
+        if not isinstance(lengths, list) or not isinstance(crcs, list) or len(crcs) != len(lengths):
+            f.seek(0)
+            header, parts = unpack(f.read())  # an entry without each part's CRC-32: read whole
+            return header, {i: parts[i] for i in wanted}
+        if start + size + sum(lengths) != os.fstat(f.fileno()).st_size:
+            raise ValueError("a cut-off cache entry")
+        found = {}
+        for index in wanted:
+            f.seek(start + size + sum(lengths[:index]))
+            found[index] = f.read(lengths[index])
+            if len(found[index]) != lengths[index] or zlib.crc32(found[index]) != crcs[index]:
+                raise ValueError("a damaged cache entry")
+    return header, found
 
 
 def cache_key(*, text: str, voice: str, espeak: str, rate: int, volume: int) -> str:
@@ -118,18 +149,8 @@ class ChunkCache:
         piece is encoded again. None when missing or when the entry is not whole."""
         path = self._path(key)
         try:
-            with path.open("rb") as f:
-                head = f.read(4096)
-                start = len(_MAGIC) + 4
-                if head[: len(_MAGIC)] != _MAGIC or len(head) < start:
-                    raise ValueError("not a cache entry")
-                (size,) = struct.unpack_from("<I", head, len(_MAGIC))
-                if size > len(head) - start:
-                    head += f.read(size - len(head) + start)
-                header = json.loads(head[start : start + size])
-                (length,) = header["parts"]
-                if start + size + length != os.fstat(f.fileno()).st_size:
-                    raise ValueError("a cut-off cache entry")
+            header, _ = unpack_parts(path, [])
+            (length,) = header["parts"]
             words = tuple(Word(int(o), int(n), float(t)) for o, n, t in header["words"])
             return Spoken(id, int(length) // 2, int(header["sample_rate"]), words)
         except FileNotFoundError:
@@ -226,13 +247,33 @@ class PieceCache:
             return None
         return piece if piece.opus and piece.mp3 else None
 
-    def read(self, key: str, fmt: str) -> bytes:
-        """One format's bytes of a stored piece (``"opus"`` or ``"mp3"``), read when joining."""
+    def levels(self, key: str) -> EncodedPiece | None:
+        """The stored piece's levels (its Opus and MP3 bytes left empty, and unread): what a
+        narration needs of a piece before it joins them. None when missing or unreadable (then
+        it is removed)."""
+        path = self._path(key)
         try:
-            piece = self._load(key)
+            header, found = unpack_parts(path, [2])
+            if not all(header["parts"][:2]):
+                raise ValueError("a piece without audio")
+            return EncodedPiece(opus=b"", mp3=b"", powers=np.frombuffer(found[2], dtype="<f8").astype(np.float64),
+                                gain=float(header["gain"]), peak=float(header["peak"]))
+        except FileNotFoundError:
+            return None
         except (OSError, ValueError, KeyError, TypeError):
-            raise SpeechError(f"an encoded piece ({key[:12]}) left the speech cache during the build") from None
-        return piece.opus if fmt == "opus" else piece.mp3
+            path.unlink(missing_ok=True)
+            return None
+
+    def read(self, key: str, fmt: str) -> bytes:
+        """One format's bytes of a stored piece (``"opus"`` or ``"mp3"``), read when joining.
+        A piece damaged meanwhile is removed (the next build encodes it again)."""
+        path, index = self._path(key), 0 if fmt == "opus" else 1
+        try:
+            return unpack_parts(path, [index])[1][index]
+        except (OSError, ValueError, KeyError, TypeError):
+            path.unlink(missing_ok=True)
+            raise SpeechError(f"an encoded piece ({key[:12]}) left the speech cache during the build, "
+                              "or was damaged there; build again") from None
 
     def put(self, key: str, piece: EncodedPiece) -> None:
         entry = pack({"gain": float(piece.gain), "peak": float(piece.peak)}, piece.opus, piece.mp3,

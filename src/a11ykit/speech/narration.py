@@ -500,9 +500,9 @@ def encode_pieces(
     encoded now. The encoded bytes stay in the cache (the joins read them one piece at a time)."""
     found: dict[int, EncodedPiece] = {}
     for index, piece in enumerate(pieces):
-        hit = cache.get(piece.key)  # read whole: a damaged entry is a miss
+        hit = cache.levels(piece.key)
         if hit is not None:
-            found[index] = dataclasses.replace(hit, opus=b"", mp3=b"")
+            found[index] = hit
     progress("encoding", len(found), len(pieces))
     lock = threading.Lock()
 

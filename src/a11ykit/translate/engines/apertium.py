@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import html
+import os
 import re
 import shutil
 import subprocess
@@ -83,6 +85,29 @@ def stop_waiting() -> None:
         _stop(process)
 
 
+@functools.lru_cache(maxsize=8)
+def _installed_modes(executable: str, changed: int) -> frozenset[str]:
+    """The modes ``apertium -l`` lists (asked once per process and executable, ``changed``
+    being its modification time: a site's articles and their round trips all ask)."""
+    try:
+        out = subprocess.run([executable, "-l"], capture_output=True, text=True, timeout=30, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return frozenset()
+    return frozenset(line.strip() for line in out.splitlines() if line.strip())
+
+
+@functools.cache
+def _package_version(package: str) -> str:
+    """The Debian package's installed version ("" if unknown), asked once per process."""
+    try:
+        out = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.stdout.strip()
+
+
 class ApertiumEngine:
     name = "apertium"
 
@@ -96,14 +121,12 @@ class ApertiumEngine:
         mode = MODES.get((source, target))
         return bool(self.executable and mode and mode in self._installed_modes())
 
-    def _installed_modes(self) -> set[str]:
+    def _installed_modes(self) -> frozenset[str]:
         try:
-            out = subprocess.run(
-                [self.executable, "-l"], capture_output=True, text=True, timeout=30, check=False
-            ).stdout
-        except (OSError, subprocess.TimeoutExpired):
-            return set()
-        return {line.strip() for line in out.splitlines() if line.strip()}
+            changed = os.stat(self.executable).st_mtime_ns
+        except OSError:
+            return frozenset()
+        return _installed_modes(self.executable, changed)
 
     def warm_up(self, source: str, target: str) -> None:
         """Start the pipeline of the pair now, for the next :meth:`translate` of that pair (see
@@ -118,20 +141,8 @@ class ApertiumEngine:
 
     def describe(self) -> str:
         if self._described is None:
-            self._described = self._describe()
+            self._described = f"apertium apertium-eng-spa {_package_version('apertium-eng-spa')}".strip()
         return self._described
-
-    def _describe(self) -> str:
-        version = ""
-        try:
-            out = subprocess.run(
-                ["dpkg-query", "-W", "-f=${Version}", "apertium-eng-spa"],
-                capture_output=True, text=True, timeout=10, check=False,
-            )
-            version = out.stdout.strip()
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        return f"apertium apertium-eng-spa {version}".strip()
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
         if not texts:
