@@ -147,12 +147,15 @@ def warm_up() -> None:
 
 def _take_waiting() -> tuple[subprocess.Popen[bytes], Any] | None:
     with _WAITING_LOCK:
-        for index, (pid, proc, stderr) in enumerate(_WAITING):
-            if pid == os.getpid():
-                del _WAITING[index]
-                if proc.poll() is None:
-                    return proc, stderr
-                _stop(proc, stderr)
+        mine = next((entry for entry in _WAITING if entry[0] == os.getpid()), None)
+        if mine is not None:
+            _WAITING.remove(mine)
+    if mine is None:
+        return None
+    _, proc, stderr = mine
+    if proc.poll() is None:
+        return proc, stderr
+    _stop(proc, stderr)  # it died waiting: not used
     return None
 
 
