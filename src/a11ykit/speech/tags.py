@@ -10,10 +10,10 @@ or decide what the tags say (the caller does, from the page).
 from __future__ import annotations
 
 import struct
+import zlib
 from dataclasses import dataclass
 
 from a11ykit.errors import SpeechError
-from a11ykit.speech.joining import ogg_crc
 
 #: ISO 639-2 codes (what ID3's TLAN and COMM want) of the page languages a11ykit narrates.
 ISO_639_2 = {"en": "eng", "es": "spa"}
@@ -50,6 +50,17 @@ _VORBIS_NAMES = {
     "language": "LANGUAGE",
     "comment": "COMMENT",
 }
+
+
+_BYTE_REVERSED = bytes(int(f"{b:08b}"[::-1], 2) for b in range(256))
+
+
+def ogg_crc(page: bytes | bytearray) -> int:
+    """The Ogg page checksum (CRC-32, polynomial 0x04c11db7, unreflected, no final xor): zlib's
+    reflected CRC-32 of the bit-reversed bytes, bit-reversed (a Python loop per byte took
+    0.13 s for a 3-minute narration)."""
+    reflected = zlib.crc32(page.translate(_BYTE_REVERSED), 0xFFFFFFFF) ^ 0xFFFFFFFF
+    return int(f"{reflected:032b}"[::-1], 2)
 
 
 @dataclass
