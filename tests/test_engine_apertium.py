@@ -1,3 +1,6 @@
+import os
+import signal
+
 import pytest
 
 from a11ykit.errors import EngineError
@@ -62,14 +65,15 @@ def test_a_sentence_starting_with_a_lock_token_keeps_the_next_word_lower_case(en
 
 @pytest.fixture
 def pipelines(monkeypatch):
-    """The Apertium pipelines started from here on (their argument lists)."""
+    """The runs of Apertium's programs started from here on (their argument lists): the
+    script's own, or the mode's programs on the Transfuse route."""
     import subprocess
 
     started = []
     real = subprocess.Popen
 
     def counting(args, *rest, **kwargs):
-        if "-f" in args:
+        if args[0] == "bash" or (len(args) == 4 and args[1:3] == ["-f", "html"]):
             started.append(args)
         return real(args, *rest, **kwargs)
 
@@ -77,16 +81,75 @@ def pipelines(monkeypatch):
     return started
 
 
-def test_the_whole_batch_is_one_process_call(engine, pipelines):
+def script_output(document: str, mode: str) -> str:
+    """What the ``apertium`` script itself answers."""
+    import subprocess
+
+    return subprocess.run(["apertium", "-f", "html", mode], input=document, capture_output=True, text=True,
+                          check=True).stdout
+
+
+DOCUMENTS = {
+    "eng-spa": '<p>His account to <span data-i="1">the investigators</span> is long.</p>\n'
+               "<p>The zorblax was seen by QZXA &amp; Court filings show it.</p>\n<p>Love and laughter.</p>\n",
+    "spa-eng": '<p>Su relato a <span data-i="1">los investigadores</span> es largo.</p>\n'
+               "<p>La cárcel es grande &amp; fea.</p>\n",
+}
+
+
+@pytest.mark.parametrize("mode", sorted(DOCUMENTS))
+def test_the_transfuse_route_answers_as_the_apertium_script(engine, mode):
+    from a11ykit.translate.engines import apertium
+
+    assert apertium._route_now(engine.executable, mode) is not None  # Transfuse is installed here
+    for _ in range(2):  # a second call's processes answer as the first's
+        assert engine._run(mode, DOCUMENTS[mode]) == script_output(DOCUMENTS[mode], mode)
+
+
+def test_without_transfuse_the_call_runs_the_script(engine, monkeypatch, pipelines):
+    expected = script_output(DOCUMENTS["eng-spa"], "eng-spa")
+    pipelines.clear()
+    monkeypatch.setenv("APERTIUM_TRANSFUSE", "no")
+    assert engine._run("eng-spa", DOCUMENTS["eng-spa"]) == expected
+    assert pipelines == [[engine.executable, "-f", "html", "eng-spa"]]
+
+
+def test_the_whole_batch_is_one_run_of_the_programs(engine, pipelines):
     engine.translate([f"Sentence number {i}." for i in range(40)], "en", "es")
     assert len(pipelines) == 1
+
+
+def test_a_call_does_not_leave_its_programs_running(engine):
+    from a11ykit.translate.engines import apertium
+
+    engine.translate(BATCH, "en", "es")
+    ending = list(apertium._ENDING)
+    apertium.stop_waiting()
+    assert ending and all(run.programs.poll() is not None for run in ending) and not apertium._ENDING
+
+
+def test_programs_that_die_during_a_call_are_an_engine_error_and_the_next_call_works(engine, monkeypatch):
+    from a11ykit.translate.engines import apertium
+
+    real = apertium._Run._programs
+
+    def dying(self, stream, deadline):
+        os.killpg(self.programs.pid, signal.SIGKILL)
+        return real(self, stream, deadline)
+
+    monkeypatch.setattr(apertium._Run, "_programs", dying)
+    with pytest.raises(EngineError, match="apertium's programs stopped") as caught:
+        engine.translate(BATCH, "en", "es")
+    assert caught.value.code == "A11Y305"
+    monkeypatch.setattr(apertium._Run, "_programs", real)
+    assert engine.translate(BATCH, "en", "es") == ApertiumEngine().translate(BATCH, "en", "es")
 
 
 BATCH = ["His account to <1>the investigators</1> is long.", "The prison holds men from Venezuela."]
 
 
 @pytest.mark.parametrize(("source", "target"), [("en", "es"), ("es", "en")])
-def test_a_call_after_warm_up_uses_the_waiting_pipeline_and_answers_as_a_fresh_one(source, target, pipelines):
+def test_a_call_after_warm_up_uses_the_waiting_processes_and_answers_as_a_fresh_one(source, target, pipelines):
     batch = BATCH if source == "en" else ["Su relato a <1>los investigadores</1> es largo.", "La cárcel es grande."]
     fresh = ApertiumEngine().translate(batch, source, target)
     warmed = ApertiumEngine()
@@ -95,7 +158,7 @@ def test_a_call_after_warm_up_uses_the_waiting_pipeline_and_answers_as_a_fresh_o
     assert len(pipelines) == 2  # one for the fresh call, one started by warm_up; the call started none
 
 
-def test_warm_up_keeps_one_waiting_pipeline_per_pair(pipelines):
+def test_warm_up_keeps_one_waiting_run_per_pair(pipelines):
     from a11ykit.translate.engines.apertium import stop_waiting
 
     try:
@@ -106,26 +169,38 @@ def test_warm_up_keeps_one_waiting_pipeline_per_pair(pipelines):
         stop_waiting()
 
 
-def test_a_waiting_pipeline_that_died_is_not_used(engine):
-    import signal
-
+def test_waiting_processes_that_died_are_not_used(engine):
     from a11ykit.translate.engines import apertium
 
     engine.warm_up("en", "es")
     (waiting,) = apertium._WAITING.values()
-    waiting.send_signal(signal.SIGINT)
-    waiting.wait(timeout=10)
+    os.killpg(waiting.programs.pid, signal.SIGKILL)
+    waiting.programs.wait(timeout=10)
     assert engine.translate(BATCH, "en", "es") == ApertiumEngine().translate(BATCH, "en", "es")
     assert not apertium._WAITING
 
 
-def test_stop_waiting_ends_the_pipelines_no_call_used(engine):
+def test_a_forked_child_does_not_use_its_parents_waiting_processes(engine, monkeypatch):
+    from a11ykit.translate.engines import apertium
+
+    engine.warm_up("en", "es")
+    (waiting,) = apertium._WAITING.values()
+    monkeypatch.setattr(apertium.os, "getpid", lambda: waiting.owner + 1)
+    assert engine.translate(BATCH, "en", "es") == ApertiumEngine().translate(BATCH, "en", "es")
+    apertium.stop_waiting()  # the child's exit
+    assert waiting.programs.poll() is None and apertium._WAITING  # left to the parent
+    monkeypatch.undo()
+    apertium.stop_waiting()
+
+
+def test_stop_waiting_ends_the_processes_no_call_used(engine):
     from a11ykit.translate.engines import apertium
 
     engine.warm_up("es", "en")
     (waiting,) = apertium._WAITING.values()
     apertium.stop_waiting()
-    assert waiting.poll() is not None and not apertium._WAITING
+    assert all(p.poll() is not None for p in (waiting.extract, waiting.programs, waiting.inject))
+    assert not apertium._WAITING
 
 
 def test_an_unknown_engine_name_is_an_engine_error():

@@ -12,12 +12,19 @@ makes Apertium 3.8's HTML mode print "." and stop translating the rest of the ba
 word-bound blanks"). Such elements never go to Apertium: they are taken out of the text and put
 back after, in the same parent, at the start, the end or the same share of its words.
 
-Starting Apertium's pipeline (a dozen processes loading their data) is most of what a small
-batch costs. :meth:`ApertiumEngine.warm_up` starts it ahead of a call the caller knows is coming
-(a one-article rebuild's new sentences, the round trip of its new outputs), so the loading runs
-beside the build's own work; the call then writes its batch to that process. Each call still
-has a process of its own, so its output is the same as a fresh ``apertium`` run's. At most one
-such waiting process per mode is kept in a process; what is left waiting at exit is stopped.
+A call runs what the ``apertium`` script runs for HTML, by hand (:class:`_Run`): ``tf-extract
+-f html`` (Transfuse) turns the batch into Apertium's stream, the mode's programs run in
+null-flush mode (``-z``, as the script runs them with Transfuse) and answer each block up to its
+NUL byte, and ``tf-inject`` puts the HTML back. Reading up to the NUL bytes, the call does not
+wait for a dozen programs to end one after the other (about half of a small batch's time); they
+end after it. Starting those programs (each loading its data) is most of the rest:
+:meth:`ApertiumEngine.warm_up` starts a call's processes ahead of a call the caller knows is
+coming (a one-article rebuild's new sentences, the round trip of its new outputs), so the
+loading runs beside the build's own work. Every call has processes of its own: Apertium's
+tagger carries state from one block to the next, so programs kept for a later call would make
+its answer depend on the calls before it (seen on 38 of 160 corpus batches). Where the script
+would not take that route (no Transfuse, ``APERTIUM_TRANSFUSE=no``, a script whose data folder
+cannot be read), the call runs the script itself. What is left at exit is stopped.
 
 This module owns talking to Apertium; it must not lock, verify or repair (the translator does).
 """
@@ -30,9 +37,13 @@ import functools
 import html
 import os
 import re
+import selectors
 import shutil
+import signal
 import subprocess
+import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -47,42 +58,203 @@ _TAG_RE = re.compile(r"<(/?)(\d+)>")
 _WIRE_RE = re.compile(r'<span data-i="(\d+)">|</span>')
 _PARAGRAPH_RE = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 
-#: Pipelines started ahead of a call, waiting for their batch: (executable, mode) → process.
-_WAITING: dict[tuple[str, str], subprocess.Popen[str]] = {}
-_WAITING_LOCK = threading.Lock()
+#: Calls' processes started ahead, waiting for their batch: (executable, mode) → processes.
+_WAITING: dict[tuple[str, str], _Run] = {}
+#: Finished calls whose programs are still ending (their input closed): reaped later.
+_ENDING: list[_Run] = []
+_LOCK = threading.Lock()
 
 
 def _start(executable: str, mode: str) -> subprocess.Popen[str]:
+    """The ``apertium`` script for one call (where the Transfuse route is not the script's)."""
     return subprocess.Popen(
         [executable, "-f", "html", mode],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
 
-def _take_waiting(executable: str, mode: str) -> subprocess.Popen[str] | None:
-    with _WAITING_LOCK:
-        process = _WAITING.pop((executable, mode), None)
-    if process is not None and process.poll() is not None:  # it died waiting (a Ctrl-C): not used
-        _stop(process)
-        return None
-    return process
-
-
-def _stop(process: subprocess.Popen[str]) -> None:
+def _stop(process: subprocess.Popen) -> None:
     with contextlib.suppress(OSError):
         process.kill()
     with contextlib.suppress(OSError, subprocess.TimeoutExpired):
-        process.communicate(timeout=5)
+        process.wait(timeout=5)
+    for pipe in (process.stdin, process.stdout, process.stderr):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
+
+
+class _Route(NamedTuple):
+    """How the ``apertium`` script would run a mode's HTML: its programs (``bash -c`` text, as
+    ``apertium-wblank-mode -z`` writes it), Transfuse's two ends and the environment."""
+
+    script: str
+    extract: str
+    inject: str
+    env: dict[str, str]
+
+
+def _route_now(executable: str, mode: str) -> _Route | None:
+    """The script's Transfuse route for ``mode`` as things are now (asked once per script
+    version and environment), or None where the script would not take it."""
+    try:
+        changed = os.stat(executable).st_mtime_ns
+    except OSError:
+        return None
+    names = ("PATH", "APERTIUM_TRANSFUSE", "AP_SETVAR", "APERTIUM_DATADIR")
+    return _route(executable, mode, changed, tuple(os.environ.get(name, "") for name in names))
+
+
+@functools.lru_cache(maxsize=8)
+def _route(executable: str, mode: str, changed: int, environment: tuple[str, ...]) -> _Route | None:
+    """What :func:`_route_now` answers (``changed``: the script's modification time;
+    ``environment``: the variables the script's route depends on)."""
+    if os.environ.get("APERTIUM_TRANSFUSE", "").lower() in ("0", "no") or os.environ.get("AP_SETVAR"):
+        return None
+    extract, inject, wblank = (shutil.which(name) for name in ("tf-extract", "tf-inject", "apertium-wblank-mode"))
+    try:
+        with open(executable, encoding="utf-8", errors="replace") as f:
+            default = _DATADIR_RE.search(f.read(8192))
+        locales = subprocess.run(["locale", "-a"], capture_output=True, text=True, timeout=10, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    utf8 = next((name for name in locales.split() if _UTF8_RE.search(name)), None)
+    if default is None or utf8 is None or not (extract and inject and wblank):
+        return None
+    mode_file = os.path.join(os.environ.get("APERTIUM_DATADIR") or default.group(1), "modes", f"{mode}.mode")
+    try:
+        made = subprocess.run([wblank, "-z", mode_file], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if made.returncode != 0 or not made.stdout.strip():
+        return None
+    return _Route(made.stdout, extract, inject, {**os.environ, "LC_CTYPE": utf8})
+
+
+_DATADIR_RE = re.compile(r'^APERTIUM_DATADIR="\$\{APERTIUM_DATADIR:-([^}"]+)\}"', re.MULTILINE)
+_UTF8_RE = re.compile(r"utf[.-]*8", re.IGNORECASE)
+
+
+class _Run:
+    """One call's processes on the script's Transfuse route, started together (ahead of the call
+    by :meth:`ApertiumEngine.warm_up`): ``tf-extract``, the mode's programs, ``tf-inject``."""
+
+    def __init__(self, route: _Route) -> None:
+        self.owner = os.getpid()  # a forked child must not write to its parent's pipes
+        self.extract = _spawn([route.extract, "-f", "html"], route.env)
+        self.errors = tempfile.TemporaryFile()  # noqa: SIM115 - the programs' messages; closed by stop()
+        self.programs = subprocess.Popen(  # a group of their own: stopped together (bash and its pipeline)
+            ["bash", "-c", route.script, "apertium", "-g", ""],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, env=route.env, process_group=0,
+        )
+        self.inject = _spawn([route.inject, "-f", "html"], route.env)
+
+    def usable(self) -> bool:
+        return self.owner == os.getpid() and all(p.poll() is None for p in (self.extract, self.programs, self.inject))
+
+    def translate(self, document: str) -> str:
+        """The document through the three: each block's answer is read up to its NUL byte, so
+        the call does not wait for the programs to end (they end after it, see :func:`_reap`)."""
+        deadline = time.monotonic() + TIMEOUT_SECONDS
+        stream, errors = self.extract.communicate(document.encode("utf-8"), timeout=TIMEOUT_SECONDS)
+        if self.extract.returncode != 0:
+            raise EngineError(f"tf-extract failed (exit {self.extract.returncode}): {_detail(errors)}",
+                              code="A11Y305")
+        closed = stream.endswith(b"\0")
+        answer = self._programs(stream if closed else stream + b"\0", deadline)
+        out, errors = self.inject.communicate(answer if closed else answer[:-1],
+                                              timeout=max(1.0, deadline - time.monotonic()))
+        if self.inject.returncode != 0:
+            raise EngineError(f"tf-inject failed (exit {self.inject.returncode}): {_detail(errors)}",
+                              code="A11Y305")
+        return out.decode("utf-8")
+
+    def _programs(self, stream: bytes, deadline: float) -> bytes:
+        """The stream through the mode's programs, read back up to as many NUL bytes as it holds
+        (null-flush mode answers each block as it ends); then their input is closed."""
+        assert self.programs.stdin is not None and self.programs.stdout is not None
+        wanted, answer, pending = stream.count(b"\0"), bytearray(), memoryview(stream)
+        out_fd, in_fd = self.programs.stdout.fileno(), self.programs.stdin.fileno()
+        with selectors.DefaultSelector() as selector:
+            selector.register(out_fd, selectors.EVENT_READ)
+            selector.register(in_fd, selectors.EVENT_WRITE)
+            while answer.count(b"\0") < wanted:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise subprocess.TimeoutExpired("apertium", TIMEOUT_SECONDS)
+                for key, _ in selector.select(left):
+                    if key.fd == in_fd:
+                        pending = pending[os.write(in_fd, pending[:_PIPE_CHUNK]) :]
+                        if not pending:
+                            selector.unregister(in_fd)
+                    elif chunk := os.read(out_fd, _PIPE_CHUNK):
+                        answer += chunk
+                    else:
+                        self.programs.wait(timeout=5)
+                        raise EngineError(f"apertium's programs stopped (exit {self.programs.returncode}): "
+                                          f"{self._messages()}", code="A11Y305")
+        self.programs.stdin.close()
+        return bytes(answer)
+
+    def _messages(self) -> str:
+        with contextlib.suppress(OSError, ValueError):
+            self.errors.seek(0)
+            return _detail(self.errors.read()) or "no message"
+        return "no message"
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            os.killpg(self.programs.pid, signal.SIGKILL)
+        for process in (self.extract, self.inject, self.programs):
+            _stop(process)
+        self.errors.close()
+
+
+_PIPE_CHUNK = 1 << 16
+
+
+def _detail(errors: bytes) -> str:
+    return " ".join(errors.decode("utf-8", "replace").split())[:200]
+
+
+def _spawn(argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+
+
+def _take_waiting(executable: str, mode: str) -> _Run | None:
+    """The processes a warm-up started for this mode, if they are this process's and alive."""
+    with _LOCK:
+        run = _WAITING.get((executable, mode))
+        if run is None or run.owner != os.getpid():  # a forked child leaves its parent's alone
+            return None
+        del _WAITING[(executable, mode)]
+    if not run.usable():  # they died waiting
+        run.stop()
+        return None
+    return run
+
+
+def _reap() -> None:
+    """Wait for the programs of finished calls that have ended by now (their input was closed)."""
+    with _LOCK:
+        ended = [run for run in _ENDING if run.programs.poll() is not None]
+        _ENDING[:] = [run for run in _ENDING if run not in ended]
+    for run in ended:
+        run.stop()
 
 
 @atexit.register
 def stop_waiting() -> None:
-    """Stop the pipelines no call used."""
-    with _WAITING_LOCK:
-        waiting = list(_WAITING.values())
-        _WAITING.clear()
-    for process in waiting:
-        _stop(process)
+    """Stop this process's calls' processes that no call used, and the programs of its finished
+    calls still ending (a forked child leaves its parent's alone)."""
+    with _LOCK:
+        mine = [run for run in [*_WAITING.values(), *_ENDING] if run.owner == os.getpid()]
+        for key, run in list(_WAITING.items()):
+            if run in mine:
+                del _WAITING[key]
+        _ENDING[:] = [run for run in _ENDING if run not in mine]
+    for run in mine:
+        run.stop()
 
 
 @functools.lru_cache(maxsize=8)
@@ -129,15 +301,15 @@ class ApertiumEngine:
         return _installed_modes(self.executable, changed)
 
     def warm_up(self, source: str, target: str) -> None:
-        """Start the pipeline of the pair now, for the next :meth:`translate` of that pair (see
-        the module doc); nothing if one is waiting already or the pair is not Apertium's."""
+        """Start the processes of the pair's next :meth:`translate` now (see the module doc);
+        nothing where they wait already or the pair is not Apertium's."""
         mode = MODES.get((source, target))
-        if mode is None or not self.executable:
+        route = _route_now(self.executable, mode) if mode is not None and self.executable else None
+        if mode is None or route is None:
             return
-        with _WAITING_LOCK:
-            if (self.executable, mode) in _WAITING:
-                return
-            _WAITING[(self.executable, mode)] = _start(self.executable, mode)
+        with _LOCK:
+            if (self.executable, mode) not in _WAITING:
+                _WAITING[(self.executable, mode)] = _Run(route)
 
     def describe(self) -> str:
         if self._described is None:
@@ -154,18 +326,7 @@ class ApertiumEngine:
             raise EngineError("apertium is not installed; apt-get install apertium apertium-eng-spa", code="A11Y302")
         taken = [_take_empty_nested(t) for t in texts]
         document = "".join(f"<p>{_to_wire(t)}</p>\n" for t, _ in taken)
-        process = _take_waiting(self.executable, mode) or _start(self.executable, mode)
-        try:
-            stdout, stderr = process.communicate(document, timeout=TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            _stop(process)
-            raise EngineError(f"apertium did not finish within {TIMEOUT_SECONDS} s", code="A11Y305") from None
-        except BaseException:
-            _stop(process)
-            raise
-        if process.returncode != 0:
-            detail = " ".join(stderr.split())[:200]
-            raise EngineError(f"apertium {mode} failed (exit {process.returncode}): {detail}", code="A11Y305")
+        stdout = self._run(mode, document)
         outputs = _PARAGRAPH_RE.findall(stdout)
         if len(outputs) != len(texts):
             raise EngineError(
@@ -178,6 +339,42 @@ class ApertiumEngine:
             self.unknown_words.update(w for w in marked if not LOCK_TOKEN_RE.fullmatch(w))
             results.append(_put_back_empty(text, empties))
         return results
+
+    def _run(self, mode: str, document: str) -> str:
+        """Apertium's HTML output for the document, on the Transfuse route where the script
+        would take it (its processes started ahead if a warm-up did), else by the script."""
+        route = _route_now(self.executable, mode)
+        if route is None:
+            return _run_script(self.executable, mode, document)
+        _reap()
+        run = _take_waiting(self.executable, mode) or _Run(route)
+        try:
+            answer = run.translate(document)
+        except subprocess.TimeoutExpired:
+            run.stop()
+            raise EngineError(f"apertium did not finish within {TIMEOUT_SECONDS} s", code="A11Y305") from None
+        except BaseException:
+            run.stop()
+            raise
+        with _LOCK:
+            _ENDING.append(run)
+        return answer
+
+
+def _run_script(executable: str, mode: str, document: str) -> str:
+    process = _start(executable, mode)
+    try:
+        stdout, stderr = process.communicate(document, timeout=TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        _stop(process)
+        raise EngineError(f"apertium did not finish within {TIMEOUT_SECONDS} s", code="A11Y305") from None
+    except BaseException:
+        _stop(process)
+        raise
+    if process.returncode != 0:
+        detail = " ".join(stderr.split())[:200]
+        raise EngineError(f"apertium {mode} failed (exit {process.returncode}): {detail}", code="A11Y305")
+    return stdout
 
 
 _TAGS_RE = re.compile(r"<(/?)(\d+)>")
