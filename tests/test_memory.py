@@ -8,6 +8,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from a11ykit.errors import MemoryStoreError
 from a11ykit.memory import Approved, MemoryKey, TranslationMemory, translate_with_memory
@@ -418,3 +420,17 @@ def test_several_processes_share_one_memory(tmp_path: Path) -> None:
     with TranslationMemory.open(path) as tm:
         found = tm.lookup(KEY, [f"Worker {w} sentence {i}." for w in (1, 2) for i in range(150)])
     assert len(found) == 300
+
+
+_TAGGY = "<>/12&;ltamp a"
+
+
+@given(st.text(alphabet=_TAGGY, max_size=24))
+@example("a </1/> b").via("a skipped tag is text")
+@example("&lt;1> and &amp;lt;2>").via("escaped tags")
+@example("<1>Tim</1> & <2/>").via("tags and a bare ampersand")
+def test_the_memory_key_of_a_text_is_its_text_with_literal_parts_escaped_once(text: str) -> None:
+    from a11ykit.memory.store import canonical
+
+    escaped = [tagged.escape(tagged.unescape(raw)) if kind == "text" else raw for kind, raw in tagged.raw_parts(text)]
+    assert canonical(text) == "".join(escaped)

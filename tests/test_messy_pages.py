@@ -150,3 +150,22 @@ def test_an_end_tag_inside_a_table_does_not_close_it():
         "html.parser",
     )
     assert len(soup.find("table").find_all("tr")) == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Q&amp;A", "Caf&eacute; &copy 2024", "x &notin; y", "&NotGreaterFullEqual; and &ngE;", "AT&T &unknown; &amp"],
+)
+def test_named_character_references_read_as_beautiful_soup_reads_them(text):
+    from a11ykit.html.parse import read_html
+
+    page = f"<html><body><p>{text}</p></body></html>"
+    assert read_html(page).find("p").get_text() == BeautifulSoup(page, "html.parser").find("p").get_text()
+
+
+def test_the_named_character_table_is_beautiful_soups():
+    from bs4.dammit import EntitySubstitution
+
+    from a11ykit.html.parse import _named_characters
+
+    assert _named_characters() == EntitySubstitution.HTML_ENTITY_TO_CHARACTER

@@ -9,8 +9,10 @@ render.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
+from html.entities import html5
 
 from bs4 import BeautifulSoup, Tag
 from bs4.builder._htmlparser import BeautifulSoupHTMLParser, HTMLParserTreeBuilder
@@ -58,6 +60,11 @@ class _BrowserEndTags(BeautifulSoupHTMLParser):
     """html.parser as bs4 drives it, but end tags that a browser turns into elements do so:
     ``</br>`` is a line break, and ``</p>`` with no paragraph open is an empty paragraph."""
 
+    def handle_entityref(self, name: str) -> None:
+        # As bs4 does, from the same table (see _named_characters).
+        character = _named_characters().get(name)
+        self.handle_data(character if character is not None else f"&{name}")
+
     def handle_endtag(self, tag: str, check_already_closed: bool = True) -> None:
         stray_p = tag == "p" and not any(t.name == "p" for t in self.soup.tagStack)
         if check_already_closed and (tag == "br" or stray_p):
@@ -92,6 +99,18 @@ class _BrowserEndTags(BeautifulSoupHTMLParser):
             self.handle_data(self.rawdata)
             self.rawdata = ""
         super().close()
+
+
+@functools.cache
+def _named_characters() -> dict[str, str]:
+    """bs4's ``EntitySubstitution.HTML_ENTITY_TO_CHARACTER``, built as bs4 builds it (HTML5's
+    names, the first character string of a name with and without ";"). bs4 builds its table
+    together with the expressions it writes entities with, whose compiling took 50 ms of each
+    process that read a page with a named entity; a page read here is written without them."""
+    table: dict[str, str] = {}
+    for name, character in sorted(html5.items()):
+        table.setdefault(name.removesuffix(";"), character)
+    return table
 
 
 class _PageBuilder(HTMLParserTreeBuilder):
