@@ -3,6 +3,7 @@ file build (same glossary overrides, same approved translations)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
@@ -119,3 +120,43 @@ def test_speak_says_terms_with_the_glossary_build_uses_by_default(tmp_path, monk
     a11ykit.speak.speak(page)
     assert heard["lexicon"]["CECOT"] == "se-kot"  # the project glossary's say_es
     assert heard["out_dir"] == tmp_path and heard["stem"] == "story"
+
+
+@pytest.mark.parametrize("running", [True, False])
+@pytest.mark.parametrize("fails", [False, True])
+def test_the_collector_is_paused_for_one_build_and_left_as_it_was_found(running, fails):
+    import gc
+
+    from a11ykit.api import collector_paused
+
+    was = gc.isenabled()
+    (gc.enable if running else gc.disable)()
+    try:
+        with contextlib.suppress(RuntimeError), collector_paused():
+            assert not gc.isenabled()
+            if fails:
+                raise RuntimeError("a failed build")
+        assert gc.isenabled() is running
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_a_site_article_is_built_and_saved_with_the_collector_paused(tmp_path, monkeypatch):
+    import gc
+
+    from a11ykit import api
+    from a11ykit.site import Options, build_site
+
+    seen = []
+    real_save = api.save
+
+    def save(article, *args, **kwargs):
+        seen.append(gc.isenabled())
+        return real_save(article, *args, **kwargs)
+
+    monkeypatch.setattr(api, "save", save)
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "a.html").write_text("<html lang='en'><body><p>The vote was held.</p></body></html>")
+    result = build_site([tmp_path / "site"], Options(to="es", engine="apertium", audio=False),
+                        out=tmp_path / "out", jobs=1)
+    assert [o.status for o in result.outcomes] == ["built"] and seen == [False] and gc.isenabled()

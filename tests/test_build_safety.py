@@ -219,6 +219,17 @@ def test_same_named_pages_built_into_separate_folders_keep_plain_page_names_but_
         assert f"He was held for a week in {other}." not in sources
 
 
+@pytest.mark.parametrize("indent", [2, None], ids=["as-written", "compact"])
+@pytest.mark.parametrize("ref", ["../site/a.html", 'we\\ird "name" ñ.html'])
+def test_a_report_names_the_input_it_was_built_from_whatever_its_segments_say(tmp_path, indent, ref):
+    decoy = '\n  "input_from_report": "../other.html",\n'
+    report = {"input": "x", "segments": [{"source": decoy, "text": decoy}], "input_from_report": ref, "memory": {}}
+    path = tmp_path / "out" / "a.es.report.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=indent) + "\n", encoding="utf-8")
+    assert layout._report_owner(path) == (path.parent / ref).resolve()
+
+
 # --- case 6: approvals follow their sentence when ids shift ----------------------------------
 
 

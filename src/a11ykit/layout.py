@@ -460,13 +460,22 @@ class Outputs:
 
 
 def _report_owner(report: Path) -> Path | None:
-    """The input a build report says it was built from (resolved), if it says."""
+    """The input a build report says it was built from (resolved), if it says. A report as
+    a build writes it (indented by 2) has the field on a line of its own at the top level:
+    read from there, the rest of a big report is not parsed (it was a quarter of a
+    one-article rebuild's garbage collections)."""
     try:
-        data = json.loads(report.read_text(encoding="utf-8"))
+        text = report.read_text(encoding="utf-8")
+        found = _OWNER_LINE.findall(text)
+        data = {"input_from_report": json.loads(found[0])} if len(found) == 1 else json.loads(text)
     except (OSError, ValueError):
         return None
     ref = data.get("input_from_report") if isinstance(data, dict) else None
     return (report.parent / ref).resolve() if isinstance(ref, str) else None
+
+
+#: A top-level "input_from_report" of a report indented by 2 (a string cannot hold a line break).
+_OWNER_LINE = re.compile(r'^  "input_from_report": ("(?:[^"\\\n]|\\.)*"),?$', re.MULTILINE)
 
 
 def _catalog_owner(catalog: Path) -> Path | None:

@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from a11ykit import __version__
-from a11ykit.api import build, resolve_glossary
+from a11ykit.api import build, collector_paused, resolve_glossary
 from a11ykit.article import Article
 from a11ykit.errors import A11yKitError, EngineError, InputError
 from a11ykit.html.parse import parse_page
@@ -308,7 +308,7 @@ def build_article(
     narration's chunks from and into the site's speech cache ``cache_dir``)."""
     started = time.perf_counter()
     try:
-        with terminate_cleanly():
+        with terminate_cleanly(), collector_paused():
             article = _build(item, options, memory, engine, cache_dir).save()
             if options.epub:
                 from a11ykit.epub import build_epub

@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from a11ykit.api import build
+from a11ykit.api import build, collector_paused
 from a11ykit.errors import InputError
 from a11ykit.layout import terminate_cleanly
 from a11ykit.progress import terminal_progress
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     if is_site(args.input):
         return run_site(args, repairs)
     args.input = Path(args.input[0])
-    with terminate_cleanly():
+    with terminate_cleanly(), collector_paused():
         article = build(
             args.input,
             to=args.target,
