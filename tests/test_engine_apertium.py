@@ -126,6 +126,7 @@ def test_a_call_does_not_leave_its_programs_running(engine):
     ending = list(apertium._ENDING)
     apertium.stop_waiting()
     assert ending and all(run.programs.poll() is not None for run in ending) and not apertium._ENDING
+    assert not any(os.path.exists(run.state) for run in ending)  # Transfuse's state went with the call
 
 
 def test_programs_that_die_during_a_call_are_an_engine_error_and_the_next_call_works(engine, monkeypatch):
@@ -200,7 +201,7 @@ def test_stop_waiting_ends_the_processes_no_call_used(engine):
     (waiting,) = apertium._WAITING.values()
     apertium.stop_waiting()
     assert all(p.poll() is not None for p in (waiting.extract, waiting.programs, waiting.inject))
-    assert not apertium._WAITING
+    assert not apertium._WAITING and not os.path.exists(waiting.state)  # nor Transfuse's state
 
 
 def test_an_unknown_engine_name_is_an_engine_error():
@@ -224,4 +225,18 @@ def test_the_installed_modes_and_the_version_are_asked_once_per_process(monkeypa
     engines = [apertium.ApertiumEngine(), apertium.ApertiumEngine()]  # a build's, and its round trip's
     assert all(e.supports("en", "es") and e.supports("es", "en") for e in engines)
     assert len({e.describe() for e in engines}) == 1
-    assert calls == [["-l"], ["-W", "-f=${Version}", "apertium-eng-spa"]]
+    assert calls == [["-W", "-f=${Version}", "apertium-eng-spa"]]  # the modes: the data folder's files
+
+
+@pytest.mark.parametrize("datadir", [None, "elsewhere"])
+def test_the_installed_modes_are_what_apertium_lists(monkeypatch, tmp_path, datadir):
+    import subprocess
+
+
+    if datadir is not None:  # a data folder of its own, as APERTIUM_DATADIR names it
+        (tmp_path / "modes").mkdir()
+        (tmp_path / "modes" / "eng-spa.mode").write_text("lt-proc x\n")
+        monkeypatch.setenv("APERTIUM_DATADIR", str(tmp_path))
+    engine = ApertiumEngine()
+    listed = subprocess.run([engine.executable, "-l"], capture_output=True, text=True, check=True).stdout.split()
+    assert engine._installed_modes() == frozenset(listed) and "eng-spa" in listed

@@ -172,6 +172,20 @@ def test_a_piece_that_is_not_whole_frames_cannot_be_joined_in_the_middle(narrati
     assert caught.value.code == "A11Y521" and "piece 2" in str(caught.value)
 
 
+@pytest.mark.parametrize("narration", ["opus"], indirect=True)
+def test_a_flipped_byte_in_an_opus_page_is_refused_unless_the_pieces_were_verified_elsewhere(narration: dict) -> None:
+    first, second = narration["pieces"][:2]
+    flipped = bytearray(second)
+    flipped[-3] ^= 0x01  # inside the last page's audio: the page checksum no longer matches
+    with pytest.raises(SpeechError, match="damaged Ogg page"):
+        joining.join_opus([first, bytes(flipped)], io.BytesIO())
+    good, trusted = io.BytesIO(), io.BytesIO()
+    assert joining.join_opus([first, second], trusted, verified=True) == joining.join_opus([first, second], good)
+    joined = good.getvalue()
+    assert trusted.getvalue() == joined
+    assert joining.stream_length(joined, "opus", checksums=False) == joining.stream_length(joined, "opus")
+
+
 def test_a_damaged_piece_is_refused(narration: dict) -> None:
     damaged = narration["pieces"][1][:-7]  # cut short, as by a full disk
     with pytest.raises(SpeechError) as caught:

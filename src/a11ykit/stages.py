@@ -119,12 +119,11 @@ def _same_words(text: str, other: str) -> bool:
 
 def _hrefs(page: ParsedPage) -> list[str]:
     """The page's links, without a11ykit's own (the notice's links and the skip link)."""
+    in_notice = {id(a) for notice in page.soup.find_all(class_="a11y-notice") for a in notice.find_all("a")}
     return [
         str(a.get("href"))
         for a in page.soup.find_all("a")
-        if a.get("href") is not None
-        and SKIP_CLASS not in (a.get("class") or [])
-        and not a.find_parent(class_="a11y-notice")
+        if a.get("href") is not None and SKIP_CLASS not in (a.get("class") or []) and id(a) not in in_notice
     ]
 
 

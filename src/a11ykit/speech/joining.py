@@ -237,9 +237,11 @@ def encode_mp3_piece(
 # --- joining -----------------------------------------------------------------------------------
 
 
-def join_opus(pieces: Iterable[bytes], out: BinaryIO) -> int:
+def join_opus(pieces: Iterable[bytes], out: BinaryIO, *, verified: bool = False) -> int:
     """Write the pieces (from :func:`encode_opus_piece`) as one Ogg Opus stream; returns its
     length in samples at the pieces' own rate (OpusHead's input rate), pre-skip excluded.
+    ``verified``: the pieces' bytes were checked already (the speech cache keeps a CRC-32 of
+    each), so their pages' checksums are not computed again.
 
     The pieces are read one at a time and their pages copied as they are but for the page
     header: the sequence number, the granule position counted on the whole stream, the
@@ -253,7 +255,7 @@ def join_opus(pieces: Iterable[bytes], out: BinaryIO) -> int:
     index = -1
     for index, data in enumerate(pieces):
         what = f"Opus piece {index + 1}"
-        pages = _ogg_page_spans(data, what)
+        pages = _ogg_page_spans(data, what, checksums=not verified)
         audio = next((i + 1 for i in range(1, len(pages)) if pages[i].ends_packet), len(pages))  # after OpusTags
         head = data[pages[0].body : pages[0].end]
         if not head.startswith(b"OpusHead") or len(head) < 19 or audio >= len(pages):
@@ -295,8 +297,9 @@ class _PageSpan:
     ends_packet: bool  # its last lacing value is under 255: a packet ends with this page
 
 
-def _ogg_page_spans(data: bytes, what: str) -> list[_PageSpan]:
-    """Every page of an Ogg file, its checksum checked; one logical stream."""
+def _ogg_page_spans(data: bytes, what: str, *, checksums: bool = True) -> list[_PageSpan]:
+    """Every page of an Ogg file, its checksum checked (unless ``checksums`` is False); one
+    logical stream."""
     spans = []
     pos, size = 0, len(data)
     serial = None
@@ -306,7 +309,7 @@ def _ogg_page_spans(data: bytes, what: str) -> list[_PageSpan]:
         _, kind, granule, page_serial, _, crc, count = struct.unpack_from("<BBqIIIB", data, pos + 4)
         body = pos + 27 + count
         end = body + sum(data[pos + 27 : body])
-        if end > size or _page_crc(data[pos:end]) != crc:
+        if end > size or (checksums and _page_crc(data[pos:end]) != crc):
             raise SpeechError(f"{what} has a damaged Ogg page at byte {pos}", code="A11Y521")
         if serial is not None and page_serial != serial:
             raise SpeechError(f"{what} has more than one logical stream", code="A11Y521")
@@ -386,12 +389,13 @@ def join_mp3(pieces: Iterable[bytes], out: BinaryIO) -> int:
     return total
 
 
-def stream_length(data: bytes, fmt: str, what: str = "audio") -> int:
+def stream_length(data: bytes, fmt: str, what: str = "audio", *, checksums: bool = True) -> int:
     """How many samples a file written here plays (at the rate it was encoded from), read
-    from its structure: every Ogg page's checksum, every MP3 frame header, the granule
-    position or the Info frame's counts. Checks a joined file without decoding it again."""
+    from its structure: every Ogg page's checksum (unless ``checksums`` is False: pages this
+    process just wrote), every MP3 frame header, the granule position or the Info frame's
+    counts. Checks a joined file without decoding it again."""
     if fmt == "opus":
-        pages = _ogg_page_spans(data, what)
+        pages = _ogg_page_spans(data, what, checksums=checksums)
         head = data[pages[0].body : pages[0].end]
         if not head.startswith(b"OpusHead") or len(head) < 19:
             raise SpeechError(f"{what} is not Ogg Opus", code="A11Y521")
