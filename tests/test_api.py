@@ -157,6 +157,7 @@ def test_a_site_article_is_built_and_saved_with_the_collector_paused(tmp_path, m
     monkeypatch.setattr(api, "save", save)
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "a.html").write_text("<html lang='en'><body><p>The vote was held.</p></body></html>")
-    result = build_site([tmp_path / "site"], Options(to="es", engine="apertium", audio=False),
+    options = Options(to="es", engine="apertium", audio=False, locales=tmp_path / "locales")
+    result = build_site([tmp_path / "site"], options,
                         out=tmp_path / "out", jobs=1)
     assert [o.status for o in result.outcomes] == ["built"] and seen == [False] and gc.isenabled()

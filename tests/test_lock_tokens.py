@@ -99,3 +99,18 @@ def test_pages_that_crashed_build_with_apertium(tmp_path: Path, capsys, body):
     assert code == 0, capsys.readouterr().err
     html = (out / "x.es.html").read_text(encoding="utf-8")
     assert html.count("QZX") == body.count("QZX")  # no token left behind; text that looks like one kept
+
+
+@pytest.mark.parametrize("page", ["cecot.html", "cecot.es.html"])
+def test_the_terms_of_a_sentence_from_the_memory_are_those_locking_finds(page):
+    from a11ykit.html.parse import parse_page
+    from a11ykit.terms.glossary import default_glossary_path, load_glossary
+    from a11ykit.text import tagged
+    from a11ykit.translate.locks import Locker
+
+    parsed = parse_page((Path(__file__).parent.parent / "examples" / page).read_bytes(), name=page)
+    source = "es" if page.endswith(".es.html") else "en"
+    locker = Locker(load_glossary(default_glossary_path()), source, "en" if source == "es" else "es")
+    texts = [tagged.space_out(u.source)[0] for u in parsed.units]
+    assert sum(len(locker.term_hits(t)) for t in texts) > 10  # the article names its terms
+    assert [locker.term_hits(t) for t in texts] == [locker.lock(t).hits for t in texts]

@@ -76,7 +76,7 @@ class RememberingTranslator(Translator):
         )
         for text, hit in hits.items():
             spaced, _ = tagged.space_out(text)
-            done[text] = Translated(hit.target, list(hit.flags), self.lock(spaced).hits)
+            done[text] = Translated(hit.target, list(hit.flags), self.locker.term_hits(spaced))
         self.use.from_memory += len(set(hits))
         self.use.from_engine += len(missing)
         return done

@@ -62,6 +62,19 @@ class Locked:
         return token_pattern([lock.token for lock in self.locks])
 
 
+def _slot_maker(parts: list[tuple[str, str | None]]) -> Callable[..., str]:
+    """A function putting a replacement (of a term, if given) into the next slot of ``parts``;
+    it returns the slot's character, or the replacement itself once the slots run out."""
+
+    def new_lock(replacement: str, term: str | None = None) -> str:
+        if len(parts) >= _SLOT_LIMIT:
+            return replacement
+        parts.append((replacement, term))
+        return chr(_SLOT_BASE + len(parts) - 1)
+
+    return new_lock
+
+
 class Locker:
     """Locks texts for one language pair under one glossary."""
 
@@ -71,27 +84,9 @@ class Locker:
         self.matcher = matcher_for(glossary)
 
     def lock(self, text: str) -> Locked:
-        hits: list[TermHit] = []
         parts: list[tuple[str, str | None]] = []  # (replacement, term) per slot
-
-        def new_lock(replacement: str, term: str | None = None) -> str:
-            if len(parts) >= _SLOT_LIMIT:
-                return replacement
-            parts.append((replacement, term))
-            return chr(_SLOT_BASE + len(parts) - 1)
-
-        wire = _SLOT_RE.sub(lambda m: new_lock(m.group(0)), text)
-        wire = _ATOM_RE.sub(lambda m: new_lock(m.group(0)), wire)
-        pieces: list[str] = []
-        pos = 0
-        for match in self.matcher.finditer(wire):
-            form = target_form(match.term, match.form, match.lang, self.target)
-            hits.append(TermHit(match.term.key, match.form, form))
-            pieces.append(wire[pos : match.start])
-            pieces.append(new_lock(tagged.escape(form), match.term.key))
-            pos = match.end
-        pieces.append(wire[pos:])
-        wire = "".join(pieces)
+        new_lock = _slot_maker(parts)
+        wire, hits = self._lock_terms(text, new_lock)
         wire = self._lock_dates(wire, new_lock)
         wire = _NUMBER_RE.sub(lambda m: new_lock(self._localise_number(m.group(0))), wire)
         wire = _LOOKALIKE_RE.sub(lambda m: new_lock(m.group(0)), wire)
@@ -110,6 +105,27 @@ class Locker:
         order = {t: i for i, t in enumerate(tokens)}
         locks.sort(key=lambda lock: order[lock.token])
         return Locked(" ".join(wire.split()), locks, hits)
+
+    def term_hits(self, text: str) -> list[TermHit]:
+        """The glossary's terms in ``text`` as :meth:`lock` finds them, without locking the
+        rest (dates, numbers): what a sentence the memory serves needs."""
+        return self._lock_terms(text, _slot_maker([]))[1]
+
+    def _lock_terms(self, text: str, new_lock: Callable[..., str]) -> tuple[str, list[TermHit]]:
+        """The text with its tags, atoms and glossary terms in slots, and the terms found."""
+        wire = _SLOT_RE.sub(lambda m: new_lock(m.group(0)), text)
+        wire = _ATOM_RE.sub(lambda m: new_lock(m.group(0)), wire)
+        hits: list[TermHit] = []
+        pieces: list[str] = []
+        pos = 0
+        for match in self.matcher.finditer(wire):
+            form = target_form(match.term, match.form, match.lang, self.target)
+            hits.append(TermHit(match.term.key, match.form, form))
+            pieces.append(wire[pos : match.start])
+            pieces.append(new_lock(tagged.escape(form), match.term.key))
+            pos = match.end
+        pieces.append(wire[pos:])
+        return "".join(pieces), hits
 
     def _lock_dates(self, text: str, new_lock: Callable[[str], str]) -> str:
         """Dates in words are formatted by Babel, not by the engine ("July 18" → "18 de julio")."""
