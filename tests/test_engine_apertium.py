@@ -240,3 +240,29 @@ def test_the_installed_modes_are_what_apertium_lists(monkeypatch, tmp_path, data
     engine = ApertiumEngine()
     listed = subprocess.run([engine.executable, "-l"], capture_output=True, text=True, check=True).stdout.split()
     assert engine._installed_modes() == frozenset(listed) and "eng-spa" in listed
+
+
+@pytest.mark.parametrize("case", ["ram-disk", "tmpdir-set", "ram-disk-full"])
+def test_a_calls_transfuse_state_goes_to_the_ram_disk_only_with_room_and_no_tmpdir(engine, monkeypatch, tmp_path, case):
+    import tempfile
+
+    from a11ykit.translate.engines import apertium
+
+    if case == "tmpdir-set":
+        monkeypatch.setenv("TMPDIR", str(tmp_path))
+        monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    if case == "ram-disk-full":
+        real = os.statvfs
+        monkeypatch.setattr(apertium.os, "statvfs", lambda path: os.statvfs_result(
+            (*real(path)[:4], 10, *real(path)[5:])))  # 10 blocks free
+    folders = []
+    real_init = apertium._Run.__init__
+
+    def recording(self, route):
+        real_init(self, route)
+        folders.append(os.path.dirname(self.state))
+
+    monkeypatch.setattr(apertium._Run, "__init__", recording)
+    assert engine.translate(BATCH, "en", "es") == ApertiumEngine().translate(BATCH, "en", "es")
+    expected = {"ram-disk": "/dev/shm", "tmpdir-set": str(tmp_path), "ram-disk-full": tempfile.gettempdir()}[case]
+    assert folders[0] == expected and not os.listdir(tmp_path)  # and the state went with the call
