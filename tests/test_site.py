@@ -195,6 +195,23 @@ def test_two_jobs_write_the_same_pages_as_one(capsys, tmp_path, site):
     assert [p.read_bytes() for p in one] == [p.read_bytes() for p in two]
 
 
+def transfuse_states() -> set[str]:
+    """Every folder a call to Apertium keeps Transfuse's state in, where calls put them."""
+    import glob
+    import tempfile
+
+    return {*glob.glob("/dev/shm/a11ykit-transfuse-*"), *glob.glob(f"{tempfile.gettempdir()}/a11ykit-transfuse-*")}
+
+
+def test_a_build_on_a_pool_leaves_no_apertium_state_behind(capsys, tmp_path, site):
+    memory = str(tmp_path / "memory.sqlite")
+    build_cli(capsys, tmp_path / "cold", site, extra=["--jobs", "2", "--tm", memory])
+    before = transfuse_states()
+    # from the memory: each article's build starts its round trip's processes ahead, and needs none of them
+    build_cli(capsys, tmp_path / "again", site, extra=["--jobs", "2", "--tm", memory])
+    assert transfuse_states() <= before
+
+
 # --- the translation memory in builds -----------------------------------------------------
 
 

@@ -35,6 +35,7 @@ import atexit
 import contextlib
 import functools
 import html
+import multiprocessing.util
 import os
 import re
 import selectors
@@ -252,8 +253,9 @@ class _Run:
         return "no message"
 
     def stop(self) -> None:
-        with contextlib.suppress(OSError):
-            os.killpg(self.programs.pid, signal.SIGKILL)
+        if self.programs.poll() is None:  # the group is theirs while bash, its leader, runs
+            with contextlib.suppress(OSError):
+                os.killpg(self.programs.pid, signal.SIGKILL)
         for process in (self.extract, self.inject, self.programs):
             _stop(process)
         self.errors.close()
@@ -305,6 +307,10 @@ def stop_waiting() -> None:
         _ENDING[:] = [run for run in _ENDING if run not in mine]
     for run in mine:
         run.stop()
+
+
+# A process of multiprocessing's pools ends without running atexit's handlers, but with its finalizers.
+multiprocessing.util.Finalize(None, stop_waiting, exitpriority=0)
 
 
 @functools.lru_cache(maxsize=8)
