@@ -512,6 +512,8 @@ def _approved_entries(catalog: Catalog, units: Sequence[Unit]) -> list[tuple[Uni
     pairs them: a paragraph inserted above shifts the ids, and the approval follows its sentence
     on this very build."""
     pool = [_Old(m, None) for m in _messages(catalog) if m.context is not None]
+    if not any(old.approved for old in pool):  # nothing approved yet (most catalogs): nothing to pair
+        return []
     matches = _match(units, pool)
     entries = []
     for segment in units:
