@@ -266,3 +266,25 @@ def test_a_calls_transfuse_state_goes_to_the_ram_disk_only_with_room_and_no_tmpd
     assert engine.translate(BATCH, "en", "es") == ApertiumEngine().translate(BATCH, "en", "es")
     expected = {"ram-disk": "/dev/shm", "tmpdir-set": str(tmp_path), "ram-disk-full": tempfile.gettempdir()}[case]
     assert folders[0] == expected and not os.listdir(tmp_path)  # and the state went with the call
+
+
+def test_state_folders_of_processes_that_are_gone_are_removed_by_the_next_call(engine, monkeypatch, tmp_path):
+    import subprocess
+    import tempfile
+
+    from a11ykit.translate.engines import apertium
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    apertium._sweep_states.cache_clear()
+    ended = subprocess.Popen(["true"])
+    ended.wait()  # ended and reaped: no process has its pid
+    dead = tmp_path / f"a11ykit-transfuse-{ended.pid}-x"
+    live = tmp_path / f"a11ykit-transfuse-{os.getppid()}-y"
+    other = tmp_path / "someone-elses"
+    for folder in (live, other):
+        folder.mkdir()
+    dead.mkdir()
+    (dead / "state.sqlite3").write_bytes(b"")
+    engine.translate(BATCH, "en", "es")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])

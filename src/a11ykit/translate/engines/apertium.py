@@ -24,7 +24,9 @@ loading runs beside the build's own work. Every call has processes of its own: A
 tagger carries state from one block to the next, so programs kept for a later call would make
 its answer depend on the calls before it (seen on 38 of 160 corpus batches). Where the script
 would not take that route (no Transfuse, ``APERTIUM_TRANSFUSE=no``, a script whose data folder
-cannot be read), the call runs the script itself. What is left at exit is stopped.
+cannot be read), the call runs the script itself. What is left at exit is stopped. Each call
+keeps Transfuse's state in a folder of its own, named after its process, removed when the call
+ends or is stopped; the folders of processes killed outright are removed by a later call.
 
 This module owns talking to Apertium; it must not lock, verify or repair (the translator does).
 """
@@ -143,6 +145,30 @@ def _state_parent() -> str | None:
 
 #: The free space the RAM disk must have to take a call's Transfuse state.
 _STATE_ROOM = 64 << 20
+#: A call's state folder is named after the process that made it: ``a11ykit-transfuse-<pid>-…``.
+_STATE_PREFIX = "a11ykit-transfuse-"
+
+
+@functools.lru_cache(maxsize=4)
+def _sweep_states(parent: str | None) -> None:
+    """Remove the state folders of processes that are gone (a process killed with SIGKILL cannot
+    remove its own), once per process and folder."""
+    folder = parent or tempfile.gettempdir()
+    with contextlib.suppress(OSError):
+        for name in os.listdir(folder):
+            pid = name[len(_STATE_PREFIX) :].partition("-")[0]
+            if name.startswith(_STATE_PREFIX) and pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
 
 
 def _data_folder(executable: str, changed: int) -> str | None:
@@ -184,7 +210,9 @@ class _Run:
         self.owner = os.getpid()  # a forked child must not write to its parent's pipes
         # Transfuse's state in a folder of the call's own, removed when the call is done or
         # stopped (left to Transfuse, a stopped call's folder stayed behind)
-        self.state = tempfile.mkdtemp(prefix="a11ykit-transfuse-", dir=_state_parent())
+        parent = _state_parent()
+        _sweep_states(parent)
+        self.state = tempfile.mkdtemp(prefix=f"{_STATE_PREFIX}{os.getpid()}-", dir=parent)
         self.extract = _spawn([route.extract, "-f", "html", "-d", self.state], route.env)
         self.errors = tempfile.TemporaryFile()  # noqa: SIM115 - the programs' messages; closed by stop()
         self.programs = subprocess.Popen(  # a group of their own: stopped together (bash and its pipeline)
