@@ -59,7 +59,8 @@ def temp_path(path: Path) -> Path:
     return path.parent / f".{path.name}.a11ykit-{os.getpid()}-{secrets.token_hex(4)}.tmp"
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of that id runs (one of another user counts)."""
     if pid == os.getpid():
         return True
     try:
@@ -89,7 +90,7 @@ def clean_stale(directory: Path) -> list[Path]:
             if not entry.is_file(follow_symlinks=False):
                 continue
             old = now - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER
-            if old or not _process_alive(int(match["pid"])):
+            if old or not process_alive(int(match["pid"])):
                 os.unlink(entry.path)
                 removed.append(Path(entry.path))
         except OSError:

@@ -51,6 +51,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from a11ykit.errors import EngineError
+from a11ykit.layout import process_alive
 from a11ykit.quality.estimate import strip_unknown_marks
 from a11ykit.translate.engines.base import LOCK_TOKEN_RE
 
@@ -157,18 +158,9 @@ def _sweep_states(parent: str | None) -> None:
     with contextlib.suppress(OSError):
         for name in os.listdir(folder):
             pid = name[len(_STATE_PREFIX) :].partition("-")[0]
-            if name.startswith(_STATE_PREFIX) and pid.isdigit() and not _alive(int(pid)):
+            if name.startswith(_STATE_PREFIX) and pid.isdigit() and not process_alive(int(pid)):
                 shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's process
-        return True
-    return True
 
 
 def _data_folder(executable: str, changed: int) -> str | None:
