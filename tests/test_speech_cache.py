@@ -236,7 +236,11 @@ def test_what_a_narration_needs_of_a_stored_chunk_is_read_from_its_header(tmp_pa
     assert cache.spoken("ab" * 32, "s9") == Spoken("s9", 4000, 22050, chunk.words)
 
 
-@pytest.mark.parametrize("damage", [lambda data: data[:-1], lambda data: b"damaged", lambda data: data + b"\0"])
+NOT_AN_OBJECT = b"a11ykit\x00" + (2).to_bytes(4, "little") + b"[]"  # the magic, then a header that is a list
+
+
+@pytest.mark.parametrize("damage", [lambda data: data[:-1], lambda data: b"damaged", lambda data: data + b"\0",
+                                    lambda data: NOT_AN_OBJECT])
 def test_a_chunk_entry_that_is_not_whole_gives_no_spoken_chunk_and_is_removed(tmp_path, damage):
     cache = ChunkCache(tmp_path)
     cache.put("cd" * 32, Chunk("s1", np.array([0, 1200, -3400] * 1000, dtype=np.int16), 22050, ()))

@@ -52,16 +52,30 @@ def pack(header: dict[str, object], *parts: bytes) -> bytes:
     return _MAGIC + struct.pack("<I", len(meta)) + meta + body
 
 
-def unpack(data: bytes) -> tuple[dict, list[bytes]]:
-    """The header and parts of a :func:`pack` entry; ValueError when it is not one or is damaged."""
-    if data[: len(_MAGIC)] != _MAGIC or len(data) < len(_MAGIC) + 4:
+#: Where an entry's JSON header starts: after the magic and the header's length.
+_HEADER_START = len(_MAGIC) + 4
+
+
+def _header_size(head: bytes) -> int:
+    """The length of the JSON header of the entry that ``head`` begins (ValueError: not an entry)."""
+    if head[: len(_MAGIC)] != _MAGIC or len(head) < _HEADER_START:
         raise ValueError("not a cache entry")
-    start = len(_MAGIC) + 4
-    (size,) = struct.unpack_from("<I", data, len(_MAGIC))
-    header = json.loads(data[start : start + size])
+    return int(struct.unpack_from("<I", head, len(_MAGIC))[0])
+
+
+def _header(head: bytes, size: int) -> dict:
+    """The JSON header of ``size`` bytes of the entry that ``head`` begins."""
+    header = json.loads(head[_HEADER_START : _HEADER_START + size])
     if not isinstance(header, dict):
         raise ValueError("not a cache entry")
-    body = memoryview(data)[start + size :]
+    return header
+
+
+def unpack(data: bytes) -> tuple[dict, list[bytes]]:
+    """The header and parts of a :func:`pack` entry; ValueError when it is not one or is damaged."""
+    size = _header_size(data)
+    header = _header(data, size)
+    body = memoryview(data)[_HEADER_START + size :]
     lengths = header.get("parts")
     if not isinstance(lengths, list) or sum(lengths) != len(body) or zlib.crc32(body) != header.get("crc"):
         raise ValueError("a damaged cache entry")
@@ -78,23 +92,21 @@ def unpack_parts(path: Path, wanted: Sequence[int]) -> tuple[dict, dict[int, byt
     damaged, OSError when it cannot be read."""
     with path.open("rb") as f:
         head = f.read(4096)
-        start = len(_MAGIC) + 4
-        if head[: len(_MAGIC)] != _MAGIC or len(head) < start:
-            raise ValueError("not a cache entry")
-        (size,) = struct.unpack_from("<I", head, len(_MAGIC))
-        if size > len(head) - start:
-            head += f.read(size - len(head) + start)
-        header = json.loads(head[start : start + size])
+        size = _header_size(head)
+        if size > len(head) - _HEADER_START:
+            head += f.read(size - len(head) + _HEADER_START)
+        header = _header(head, size)
         lengths, crcs = header.get("parts"), header.get("crcs")
         if not isinstance(lengths, list) or not isinstance(crcs, list) or len(crcs) != len(lengths):
             f.seek(0)
             header, parts = unpack(f.read())  # an entry without each part's CRC-32: read whole
             return header, {i: parts[i] for i in wanted}
-        if start + size + sum(lengths) != os.fstat(f.fileno()).st_size:
+        body = _HEADER_START + size
+        if body + sum(lengths) != os.fstat(f.fileno()).st_size:
             raise ValueError("a cut-off cache entry")
         found = {}
         for index in wanted:
-            f.seek(start + size + sum(lengths[:index]))
+            f.seek(body + sum(lengths[:index]))
             found[index] = f.read(lengths[index])
             if len(found[index]) != lengths[index] or zlib.crc32(found[index]) != crcs[index]:
                 raise ValueError("a damaged cache entry")
