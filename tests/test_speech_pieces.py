@@ -43,6 +43,9 @@ def sentences(block: str, count: int) -> list[SpeechItem]:
         (sentences("7", PIECE_ITEMS + 2), [list(range(PIECE_ITEMS)), [PIECE_ITEMS, PIECE_ITEMS + 1]]),
         ([SpeechItem("h1", "Title", "heading"), SpeechItem("h2", "Subtitle", "heading")], [[0], [1]]),
         ([SpeechItem("a11y-5-0", "Said."), SpeechItem("a11y-img-1", "Image: a map.", "image")], [[0], [1]]),
+        # the notice's counts change with any edit: each of its sentences is a piece of its own
+        ([SpeechItem(f"a11y-notice-{n}", f"Notice {n}.", "notice") for n in (1, 2, 3)] + ITEMS[:1],
+         [[0], [1], [2], [3]]),
     ],
 )
 def test_the_narration_is_cut_per_paragraph(items, pieces):

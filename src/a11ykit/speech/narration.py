@@ -392,12 +392,15 @@ def _block(item: SpeechItem) -> str:
 def piece_ranges(items: Sequence[SpeechItem]) -> list[range]:
     """Where the narration is cut: a piece is one paragraph (items of one block and kind), of
     at most :data:`PIECE_ITEMS` items. Every cut depends only on its neighbours, so an edit
-    changes only its own paragraph's pieces."""
+    changes only its own paragraph's pieces. Each sentence of the notice is a piece of its own:
+    the notice counts the page's sentences and problems, so any edit changes one or two of its
+    sentences, and only those are encoded again."""
     ranges: list[range] = []
     start = 0
     for i in range(1, len(items)):
         before, item = items[i - 1], items[i]
-        if item.kind != before.kind or _block(item) != _block(before) or i - start >= PIECE_ITEMS:
+        apart = item.kind == "notice" or item.kind != before.kind or _block(item) != _block(before)
+        if apart or i - start >= PIECE_ITEMS:
             ranges.append(range(start, i))
             start = i
     ranges.append(range(start, len(items)))
