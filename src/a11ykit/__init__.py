@@ -19,12 +19,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from a11ykit.article import Article, Problem, Summary, Unit
+from a11ykit.deferred import defer
 from a11ykit.errors import A11yKitError, EngineError, GlossaryError, InputError, OutputError
 
 if TYPE_CHECKING:
     from a11ykit.api import build
 
 __version__ = "0.1.0"
+
+defer("soupsieve")  # Beautiful Soup's CSS selectors: only the EPUB uses them (see a11ykit.deferred)
 
 __all__ = [
     "A11yKitError",
