@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -16,7 +17,17 @@ from babel.messages.pofile import read_po, write_po
 from a11ykit.cli import main
 from a11ykit.layout import SPEECH_CACHE as SPEECH_CACHE_NAME
 from a11ykit.memory import TranslationMemory
-from a11ykit.site import MANIFEST, MEMORY, SPEECH_CACHE, STATE_DIR, Options, build_site, collect_inputs, plan_speech
+from a11ykit.site import (
+    MANIFEST,
+    MEMORY,
+    SPEECH_CACHE,
+    STATE_DIR,
+    Options,
+    _file_hash,
+    build_site,
+    collect_inputs,
+    plan_speech,
+)
 from a11ykit.speech.cache import ChunkCache
 from a11ykit.speech.remote import speech_setup
 from a11ykit.translate.engines.apertium import ApertiumEngine
@@ -122,6 +133,14 @@ def _edit_input(tmp_path: Path, site: Path) -> set[str]:
     return {REAL[1]}
 
 
+def _edit_input_keeping_its_size(tmp_path: Path, site: Path) -> set[str]:
+    page = site / REAL[1]
+    data = page.read_bytes()
+    at = data.index(b"Light")  # its title: "A Light in the Attic"
+    page.write_bytes(data[:at] + b"l" + data[at + 1 :])
+    return {REAL[1]}
+
+
 def _approve_in_catalog(tmp_path: Path, site: Path) -> set[str]:
     po = tmp_path / "locales" / "es" / "LC_MESSAGES" / f"{REAL[2].removesuffix('.html')}.po"
     with po.open("rb") as f:
@@ -139,8 +158,19 @@ def _edit_glossary(tmp_path: Path, site: Path) -> set[str]:
     return set(REAL)
 
 
-@pytest.mark.parametrize("change", [_edit_input, _approve_in_catalog, _edit_glossary], ids=lambda f: f.__name__[1:])
+def backdate(path: Path, seconds: int = 3600) -> None:
+    """The file as if written ``seconds`` ago (a site's pages are older than its build)."""
+    then = time.time_ns() - seconds * 1_000_000_000
+    os.utime(path, ns=(then, then))
+
+
+@pytest.mark.parametrize(
+    "change", [_edit_input, _edit_input_keeping_its_size, _approve_in_catalog, _edit_glossary],
+    ids=lambda f: f.__name__[1:],
+)
 def test_a_rerun_rebuilds_exactly_the_articles_whose_inputs_changed(capsys, tmp_path, site, change):
+    for page in site.rglob("*.html"):
+        backdate(page)  # their sizes and times are trusted: an edit changes the time
     glossary = tmp_path / "terms.csv"
     glossary.write_text("kind,en,es\nkeep,Debian,\n", encoding="utf-8")
     build_cli(capsys, tmp_path, site, extra=["--jobs", "1", "--glossary", glossary])
@@ -148,6 +178,74 @@ def test_a_rerun_rebuilds_exactly_the_articles_whose_inputs_changed(capsys, tmp_
     code, out, _ = build_cli(capsys, tmp_path, site, extra=["--jobs", "1", "--glossary", glossary])
     assert code == 0
     assert {name for name, status in statuses(out).items() if status == "built"} == changed
+
+
+def test_a_file_hash_is_remembered_with_the_files_size_time_and_inode(tmp_path):
+    """A file whose size, modification time and inode are those recorded is not read again."""
+    page = tmp_path / "page.html"
+    page.write_bytes(b"<p>one</p>")
+    backdate(page)
+    known: dict = {}
+    first = _file_hash(page, known)
+    stat = page.stat()
+    page.write_bytes(b"<p>two</p>")  # the same size, in place; its time put back
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert _file_hash(page, known) == first
+    assert _file_hash(page) != first
+
+
+def _resize(page: Path) -> None:
+    stat = page.stat()
+    page.write_bytes(b"<p>three</p>")
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def _touch(page: Path) -> None:
+    page.write_bytes(b"<p>two</p>")
+
+
+def _replace(page: Path) -> None:
+    stat = page.stat()
+    other = page.with_name("other.html")
+    other.write_bytes(b"<p>two</p>")
+    os.utime(other, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    os.replace(other, page)
+
+
+@pytest.mark.parametrize("change", [_resize, _touch, _replace], ids=["size", "time", "inode"])
+def test_a_file_whose_size_time_or_inode_changed_is_read_again(tmp_path, change):
+    page = tmp_path / "page.html"
+    page.write_bytes(b"<p>one</p>")
+    backdate(page)
+    known: dict = {}
+    _file_hash(page, known)
+    change(page)
+    assert _file_hash(page, known) == _file_hash(page)
+
+
+def test_a_file_modified_just_before_it_was_hashed_is_read_again(tmp_path):
+    """A second change in the same timestamp step would keep its size and time (git's racy files)."""
+    page = tmp_path / "page.html"
+    page.write_bytes(b"<p>one</p>")
+    known: dict = {}
+    _file_hash(page, known)
+    stat = page.stat()
+    page.write_bytes(b"<p>two</p>")
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert _file_hash(page, known) == _file_hash(page)
+
+
+def test_the_manifest_keeps_the_hashes_of_the_files_of_this_run(capsys, tmp_path, site):
+    for page in site.rglob("*.html"):
+        backdate(page)
+    build_cli(capsys, tmp_path, site, extra=["--jobs", "1"])
+    (site / REAL[2]).unlink()
+    build_cli(capsys, tmp_path, site, extra=["--jobs", "1"])
+    files = json.loads((tmp_path / "out" / STATE_DIR / MANIFEST).read_text(encoding="utf-8"))["files"]
+    pages = {Path(name).name for name in files if name.endswith(".html")}
+    catalogs = {Path(name).name for name in files if name.endswith(".po")}
+    assert pages == {REAL[0], REAL[1]}
+    assert catalogs == {f"{name.removesuffix('.html')}.po" for name in (REAL[0], REAL[1])}
 
 
 def test_an_interrupted_run_resumes_without_redoing_finished_articles(tmp_path):

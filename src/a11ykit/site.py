@@ -217,27 +217,71 @@ def collect_inputs(inputs: Sequence[str | Path], out: Path) -> list[SiteInput]:
 # --- the manifest -------------------------------------------------------------------------
 
 
-def _file_hash(path: Path | None) -> str:
+#: A file modified this close before it was hashed is hashed again next time, whatever its
+#: size and time say: a second change within the file system's timestamp step would leave
+#: both as they were (git's "racy" files; 2 s is FAT's step).
+RACY_NS = 2_000_000_000
+
+
+def _file_hash(path: Path | None, known: dict[str, list[Any]] | None = None) -> str:
+    """The file's SHA-256 ("" if it cannot be read). With ``known`` (path → [size, mtime_ns,
+    inode, when hashed (ns), hash], updated here), a file whose size, modification time and
+    inode are those recorded is not read again, as make and git decide, unless it was
+    modified within :data:`RACY_NS` of being hashed."""
     if path is None:
         return ""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        if known is None:
+            return hashlib.sha256(path.read_bytes()).hexdigest()
+        stat = path.stat()
+        seen = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        recorded = known.get(str(path))
+        if recorded is not None and tuple(recorded[:3]) == seen and recorded[3] - seen[1] > RACY_NS:
+            return str(recorded[4])
+        hashed_at = time.time_ns()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return ""
+    known[str(path)] = [*seen, hashed_at, digest]
+    return digest
 
 
 class Manifest:
-    """Finished articles and the hash of what their outputs depend on (written by the parent only)."""
+    """Finished articles and the hash of what their outputs depend on, and the hashes of the
+    files that went into it with their sizes and times (:func:`_file_hash`); written by the
+    parent only."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.entries: dict[str, dict[str, Any]] = {}
+        self._files: dict[str, list[Any]] = {}  # as recorded, then as hashed by this run
+        self._used: set[str] = set()
+        self._changed = False
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("version") == _MANIFEST_VERSION:
                 self.entries = dict(data.get("articles", {}))
+                files = data.get("files", {})
+                self._files = {k: v for k, v in files.items() if isinstance(v, list) and len(v) == 5}
         except (OSError, ValueError, AttributeError):
             pass
+
+    def file_hash(self, path: Path | None) -> str:
+        """:func:`_file_hash` with the sizes and times recorded; the manifest keeps those of
+        the files this run asked about."""
+        if path is None:
+            return ""
+        self._used.add(str(path))
+        before = self._files.get(str(path))
+        digest = _file_hash(path, self._files)
+        self._changed |= self._files.get(str(path)) is not before
+        return digest
+
+    def save_file_hashes(self) -> None:
+        """Write the manifest if this run hashed a file again (a run that built nothing
+        would otherwise read the same files again next time)."""
+        if self._changed:
+            self._write()
 
     def finished(self, key: str, digest: str) -> bool:
         entry = self.entries.get(key)
@@ -259,9 +303,11 @@ class Manifest:
     def _write(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        data = {"version": _MANIFEST_VERSION, "articles": dict(sorted(self.entries.items()))}
+        files = {k: v for k, v in sorted(self._files.items()) if k in self._used}
+        data = {"version": _MANIFEST_VERSION, "articles": dict(sorted(self.entries.items())), "files": files}
         temporary.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
         os.replace(temporary, self.path)
+        self._changed = False
 
 
 # --- workers ------------------------------------------------------------------------------
@@ -464,7 +510,8 @@ def build_site(
     result = SiteResult(memory=str(memory_path), speech_cache=str(speech_cache) if options.audio else "")
 
     def digest(item: SiteInput, catalog: Path) -> str:
-        parts = {**common, "input": _file_hash(item.path), "catalog": _file_hash(catalog), "out": str(item.out_dir)}
+        parts = {**common, "input": manifest.file_hash(item.path), "catalog": manifest.file_hash(catalog),
+                 "out": str(item.out_dir)}
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     todo: list[SiteInput] = []
@@ -521,6 +568,7 @@ def build_site(
             result.outcomes.append(outcome)
             report(outcome)
             progress("articles", done, len(todo))
+    manifest.save_file_hashes()
     order = {item.name: i for i, item in enumerate(items)}
     result.outcomes.sort(key=lambda o: order[o.name])
     result.seconds = time.perf_counter() - started
