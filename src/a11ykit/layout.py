@@ -48,7 +48,7 @@ STALE_AFTER = 24 * 3600
 UNCHECKED = object()
 #: The temporary names earlier a11ykit versions used (``mkstemp``, no pid in them): removed
 #: beside the output they were for once older than :data:`LEGACY_STALE_AFTER` seconds.
-LEGACY_TEMP = r"^\.{name}\.[a-z0-9_]{{8}}\.tmp$"
+_LEGACY_TEMP = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp$")
 LEGACY_STALE_AFTER = 3600
 #: How long to wait for another a11ykit process to release a catalog's lock.
 LOCK_TIMEOUT = 120.0
@@ -98,22 +98,23 @@ def clean_stale(directory: Path) -> list[Path]:
     return removed
 
 
-def clean_legacy(path: Path) -> list[Path]:
-    """Remove the old-style temporaries of ``path`` (``.<name>.<8 random>.tmp``) older than an hour."""
-    pattern = re.compile(LEGACY_TEMP.format(name=re.escape(path.name)))
-    removed = []
+def legacy_temporaries(directory: Path) -> dict[str, list[Path]]:
+    """The old-style temporaries in ``directory`` (``.<name>.<8 random>.tmp``) older than
+    :data:`LEGACY_STALE_AFTER`, by the name of the output they were for (one scan of the
+    folder, however many outputs it has)."""
+    found: dict[str, list[Path]] = {}
     now = time.time()
     with contextlib.suppress(OSError):
-        for entry in os.scandir(path.parent):
+        for entry in os.scandir(directory):
+            match = _LEGACY_TEMP.match(entry.name)
+            if match is None:
+                continue
             with contextlib.suppress(OSError):
-                if (
-                    pattern.match(entry.name)
-                    and entry.is_file(follow_symlinks=False)
-                    and now - entry.stat(follow_symlinks=False).st_mtime > LEGACY_STALE_AFTER
+                if entry.is_file(follow_symlinks=False) and (
+                    now - entry.stat(follow_symlinks=False).st_mtime > LEGACY_STALE_AFTER
                 ):
-                    os.unlink(entry.path)
-                    removed.append(Path(entry.path))
-    return removed
+                    found.setdefault(match["name"], []).append(Path(entry.path))
+    return found
 
 
 def write_error(path: Path, exc: OSError) -> OutputError:
@@ -181,6 +182,7 @@ class Staging:
         self._expected: dict[Path, Fingerprint | None] = {}
         self._created: list[Path] = []
         self._cleaned: set[Path] = set()
+        self._legacy: dict[Path, dict[str, list[Path]]] = {}  # per folder: see legacy_temporaries
         self._after: list[Callable[[], None]] = []
         self.committed = False
 
@@ -192,11 +194,13 @@ class Staging:
             self.abort()
 
     def prepare(self, directory: Path) -> None:
-        """Make sure ``directory`` exists, and clean stale temporaries there (once)."""
+        """Make sure ``directory`` exists, and clean stale temporaries there (once; an earlier
+        version's are removed when their output is staged)."""
         directory = Path(directory)
         _prepare_dir(directory, self._created)
         if directory not in self._cleaned:
             clean_stale(directory)
+            self._legacy[directory] = legacy_temporaries(directory)
             self._cleaned.add(directory)
 
     def stage(
@@ -213,7 +217,9 @@ class Staging:
         if path.is_dir() and not path.is_symlink():
             raise OutputError(f"{path}: is a folder; it cannot be replaced by an output", code="A11Y702")
         self.discard(path)
-        clean_legacy(path)
+        for legacy in self._legacy.get(path.parent, {}).pop(path.name, []):  # an earlier version's, for this output
+            with contextlib.suppress(OSError):
+                os.unlink(legacy)
         temp = temp_path(path)
         try:
             fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
