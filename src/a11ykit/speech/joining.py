@@ -574,10 +574,21 @@ _CRC16_ARRAY = np.array(_CRC16, dtype=np.uint32)
 _CRC16_BLOCK = 64  # bytes per block when many blocks are run side by side
 
 
+@functools.cache
+def _crc16_words() -> np.ndarray:
+    """The CRC-16 state after two bytes, for every state XOR the two bytes (little-endian):
+    a 16-bit CRC is used up by two bytes, so one lookup per two bytes."""
+    state = np.arange(1 << 16, dtype=np.uint32)
+    for _ in range(2):
+        state = (state >> 8) ^ _CRC16_ARRAY[state & 0xFF]
+    return state
+
+
 def _crc16(data: bytes) -> int:
     """CRC-16/ARC, the LAME tag's checksum (of the tag, and of the music).
 
-    Long data is cut into blocks whose CRCs are computed side by side (numpy), then combined
+    Long data is cut into blocks whose CRCs are computed side by side (numpy), two bytes at a
+    time (:func:`_crc16_words`), then combined
     pairwise: CRC(A‖B) = shift(CRC(A), len(B)) ^ CRC(B), the shift by a number of zero bytes
     being linear (a table for each byte of the state). Zero bytes put in front change nothing
     (the CRC starts at 0): the data is padded in front to whole blocks, and an odd count of
@@ -588,16 +599,16 @@ def _crc16(data: bytes) -> int:
         for byte in data:
             crc = (crc >> 8) ^ table[(crc ^ byte) & 0xFF]
         return crc
-    lut = _CRC16_ARRAY
+    words = _crc16_words()
     count = -(-len(data) // _CRC16_BLOCK)
     padded = np.zeros(count * _CRC16_BLOCK, dtype=np.uint8)
     padded[len(padded) - len(data) :] = np.frombuffer(data, dtype=np.uint8)
-    columns = padded.reshape(count, _CRC16_BLOCK).T  # row i: byte i of every block (a view)
+    columns = padded.view("<u2").reshape(count, _CRC16_BLOCK // 2).T  # row i: bytes 2i, 2i+1 of every block
     crcs = np.zeros(count, dtype=np.uint32)
     low, high = np.arange(256, dtype=np.uint32), np.arange(256, dtype=np.uint32) << 8
     for column in columns:
-        crcs = (crcs >> 8) ^ lut[(crcs ^ column) & 0xFF]
-        low, high = (low >> 8) ^ lut[low & 0xFF], (high >> 8) ^ lut[high & 0xFF]  # shift by one zero byte
+        crcs = words[crcs ^ column]
+        low, high = words[low], words[high]  # shift by two zero bytes
     while len(crcs) > 1:  # low/high now shift a state past one block's length
         if len(crcs) % 2:  # a block of zeros in front: CRC 0, changes nothing
             crcs = np.concatenate([np.zeros(1, dtype=np.uint32), crcs])
