@@ -225,7 +225,49 @@ def test_the_installed_modes_and_the_version_are_asked_once_per_process(monkeypa
     engines = [apertium.ApertiumEngine(), apertium.ApertiumEngine()]  # a build's, and its round trip's
     assert all(e.supports("en", "es") and e.supports("es", "en") for e in engines)
     assert len({e.describe() for e in engines}) == 1
-    assert calls == [["-W", "-f=${Version}", "apertium-eng-spa"]]  # the modes: the data folder's files
+    assert calls == []  # the modes: the data folder's files; the version: dpkg's status file
+
+
+def dpkg_query_version(package: str) -> str:
+    import subprocess
+
+    done = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_the_package_version_is_what_dpkg_query_answers(monkeypatch):
+    from a11ykit.translate.engines import apertium
+
+    apertium._package_version.cache_clear()
+    assert apertium._package_version("apertium-eng-spa") == dpkg_query_version("apertium-eng-spa") != ""
+    apertium._package_version.cache_clear()
+
+
+def test_without_dpkgs_status_file_the_version_is_asked_of_dpkg_query(monkeypatch, tmp_path):
+    from a11ykit.translate.engines import apertium
+
+    apertium._package_version.cache_clear()
+    monkeypatch.setattr(apertium, "DPKG_STATUS", str(tmp_path / "no-status"))
+    assert apertium._package_version("apertium-eng-spa") == dpkg_query_version("apertium-eng-spa")
+    apertium._package_version.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("status", "version"),
+    [
+        ("Package: apertium-eng-spa\nStatus: install ok installed\nVersion: 0.8.1-2\n", "0.8.1-2"),
+        ("Package: apertium-eng-spa\nStatus: deinstall ok config-files\nVersion: 0.8.1-2\n", None),
+        ("Package: apertium-eng-spa-extra\nStatus: install ok installed\nVersion: 9\n", None),
+        ("Package: other\nDescription: see\n Package: apertium-eng-spa\nVersion: 1\n\n"
+         "Package: apertium-eng-spa\nVersion: 0.8.1-2\nStatus: install ok installed\n", "0.8.1-2"),
+    ],
+    ids=["installed", "removed", "another-package", "second-stanza"],
+)
+def test_the_status_file_gives_an_installed_packages_version(tmp_path, status, version):
+    from a11ykit.translate.engines import apertium
+
+    (tmp_path / "status").write_text(status, encoding="utf-8")
+    assert apertium._status_version("apertium-eng-spa", str(tmp_path / "status")) == version
 
 
 @pytest.mark.parametrize("datadir", [None, "elsewhere"])

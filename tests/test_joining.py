@@ -237,3 +237,21 @@ def test_mp3_frames_of_different_lengths_are_read_one_by_one() -> None:
     assert set(parsed.lengths.tolist()) == {156, 157}
     assert b"".join(parsed.frames) == parsed.audio and parsed.info + parsed.audio == piece
     assert all(joining.mp3_frame(frame, 0)[0] == len(frame) for frame in parsed.frames)  # type: ignore[index]
+
+
+def test_the_encoders_are_loaded_by_their_soname_without_running_ldconfig(monkeypatch):
+    import ctypes.util
+
+    def no_ldconfig(name):
+        raise AssertionError(f"find_library({name!r}) runs ldconfig")
+
+    monkeypatch.setattr(ctypes.util, "find_library", no_ldconfig)
+    joining._libopus.cache_clear()
+    joining._libmp3lame.cache_clear()
+    try:
+        samples = np.zeros(RATE, dtype=np.float32)
+        assert joining.stream_length(joining.encode_opus_piece(samples, RATE), "opus") == RATE
+        assert joining.stream_length(joining.encode_mp3_piece(samples, RATE), "mp3") == RATE
+    finally:
+        joining._libopus.cache_clear()
+        joining._libmp3lame.cache_clear()

@@ -37,6 +37,7 @@ a whole number of frames where another piece follows).
 from __future__ import annotations
 
 import bisect
+import contextlib
 import ctypes
 import ctypes.util
 import functools
@@ -95,8 +96,12 @@ def common_aligned_length(samples: int, rate: int) -> int:
 
 
 def _library(name: str, package: str) -> ctypes.CDLL:
+    """The library by Debian's soname (``lib<name>.so.0``), else wherever the linker's cache
+    says: :func:`ctypes.util.find_library` runs ``ldconfig -p``, a process, at each call."""
+    with contextlib.suppress(OSError):
+        return ctypes.CDLL(f"lib{name}.so.0")
     try:
-        return ctypes.CDLL(ctypes.util.find_library(name) or f"lib{name}.so.0")
+        return ctypes.CDLL(ctypes.util.find_library(name) or f"lib{name}.so")
     except OSError:
         raise SpeechError(f"lib{name} is not installed (Debian: apt-get install {package})", code="A11Y520") from None
 

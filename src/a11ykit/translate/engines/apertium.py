@@ -350,9 +350,40 @@ def _installed_modes(executable: str, changed: int, folder: str | None) -> froze
     return frozenset(line.strip() for line in out.splitlines() if line.strip())
 
 
+#: dpkg's record of the installed packages (deb-status(5)): what ``dpkg-query`` reads too.
+DPKG_STATUS = "/var/lib/dpkg/status"
+
+
+def _status_version(package: str, status_file: str) -> str | None:
+    """The version of ``package`` installed, from dpkg's status file; None when the file or
+    an installed stanza of the package is not there."""
+    try:
+        with open(status_file, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    name = f"Package: {package}\n".encode()
+    at = data.find(name)
+    while at != -1:
+        if at == 0 or data[at - 1 : at] == b"\n":
+            end = data.find(b"\n\n", at)
+            fields = dict(
+                line.split(": ", 1) for line in data[at : end if end != -1 else len(data)].decode("utf-8", "replace")
+                .splitlines() if ": " in line and not line.startswith((" ", "\t"))
+            )
+            if fields.get("Status", "").split()[-1:] == ["installed"] and fields.get("Version"):
+                return fields["Version"].strip()
+        at = data.find(name, at + 1)
+    return None
+
+
 @functools.cache
 def _package_version(package: str) -> str:
-    """The Debian package's installed version ("" if unknown), asked once per process."""
+    """The Debian package's installed version ("" if unknown), once per process: from dpkg's
+    status file, else from ``dpkg-query`` (a process that reads that file: about 10 ms)."""
+    found = _status_version(package, DPKG_STATUS)
+    if found is not None:
+        return found
     try:
         out = subprocess.run(
             ["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True, timeout=10, check=False
