@@ -161,3 +161,28 @@ def test_the_command_ends_with_mains_exit_code_after_the_exit_handlers(tmp_path:
     assert done.returncode == 2
     assert done.stdout == "beforeexit handlers ran\n"
     assert done.stderr == "a11ykit: error: missing.html: no such file [A11Y101]\n"
+
+
+
+def run_python(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    return done.stdout.strip() or done.stderr
+
+
+def test_the_command_freezes_what_its_imports_made_and_collects_after():
+    """The modules are imported with the collector paused, then moved out of its sight."""
+    out = run_python(
+        "import gc\nfrom a11ykit import cli\n"
+        "def main(argv=None, parser=None):\n    print(gc.get_freeze_count() > 1000, gc.isenabled())\n    return 0\n"
+        "cli.main = main\ncli.run()"
+    )
+    assert out == "True True"
+
+
+def test_a_program_calling_main_keeps_its_collector_as_it_is():
+    out = run_python(
+        "import contextlib, gc, io, sys\nfrom a11ykit import cli\nsys.stdout = io.StringIO()\n"
+        "with contextlib.suppress(SystemExit):\n    cli.main(['build', '--help'])\n"
+        "print(gc.get_freeze_count(), gc.isenabled(), file=sys.__stdout__)"
+    )
+    assert out == "0 True"
