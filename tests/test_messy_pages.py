@@ -163,9 +163,11 @@ def test_named_character_references_read_as_beautiful_soup_reads_them(text):
     assert read_html(page).find("p").get_text() == BeautifulSoup(page, "html.parser").find("p").get_text()
 
 
-def test_the_named_character_table_is_beautiful_soups():
+def test_named_characters_are_read_as_in_beautiful_soups_table():
     from bs4.dammit import EntitySubstitution
 
-    from a11ykit.html.parse import _named_characters
+    from a11ykit.html.parse import _named_character
 
-    assert _named_characters() == EntitySubstitution.HTML_ENTITY_TO_CHARACTER
+    table = EntitySubstitution.HTML_ENTITY_TO_CHARACTER
+    assert {name: _named_character(name) for name in table} == table
+    assert _named_character("notanentity") is None

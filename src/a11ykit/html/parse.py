@@ -9,7 +9,6 @@ render.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 from html.entities import html5
@@ -61,8 +60,8 @@ class _BrowserEndTags(BeautifulSoupHTMLParser):
     ``</br>`` is a line break, and ``</p>`` with no paragraph open is an empty paragraph."""
 
     def handle_entityref(self, name: str) -> None:
-        # As bs4 does, from the same table (see _named_characters).
-        character = _named_characters().get(name)
+        # As bs4 does, from the same table (see _named_character).
+        character = _named_character(name)
         self.handle_data(character if character is not None else f"&{name}")
 
     def handle_endtag(self, tag: str, check_already_closed: bool = True) -> None:
@@ -101,16 +100,13 @@ class _BrowserEndTags(BeautifulSoupHTMLParser):
         super().close()
 
 
-@functools.cache
-def _named_characters() -> dict[str, str]:
-    """bs4's ``EntitySubstitution.HTML_ENTITY_TO_CHARACTER``, built as bs4 builds it (HTML5's
-    names, the first character string of a name with and without ";"). bs4 builds its table
-    together with the expressions it writes entities with, whose compiling took 50 ms of each
-    process that read a page with a named entity; a page read here is written without them."""
-    table: dict[str, str] = {}
-    for name, character in sorted(html5.items()):
-        table.setdefault(name.removesuffix(";"), character)
-    return table
+def _named_character(name: str) -> str | None:
+    """What bs4's ``EntitySubstitution.HTML_ENTITY_TO_CHARACTER`` gives ``name`` (HTML5's
+    names with and without ";", the one without first), looked up without that table: bs4
+    builds it together with the expressions it writes entities with, whose compiling took
+    50 ms of each process that read a page with a named entity, and a page read here is
+    written without them."""
+    return html5.get(name, html5.get(f"{name};"))
 
 
 class _PageBuilder(HTMLParserTreeBuilder):
