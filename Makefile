@@ -11,7 +11,7 @@ A11YKIT := $(VENV)/bin/a11ykit
 APT_PACKAGES := apertium apertium-eng-spa espeak-ng libespeak-ng1 gettext chromium sox epubcheck hunspell hunspell-en-us hunspell-es ffmpeg opus-tools lame libopus0 libmp3lame0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint setup apt venv node corpus clean
+.PHONY: demo test lint setup apt venv node corpus clean bench-venv
 
 demo: setup
 	$(A11YKIT) build examples/cecot.html --to es --out out --epub
@@ -31,6 +31,14 @@ corpus: apt venv
 	$(PY) tests/corpus/fetch.py
 
 setup: apt venv node
+
+# a11ykit installed as a user installs it (not editable, without the test and lint extras), for the
+# benchmarks: .venv-bench/bin/python benchmarks/site.py
+bench-venv: apt
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install -q --upgrade pip
+	.venv-bench/bin/python -m pip install -q --force-reinstall --no-deps .
+	.venv-bench/bin/python -m pip install -q '.[argos,audio,dask]'
 
 apt:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \

@@ -22,6 +22,16 @@ Runs, each into a fresh output folder with a fresh translation memory (cold), th
 * ``1 paragraph alone``: the same edit in that folder, built again: the article's own rebuild,
   without the site's other articles to check.
 
+These three are a second or a few each, where a busy machine's noise is 10–15 %: each runs
+:data:`REPEATS` times (the cold build into a fresh folder and memory each time, the rebuilds
+with another edit of the same paragraph each time: " (2)", " (3)", " (4)") and the table
+shows the median run.
+
+The builds run the ``a11ykit`` of the Python that runs this script. A user's install has no
+test extra, whose html5lib and lxml Beautiful Soup imports at every start (30–60 ms on this
+machine): ``make bench-venv`` installs a11ykit as a user does, into ``.venv-bench``, and the
+script says which it ran.
+
 Workers: ``--jobs 1``, ``--jobs 2`` and a Dask cluster started from Dask's own CLI on
 localhost (``dask scheduler``, two ``dask worker --nthreads 1 --no-nanny``; the client
 builds the articles with ``--jobs 2``). Peak RSS per worker is the largest VmHWM seen
@@ -35,7 +45,8 @@ narration already keep more than one core busy, which bounds what a second worke
 to one core: against ``local2`` it shows what the second core adds when one worker cannot
 already spill onto it.
 
-Run: .venv/bin/python benchmarks/site.py [--copies 3] [--runs local1,local2,dask,core1] [--audio no,yes]
+Run: make bench-venv && .venv-bench/bin/python benchmarks/site.py [--copies 3] [--runs local1,local2,dask,core1]
+[--audio no,yes] (or .venv/bin/python: the development install)
 """
 
 from __future__ import annotations
@@ -193,15 +204,15 @@ def median_article(site: Path) -> Path:
     return originals[len(originals) // 2]
 
 
-def edit_paragraph(page: Path) -> int:
-    """Append " (2)" to every sentence's text of the first paragraph with three sentences or
-    more; returns how many texts changed."""
+def edit_paragraph(page: Path, mark: int = 2) -> int:
+    """Append " (2)" (``mark``) to every sentence's text of the first paragraph with three
+    sentences or more; returns how many texts changed."""
     soup = BeautifulSoup(page.read_bytes(), "html.parser")
     for paragraph in soup.find_all("p"):
         texts = [t for t in paragraph.find_all(string=True) if type(t) is NavigableString and t.strip()]
         if len(re.findall(r"[.!?](\s|$)", paragraph.get_text())) >= 3:
             for text in texts:
-                text.replace_with(re.sub(r"([.!?])(\s|$)", r" (2)\1\2", str(text)))
+                text.replace_with(re.sub(r"([.!?])(\s|$)", rf" ({mark})\1\2", str(text)))
             page.write_bytes(str(soup).encode("utf-8"))
             return len(texts)
     sys.exit(f"{page.name}: no paragraph of three sentences")
@@ -263,6 +274,7 @@ def main() -> None:
         articles = make_site(site, args.copies)
         print(f"site: {articles} articles ({args.copies} distinct copies of each English corpus page); "
               f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the start", flush=True)
+        print(f"a11ykit run by {BIN / 'a11ykit'}; {environment()}", flush=True)
         for audio in (mode == "yes" for mode in args.audio.split(",")):
             for run in args.runs.split(","):
                 done = measure(base, site, run, audio)
@@ -273,6 +285,18 @@ def main() -> None:
                     print("  " + row_line(row), flush=True)
     print(f"load average {os.getloadavg()[0]:.1f} at the end (figures are wall time: other work on the machine counts)")
     print_table(rows)
+
+
+def environment() -> str:
+    """What the builds' Python has that a user's install of a11ykit does not: Beautiful Soup
+    imports html5lib and lxml (the test extra's) at every start when they are there."""
+    import importlib.util
+
+    extra = [name for name in ("html5lib", "lxml") if importlib.util.find_spec(name) is not None]
+    if not extra:
+        return "without the test extra's html5lib and lxml, as a user's install of a11ykit"
+    return (f"with {' and '.join(extra)} (the test extra's), which Beautiful Soup imports at every start: "
+            "a user's install of a11ykit has neither (make bench-venv)")
 
 
 def compile_package() -> None:
@@ -307,17 +331,30 @@ def measure(base: Path, site: Path, run: str, audio: bool) -> list[dict]:
             alone = base / f"{name}-alone"
             alone.mkdir()
             shutil.copy(page, alone / page.name)
-            cases.append((f"{page.stem} alone", build(alone, base / f"{name}-alone-out",
-                                                          base / f"{name}-alone.sqlite", *extra, audio=True)))
+            alone_out, alone_tm = base / f"{name}-alone-out", base / f"{name}-alone.sqlite"
+            colds = []
+            for _ in range(REPEATS):  # each into a fresh folder and memory
+                shutil.rmtree(alone_out, ignore_errors=True)
+                shutil.rmtree(base / f"{alone_out.name}-locales", ignore_errors=True)
+                alone_tm.unlink(missing_ok=True)
+                colds.append(build(alone, alone_out, alone_tm, *extra, audio=True))
+            cases.append((f"{page.stem} alone", median_run(colds)))
             original = page.read_bytes()
+            rebuilds = []
             try:
-                edit_paragraph(page)
-                cases.append(("1 paragraph", build(site, base / f"{name}-out", tm, *extra, audio=True)))
+                for mark in range(2, 2 + REPEATS):  # each time another edit of the same paragraph
+                    page.write_bytes(original)
+                    edit_paragraph(page, mark)
+                    rebuilds.append(build(site, base / f"{name}-out", tm, *extra, audio=True))
             finally:
                 page.write_bytes(original)
-            edit_paragraph(alone / page.name)  # the same edit, the article's own folder: no other article
-            cases.append(("1 paragraph alone", build(alone, base / f"{name}-alone-out",
-                                                     base / f"{name}-alone.sqlite", *extra, audio=True)))
+            cases.append(("1 paragraph", median_run(rebuilds)))
+            rebuilds = []
+            for mark in range(2, 2 + REPEATS):  # the same edits, the article's own folder: no other article
+                shutil.copy(page, alone / page.name)
+                edit_paragraph(alone / page.name, mark)
+                rebuilds.append(build(alone, alone_out, alone_tm, *extra, audio=True))
+            cases.append(("1 paragraph alone", median_run(rebuilds)))
         worker_mb = cluster.worker_mb() if cluster is not None else None
     finally:
         if cluster is not None:
@@ -334,8 +371,19 @@ def measure(base: Path, site: Path, run: str, audio: bool) -> list[dict]:
             "hit_rate": table["from_memory"] / table["sentences"] if table["sentences"] else None,
             "sentences": table["sentences"], "audio_s": result["audio_s"], "parent_mb": result["parent_mb"],
             "worker_mb": worker_mb if worker_mb is not None else result["worker_mb"],
+            "runs": result.get("runs", [result["seconds"]]),
         })
     return rows
+
+
+#: Runs of each one-article case (its cold build, each rebuild): the table shows the median run.
+REPEATS = 3
+
+
+def median_run(results: list[dict]) -> dict:
+    """The run of median time, with every run's seconds (``runs``)."""
+    ordered = sorted(results, key=lambda result: result["seconds"])
+    return {**ordered[len(ordered) // 2], "runs": [result["seconds"] for result in results]}
 
 
 def row_line(row: dict) -> str:
@@ -377,9 +425,14 @@ def print_table(rows: list[dict]) -> None:
             for case, where in (("1 paragraph", "in the site"), ("1 paragraph alone", "its folder alone")):
                 changed = next((r for r in same if r["case"] == case), None)
                 if alone and changed:
-                    print(f"{mode}, {run}: one paragraph changed, rebuilt {where} = {changed['seconds']:.1f} s = "
-                          f"{changed['seconds'] / alone['seconds']:.0%} of that article's cold build "
-                          f"({alone['case']}: {alone['seconds']:.1f} s)")
+                    print(f"{mode}, {run}: one paragraph changed, rebuilt {where} = {changed['seconds']:.2f} s = "
+                          f"{changed['seconds'] / alone['seconds']:.1%} of that article's cold build "
+                          f"({alone['case']}: {alone['seconds']:.2f} s; medians of {_runs(changed)} and "
+                          f"{_runs(alone)})")
+
+
+def _runs(row: dict) -> str:
+    return ", ".join(f"{seconds:.2f}" for seconds in row["runs"]) + " s"
 
 
 if __name__ == "__main__":
