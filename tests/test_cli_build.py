@@ -186,3 +186,16 @@ def test_a_program_calling_main_keeps_its_collector_as_it_is():
         "print(gc.get_freeze_count(), gc.isenabled(), file=sys.__stdout__)"
     )
     assert out == "0 True"
+
+
+def test_the_command_starts_without_the_download_and_tbx_code():
+    """http.client, ssl and email (a model download's) and the XML parser (TBX's) cost a build's
+    start 20-60 ms; as a user's install has it (without the test extra's html5lib and lxml,
+    which import urllib themselves), none of them is imported before it is needed."""
+    out = run_python(
+        "import sys\nsys.modules['html5lib'] = sys.modules['lxml'] = None\n"
+        "from a11ykit import cli\ncli.make_parser()\nimport a11ykit.api, a11ykit.site, a11ykit.speech.narration\n"
+        "late = ('urllib.request', 'http.client', 'ssl', 'xml.etree.ElementTree', 'soupsieve.css_parser')\n"
+        "print(sorted(m for m in late if m in sys.modules))"
+    )
+    assert out == "[]"

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from a11ykit.terms.exchange import export_tbx, import_tbx
 from a11ykit.terms.glossary import DEFAULT_GLOSSARY
 from a11ykit.terms.overrides import load_history, load_overrides, override_term, overrides_path
 
@@ -90,12 +89,16 @@ def _overrides_option(p: argparse.ArgumentParser) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from a11ykit.terms.exchange import export_tbx  # here: TBX (XML) is this command's alone
+
     count = export_tbx(args.glossary, args.tbx)
     print(f"wrote {args.tbx} ({count} terms)")
     return 0
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from a11ykit.terms.exchange import import_tbx
+
     count = import_tbx(args.tbx, args.glossary, allow_empty=args.allow_empty)
     print(f"wrote {args.glossary} ({count} terms from {args.tbx})")
     return 0

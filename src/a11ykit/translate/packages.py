@@ -42,7 +42,6 @@ import stat
 import tempfile
 import urllib.error
 import urllib.parse
-import urllib.request
 import zipfile
 import zlib
 from dataclasses import dataclass, replace
@@ -521,6 +520,8 @@ def _version_key(version: str) -> tuple:
 
 
 def _open(url: str):  # an HTTP response or a file object, both context managers
+    import urllib.request  # here: it loads http.client, ssl and email (20-30 ms), which only a download needs
+
     request = urllib.request.Request(url, headers={"User-Agent": "a11ykit"})
     return urllib.request.urlopen(request, timeout=TIMEOUT)  # the scheme is checked by callers
 
