@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -238,14 +239,17 @@ def save(article: Article, out_dir: str | Path | None = None, *, audio: bool | N
     outputs, input_path = settings.outputs, settings.input_path
     assert outputs is not None and input_path is not None
     out = outputs.out_dir
-    with Staging() as staging:
+    with Staging() as staging, ThreadPoolExecutor(max_workers=1, thread_name_prefix="a11ykit-review") as beside:
+        # The review page reads the units and problems, which the narration does not change:
+        # it is rendered beside the narration, mostly while that waits for the speech worker.
+        review = beside.submit(
+            render_review_page, article, article.units, article.problems,
+            source_lang=article.source, target_lang=article.target, stem=outputs.stem, po_path=str(outputs.catalog),
+        )
         if want_audio:
             article.audio = _synthesize(article, staging)
         staging.stage(outputs.page, article.html)
-        staging.stage(outputs.review, render_review_page(
-            article, article.units, article.problems,
-            source_lang=article.source, target_lang=article.target, stem=outputs.stem, po_path=str(outputs.catalog),
-        ))
+        staging.stage(outputs.review, review.result())
         staging.prepare(outputs.catalog.parent)
         input_ref = os.path.relpath(input_path.resolve(), outputs.catalog.parent.resolve())
         with locked(outputs.catalog):
