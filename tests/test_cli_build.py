@@ -199,3 +199,19 @@ def test_the_command_starts_without_the_download_and_tbx_code():
         "print(sorted(m for m in late if m in sys.modules))"
     )
     assert out == "[]"
+
+
+def test_the_command_imports_only_the_module_of_the_command_it_runs():
+    out = run_python(
+        "import sys\nfrom a11ykit import cli\nsys.argv = ['a11ykit', 'build', 'page.html', '--to', 'es']\n"
+        "def main(argv=None, parser=None):\n"
+        "    print(sorted(m for m in sys.modules if m.startswith('a11ykit.cli.')), parser.parse_args().target)\n"
+        "    return 0\n"
+        "cli.main = main\ncli.run()"
+    )
+    assert out == "['a11ykit.cli.build'] es"
+
+
+def test_a_parser_for_one_command_reads_its_options_as_the_whole_parser_does():
+    argv = ["build", "page.html", "--to", "es", "--engine", "apertium", "--no-audio", "--jobs", "2"]
+    assert vars(make_parser(only="build").parse_args(argv)) == vars(make_parser().parse_args(argv))

@@ -31,7 +31,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"a11ykit: error: {message} (see '{self.prog} --help')\n")
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; ``only``: just that command (the ``a11ykit`` command asks for
+    the one it runs, so that it does not import the others' modules nor build their options)."""
     parser = _Parser(
         prog="a11ykit",
         description="Make a news article readable by more people: translated pages, audio, review.",
@@ -40,6 +42,8 @@ def make_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMAND_MODULES:
+        if only is not None and name != only:
+            continue
         try:
             module = importlib.import_module(f"a11ykit.cli.{name}")
         except ModuleNotFoundError as exc:
@@ -86,8 +90,9 @@ def run() -> NoReturn:
     Every output is written and closed when :func:`main` returns; tearing the interpreter
     down after it would only free the build's objects one by one (a big page's tree takes
     about 0.15 s), so that step is left to the operating system."""
+    named = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] in COMMAND_MODULES else None
     with _imports_uncollected():
-        parser = make_parser()  # imports every command's modules
+        parser = make_parser(only=named)  # imports the command's modules (every command's without one)
     code = main(parser=parser)
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
