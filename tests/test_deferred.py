@@ -45,6 +45,15 @@ def test_every_use_of_soupsieve_imports_it(use, expected):
     assert out.splitlines() == [expected, "module"]
 
 
+def test_find_spec_answers_for_a_deferred_module_without_importing_it():
+    """As for a module imported already (a program checking that soupsieve is installed)."""
+    out = run(
+        "import importlib.util, sys, a11ykit, bs4\n"
+        "print(importlib.util.find_spec('soupsieve').name, type(sys.modules['soupsieve']).__name__)"
+    )
+    assert out == "soupsieve DeferredModule"
+
+
 def test_a_module_imported_already_is_left_alone():
     out = run("import sys, soupsieve, a11ykit\nprint(sys.modules['soupsieve'] is soupsieve, type(soupsieve).__name__)")
     assert out == "True module"

@@ -41,6 +41,11 @@ def defer(name: str) -> None:
     """Import the top-level module ``name`` on its first use (nothing if it is imported
     already or not installed)."""
     with _LOCK:
-        if name in sys.modules or importlib.util.find_spec(name) is None:
+        if name in sys.modules:
             return
-        sys.modules[name] = DeferredModule(name)
+        spec = importlib.util.find_spec(name)
+        if spec is None:
+            return
+        stand_in = DeferredModule(name)
+        stand_in.__spec__ = spec  # what importlib.util.find_spec answers for a module imported already
+        sys.modules[name] = stand_in
