@@ -47,7 +47,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
 from a11ykit.errors import EngineError
@@ -160,7 +160,6 @@ def _sweep_states(parent: str | None) -> None:
             pid = name[len(_STATE_PREFIX) :].partition("-")[0]
             if name.startswith(_STATE_PREFIX) and pid.isdigit() and not process_alive(int(pid)):
                 shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
-
 
 
 def _data_folder(executable: str, changed: int) -> str | None:
@@ -285,8 +284,23 @@ class _Run:
 _PIPE_CHUNK = 1 << 16
 
 
-def _detail(errors: bytes) -> str:
-    return " ".join(errors.decode("utf-8", "replace").split())[:200]
+def _detail(errors: bytes | str) -> str:
+    """A program's messages on one line, cut at 200 characters."""
+    text = errors.decode("utf-8", "replace") if isinstance(errors, bytes) else errors
+    return " ".join(text.split())[:200]
+
+
+@contextlib.contextmanager
+def _stopped_on_failure(stop: Callable[[], None]) -> Iterator[None]:
+    """``stop`` the call's processes if it fails; a timeout is A11Y305."""
+    try:
+        yield
+    except subprocess.TimeoutExpired:
+        stop()
+        raise EngineError(f"apertium did not finish within {TIMEOUT_SECONDS} s", code="A11Y305") from None
+    except BaseException:
+        stop()
+        raise
 
 
 def _spawn(argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -461,14 +475,8 @@ class ApertiumEngine:
             return _run_script(self.executable, mode, document)
         _reap()
         run = _take_waiting(self.executable, mode) or _Run(route)
-        try:
+        with _stopped_on_failure(run.stop):
             answer = run.translate(document)
-        except subprocess.TimeoutExpired:
-            run.stop()
-            raise EngineError(f"apertium did not finish within {TIMEOUT_SECONDS} s", code="A11Y305") from None
-        except BaseException:
-            run.stop()
-            raise
         with _LOCK:
             _ENDING.append(run)
         return answer
@@ -476,17 +484,10 @@ class ApertiumEngine:
 
 def _run_script(executable: str, mode: str, document: str) -> str:
     process = _start(executable, mode)
-    try:
+    with _stopped_on_failure(lambda: _stop(process)):
         stdout, stderr = process.communicate(document, timeout=TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        _stop(process)
-        raise EngineError(f"apertium did not finish within {TIMEOUT_SECONDS} s", code="A11Y305") from None
-    except BaseException:
-        _stop(process)
-        raise
     if process.returncode != 0:
-        detail = " ".join(stderr.split())[:200]
-        raise EngineError(f"apertium {mode} failed (exit {process.returncode}): {detail}", code="A11Y305")
+        raise EngineError(f"apertium {mode} failed (exit {process.returncode}): {_detail(stderr)}", code="A11Y305")
     return stdout
 
 
