@@ -138,6 +138,12 @@ class ApertiumLexicon:
         if process.stdout is not None:
             process.stdout.close()
 
+    def kill(self) -> None:
+        """End the process at once (it keeps nothing: no answer is lost). lt-proc told its
+        input ended frees its automaton first, 10–15 ms; killed, its memory goes at once."""
+        with contextlib.suppress(OSError):
+            self._process.kill()
+
     @property
     def running(self) -> bool:
         """The process is still there to answer."""
@@ -298,10 +304,12 @@ def start_lexicons(*langs: str) -> None:
 
 
 def stop_lexicons() -> None:
-    """Stop this process's running analysers."""
+    """Stop this process's running analysers (at exit: killed, all at once, then reaped)."""
     with _RUNNING_LOCK:
         lexicons = list(_RUNNING.values()) if _RUNNING_PID[0] == os.getpid() else []
         _RUNNING.clear()
+    for lexicon in lexicons:
+        lexicon.kill()
     for lexicon in lexicons:
         lexicon.close()
 
