@@ -18,7 +18,7 @@ Protocol: one JSON request per line on stdin; each answer is one JSON line on th
 protocol channel followed by ``bytes`` bytes of payload (16-bit mono PCM for
 ``synth``). The protocol channel is the original stdout; fd 1 is pointed at
 stderr so stray C prints cannot corrupt it. The first answer is sent unasked,
-once the engine is up.
+once the engine is up; the voices are listed next, before the first request is read.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ class Engine:
         self._to_phonemes.restype = ctypes.c_char_p
         self._pcm: list[bytes] = []
         self._words: list[list[int]] = []
+        self._voices: list[dict[str, Any]] | None = None
         _espeak.SetSynthCallback(self._on_synth)
         self.version = (_espeak.Info(None) or b"").decode()
 
@@ -80,7 +81,10 @@ class Engine:
         }
 
     def voices(self) -> list[dict[str, Any]]:
-        return [self._describe(v) for v in self.es.ListVoices(None)]
+        """Every installed voice, listed once (espeak reads each voice file: about 17 ms)."""
+        if self._voices is None:
+            self._voices = [self._describe(v) for v in self.es.ListVoices(None)]
+        return self._voices
 
     def current_voice(self) -> dict[str, Any] | None:
         voice = self.es.GetCurrentVoice()
@@ -170,6 +174,9 @@ def main() -> int:
             "voice": engine.current_voice(),
         },
     )
+    # Listed now, while the first request is awaited (a build picks its voice from the list):
+    # a worker started ahead (synth.warm_up) answers "voices" at once.
+    engine.voices()
     for line in sys.stdin.buffer:
         try:
             header, payload = _handle(engine, json.loads(line))
