@@ -20,6 +20,7 @@ voice; the per-piece gain needs nothing and follows the lexicon and the text.
 from __future__ import annotations
 
 import math
+import threading
 from functools import lru_cache
 
 import numpy as np
@@ -73,7 +74,12 @@ def k_weighted(samples: np.ndarray, rate: int) -> np.ndarray:
     least a second of silence after it so the filters' response does not wrap around)."""
     n = 1 << (len(samples) + rate - 1).bit_length()  # a power of two: a fast FFT at any length
     spectrum = np.fft.rfft(np.asarray(samples, dtype=np.float32), n)  # single precision: ample for dB
-    return np.fft.irfft(spectrum * _k_response(rate, n), n)[: len(samples)]
+    with _RESPONSE_LOCK:  # pieces measured side by side share a length: its response is made once
+        response = _k_response(rate, n)
+    return np.fft.irfft(spectrum * response, n)[: len(samples)]
+
+
+_RESPONSE_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=2)
