@@ -532,6 +532,10 @@ def build_site(
         # One article, built here without a cluster: its build translates what the memory lacks
         # itself (pass 1 would only parse it once more to send the same sentences first).
         inline = len(todo) == 1 and isinstance(pool, _Inline) and scheduler is None
+        if inline and options.audio:  # first: started after the engine's programs, it waits for a core
+            from a11ykit.speech.synth import warm_up
+
+            warm_up()
         if inline and hasattr(chosen, "warm_up"):  # an edited article: its new sentences go to the engine
             chosen.warm_up(pair_source, target)
         if not inline:
