@@ -41,6 +41,7 @@ outputs itself (the translator, :mod:`a11ykit.speech`, :mod:`a11ykit.api` and
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -425,9 +426,17 @@ def default_jobs() -> int:
 
 
 class _Inline(Executor):
-    """Runs each task at once in this process (one job: no pool to start)."""
+    """Runs each task at once in this process (one job: no pool to start). With the cyclic
+    garbage collector off (the ``a11ykit build`` command turns it off), what a task left (an
+    article's page trees) is collected before the next task starts."""
+
+    def __init__(self) -> None:
+        self._started = False
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        if self._started and not gc.isenabled():
+            gc.collect()
+        self._started = True
         future: Future = Future()
         try:
             future.set_result(fn(*args, **kwargs))
