@@ -22,10 +22,11 @@ Runs, each into a fresh output folder with a fresh translation memory (cold), th
 * ``1 paragraph alone``: the same edit in that folder, built again: the article's own rebuild,
   without the site's other articles to check.
 
-These three are a second or a few each, where a busy machine's noise is 10–15 %: each runs
+These three are a second or a few each, where a busy machine's noise is 10–30 %: each runs
 :data:`REPEATS` times (the cold build into a fresh folder and memory each time, the rebuilds
-with another edit of the same paragraph each time: " (2)", " (3)", " (4)") and the table
-shows the median run.
+with another edit of the same paragraph each time: " (2)", " (3)", …), interleaved (each
+repeat builds the article cold, then the two rebuilds: a machine that gets busier or calmer
+during the run weighs on both sides of the ratio alike), and the table shows the median run.
 
 The builds run the ``a11ykit`` of the Python that runs this script. A user's install has no
 test extra, whose html5lib and lxml Beautiful Soup imports at every start (30–60 ms on this
@@ -332,29 +333,29 @@ def measure(base: Path, site: Path, run: str, audio: bool) -> list[dict]:
             alone.mkdir()
             shutil.copy(page, alone / page.name)
             alone_out, alone_tm = base / f"{name}-alone-out", base / f"{name}-alone.sqlite"
-            colds = []
-            for _ in range(REPEATS):  # each into a fresh folder and memory
-                shutil.rmtree(alone_out, ignore_errors=True)
-                shutil.rmtree(base / f"{alone_out.name}-locales", ignore_errors=True)
-                alone_tm.unlink(missing_ok=True)
-                colds.append(build(alone, alone_out, alone_tm, *extra, audio=True))
-            cases.append((f"{page.stem} alone", median_run(colds)))
             original = page.read_bytes()
-            rebuilds = []
+            colds, in_site, in_folder = [], [], []
             try:
+                # Interleaved: each repeat builds the article cold, then rebuilds it after an edit in
+                # the site and in its own folder, so a machine that gets busier or calmer during the
+                # run weighs on both sides of the ratio alike.
                 for mark in range(2, 2 + REPEATS):  # each time another edit of the same paragraph
+                    shutil.rmtree(alone_out, ignore_errors=True)  # the cold build: a fresh folder and memory
+                    shutil.rmtree(base / f"{alone_out.name}-locales", ignore_errors=True)
+                    alone_tm.unlink(missing_ok=True)
+                    shutil.copy(page, alone / page.name)
+                    colds.append(build(alone, alone_out, alone_tm, *extra, audio=True))
                     page.write_bytes(original)
                     edit_paragraph(page, mark)
-                    rebuilds.append(build(site, base / f"{name}-out", tm, *extra, audio=True))
+                    in_site.append(build(site, base / f"{name}-out", tm, *extra, audio=True))
+                    page.write_bytes(original)
+                    edit_paragraph(alone / page.name, mark)  # the same edit, the article's own folder
+                    in_folder.append(build(alone, alone_out, alone_tm, *extra, audio=True))
             finally:
                 page.write_bytes(original)
-            cases.append(("1 paragraph", median_run(rebuilds)))
-            rebuilds = []
-            for mark in range(2, 2 + REPEATS):  # the same edits, the article's own folder: no other article
-                shutil.copy(page, alone / page.name)
-                edit_paragraph(alone / page.name, mark)
-                rebuilds.append(build(alone, alone_out, alone_tm, *extra, audio=True))
-            cases.append(("1 paragraph alone", median_run(rebuilds)))
+            cases.append((f"{page.stem} alone", median_run(colds)))
+            cases.append(("1 paragraph", median_run(in_site)))
+            cases.append(("1 paragraph alone", median_run(in_folder)))
         worker_mb = cluster.worker_mb() if cluster is not None else None
     finally:
         if cluster is not None:
@@ -377,7 +378,7 @@ def measure(base: Path, site: Path, run: str, audio: bool) -> list[dict]:
 
 
 #: Runs of each one-article case (its cold build, each rebuild): the table shows the median run.
-REPEATS = 3
+REPEATS = 5
 
 
 def median_run(results: list[dict]) -> dict:
