@@ -139,8 +139,9 @@ class ApertiumLexicon:
             process.stdout.close()
 
     def kill(self) -> None:
-        """End the process at once (it keeps nothing: no answer is lost). lt-proc told its
-        input ended frees its automaton first, 10–15 ms; killed, its memory goes at once."""
+        """End the process at once (at exit: every query was answered, and lt-proc keeps
+        nothing). Told its input ended, lt-proc frees its automaton before it ends (10–15 ms);
+        killed, its memory goes at once."""
         with contextlib.suppress(OSError):
             self._process.kill()
 

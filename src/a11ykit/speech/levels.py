@@ -69,6 +69,9 @@ def _k_filters(rate: int) -> list[tuple[tuple[float, float, float], tuple[float,
     return [shelf, high_pass]
 
 
+_RESPONSE_LOCK = threading.Lock()
+
+
 def k_weighted(samples: np.ndarray, rate: int) -> np.ndarray:
     """The signal through the K-weighting filters (applied in the frequency domain, with at
     least a second of silence after it so the filters' response does not wrap around)."""
@@ -79,14 +82,12 @@ def k_weighted(samples: np.ndarray, rate: int) -> np.ndarray:
     return np.fft.irfft(spectrum * response, n)[: len(samples)]
 
 
-_RESPONSE_LOCK = threading.Lock()
-
-
 @lru_cache(maxsize=8)
 def _k_response(rate: int, n: int) -> np.ndarray:
-    """Both K-weighting stages' response at a real FFT's bins, kept: the lengths are powers of
-    two, one per doubling of a piece's length (a narration's pieces of 1 to 45 s take six, two
-    kept made a narration make them again and again), 8 MB for a piece of 45 s, 16 MB for all."""
+    """Both K-weighting stages' response at a real FFT's bins, kept for eight lengths. The
+    lengths are powers of two, one per doubling of a piece's length: a narration's pieces of
+    1 to 45 s need six (with two kept, the example's cold build made them 26 times instead of
+    4). At most 8 MB each (a piece of 45 s), 16 MB together."""
     angles = np.arange(n // 2 + 1) * (-2 * np.pi / n)  # z^-1 at the bins of a real FFT of length n
     z = np.empty(len(angles), dtype=np.complex128)
     z.real, z.imag = np.cos(angles), np.sin(angles)
