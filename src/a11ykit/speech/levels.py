@@ -86,8 +86,9 @@ def k_weighted(samples: np.ndarray, rate: int) -> np.ndarray:
 def _k_response(rate: int, n: int) -> np.ndarray:
     """Both K-weighting stages' response at a real FFT's bins, kept for eight lengths. The
     lengths are powers of two, one per doubling of a piece's length: a narration's pieces of
-    1 to 45 s need six (with two kept, the example's cold build made them 26 times instead of
-    4). At most 8 MB each (a piece of 45 s), 16 MB together."""
+    1 to 45 s need six (with two kept, the cold build of a 12-minute narration, the site
+    benchmark's median article, made them 26 times instead of 4). At most 8 MB each (a piece of
+    45 s), 16 MB together."""
     angles = np.arange(n // 2 + 1) * (-2 * np.pi / n)  # z^-1 at the bins of a real FFT of length n
     z = np.empty(len(angles), dtype=np.complex128)
     z.real, z.imag = np.cos(angles), np.sin(angles)
