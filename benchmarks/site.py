@@ -331,21 +331,16 @@ def measure(base: Path, site: Path, run: str, audio: bool) -> list[dict]:
             page = median_article(site)
             alone = base / f"{name}-alone"
             alone.mkdir()
-            shutil.copy(page, alone / page.name)
             alone_out, alone_tm = base / f"{name}-alone-out", base / f"{name}-alone.sqlite"
             original = page.read_bytes()
             colds, in_site, in_folder = [], [], []
             try:
-                # Interleaved: each repeat builds the article cold, then rebuilds it after an edit in
-                # the site and in its own folder, so a machine that gets busier or calmer during the
-                # run weighs on both sides of the ratio alike.
-                for mark in range(2, 2 + REPEATS):  # each time another edit of the same paragraph
+                for mark in range(2, 2 + REPEATS):  # interleaved (see the module doc), another edit each time
                     shutil.rmtree(alone_out, ignore_errors=True)  # the cold build: a fresh folder and memory
                     shutil.rmtree(base / f"{alone_out.name}-locales", ignore_errors=True)
                     alone_tm.unlink(missing_ok=True)
                     shutil.copy(page, alone / page.name)
                     colds.append(build(alone, alone_out, alone_tm, *extra, audio=True))
-                    page.write_bytes(original)
                     edit_paragraph(page, mark)
                     in_site.append(build(site, base / f"{name}-out", tm, *extra, audio=True))
                     page.write_bytes(original)
