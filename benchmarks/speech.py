@@ -40,6 +40,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from a11ykit.allocator import keep_freed_memory
 from a11ykit.speech import SpeechItem, synthesize_article, synthesize_items
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,7 +133,9 @@ def ffmpeg_levels(path: Path) -> tuple[float, float] | None:
 
 
 def peak_rss(copies: int, workers: int, text: bool) -> dict[str, float]:
-    """Build the article ``copies`` times over in this process; its peak RSS and its workers'."""
+    """Build the article ``copies`` times over in this process; its peak RSS and its workers'.
+    The process's allocator is tuned as ``a11ykit build`` tunes its own (a11ykit.allocator)."""
+    keep_freed_memory()
     items, lang = narration_items(text, copies)
     with tempfile.TemporaryDirectory() as tmp:
         seconds, result = timed(

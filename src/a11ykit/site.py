@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from a11ykit import __version__
+from a11ykit.allocator import keep_freed_memory
 from a11ykit.api import build, collector_paused, resolve_glossary
 from a11ykit.article import Article
 from a11ykit.errors import A11yKitError, EngineError, InputError
@@ -453,7 +454,8 @@ def _executor(jobs: int) -> Iterator[Executor]:
         yield _Inline()
         return
     # forkserver: children start clean (no threads copied by fork), once for the whole run.
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver"))
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver"),
+                               initializer=keep_freed_memory)
     try:
         yield pool
     except BaseException:

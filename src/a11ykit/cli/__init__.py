@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
 from a11ykit import __version__
+from a11ykit.allocator import keep_freed_memory
 from a11ykit.errors import A11yKitError
 
 #: Sub-command modules of this package, in the order ``--help`` lists them.
@@ -93,8 +94,11 @@ def run() -> NoReturn:
     runs with the cyclic garbage collector off: an article's objects live until it is written,
     and collecting after the last one only walks them once more (about 15 ms of a rebuild);
     articles built one after another in this process are collected between them
-    (:mod:`a11ykit.site`)."""
+    (:mod:`a11ykit.site`), and its C allocator keeps freed memory for reuse
+    (:mod:`a11ykit.allocator`)."""
     named = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] in COMMAND_MODULES else None
+    if named == "build":
+        keep_freed_memory()
     with _imports_uncollected():
         parser = make_parser(only=named)  # imports the command's modules (every command's without one)
     if named == "build":
