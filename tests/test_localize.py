@@ -28,6 +28,17 @@ def test_dates_in_words_are_formatted_by_babel(text, source, target, expected):
     assert replacement == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("in July we met", []),  # a month without a day is not a date
+        ("on July \u0661\u0668 we met", [(3, 10, "18 de julio")]),  # a day in other digits still is
+    ],
+)
+def test_a_date_needs_a_day_in_digits(text, expected):
+    assert find_dates(text, "en", "es") == expected
+
+
 def test_a_date_that_does_not_exist_is_left_to_the_engine():
     assert find_dates("on February 31 we met", "en", "es") == []
 

@@ -167,9 +167,16 @@ def _date_pattern(lang: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def find_dates(text: str, source: str, target: str) -> list[tuple[int, int, str]]:
     """Dates written out in ``source`` ("July 18", "18 de julio de 2026") with their form in
-    ``target`` ("18 de julio", "July 18, 2026"), as (start, end, replacement)."""
+    ``target`` ("18 de julio", "July 18, 2026"), as (start, end, replacement). A date has a
+    day in digits: text without a digit is not searched (nor the language's month names loaded,
+    about 20 ms of a rebuild whose new sentences have none)."""
+    if not _DIGIT.search(text):
+        return []
     months = {name.lower(): number for number, name in Locale.parse(source).months["format"]["wide"].items()}
     found = []
     for m in _date_pattern(source).finditer(text):
