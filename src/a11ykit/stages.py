@@ -23,7 +23,15 @@ from babel.messages.catalog import Catalog
 
 from a11ykit.article import Article
 from a11ykit.errors import InputError
-from a11ykit.html.localize import SKIP_CLASS, link_to_file, localize_page, make_decorator, retag_languages
+from a11ykit.html.find import elements, has_token
+from a11ykit.html.localize import (
+    NOTICE_CLASS,
+    SKIP_CLASS,
+    link_to_file,
+    localize_page,
+    make_decorator,
+    retag_languages,
+)
 from a11ykit.html.parse import ParsedPage, declared_language
 from a11ykit.html.render import apply_translations, mark_words_language, serialize
 from a11ykit.l10n import check_language, ui_translations
@@ -119,11 +127,13 @@ def _same_words(text: str, other: str) -> bool:
 
 def _hrefs(page: ParsedPage) -> list[str]:
     """The page's links, without a11ykit's own (the notice's links and the skip link)."""
-    in_notice = {id(a) for notice in page.soup.find_all(class_="a11y-notice") for a in notice.find_all("a")}
+    every = list(elements(page.soup))
+    in_notice = {id(a) for notice in every if has_token(notice, "class", NOTICE_CLASS) for a in notice.find_all("a")}
     return [
         str(a.get("href"))
-        for a in page.soup.find_all("a")
-        if a.get("href") is not None and SKIP_CLASS not in (a.get("class") or []) and id(a) not in in_notice
+        for a in every
+        if a.name == "a" and a.get("href") is not None and not has_token(a, "class", SKIP_CLASS)
+        and id(a) not in in_notice
     ]
 
 

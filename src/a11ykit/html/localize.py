@@ -14,6 +14,7 @@ from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 from bs4.element import Doctype
 
 from a11ykit.errors import InputError
+from a11ykit.html.find import elements, first, named, tokens
 from a11ykit.html.parse import ParsedPage
 from a11ykit.html.render import Decorator
 from a11ykit.html.segment import element_translatable
@@ -83,10 +84,12 @@ def retag_languages(page: ParsedPage, source: str, target: str) -> None:
 
     Call before the translations are written in, so the marks a11ykit adds itself
     (``<span lang="en">`` around a kept English term) are not touched."""
-    for attribute in LANG_ATTRIBUTES:
-        for part in page.soup.find_all(True, attrs={attribute: True}):
-            value = str(part.get(attribute, "")).strip().lower()
-            if part.name != "html" and value.split("-")[0] == source and element_translatable(part):
+    for part in list(elements(page.soup)):
+        for attribute in LANG_ATTRIBUTES:
+            value = part.get(attribute)
+            if value is None or part.name == "html":
+                continue
+            if str(value).strip().lower().split("-")[0] == source and element_translatable(part):
                 part[attribute] = target
 
 
@@ -208,10 +211,7 @@ def content_start(soup: BeautifulSoup) -> Tag | None:
     articles = soup.find_all("article")
     if len(articles) == 1:
         return articles[0]
-    for found in (soup.find("main"), soup.find(role="main"), soup.find("h1")):
-        if isinstance(found, Tag):
-            return found
-    return None
+    return first(soup, named("main"), lambda el: el.get("role") == "main", named("h1"))
 
 
 def _insert_skip_link(soup: BeautifulSoup, ui: gettext.NullTranslations) -> None:
@@ -274,13 +274,17 @@ def check_original_url(url: str) -> str:
 
 def declared_address(soup: BeautifulSoup) -> str | None:
     """The page's own address, if it declares one: ``<link rel=canonical>``, else ``og:url``."""
-    for link in soup.find_all("link", href=True):
-        rels: str | list[str] = link.get("rel") or []
-        rels = rels.split() if isinstance(rels, str) else rels
+    links, metas = [], []
+    for element in elements(soup):
+        if element.name == "link" and element.get("href") is not None:
+            links.append(element)
+        elif element.name == "meta" and element.get("property") == "og:url":
+            metas.append(element)
+    for link in links:
         href = str(link["href"]).strip()
-        if "canonical" in (r.lower() for r in rels) and is_web_address(href):
+        if "canonical" in (r.lower() for r in tokens(link, "rel")) and is_web_address(href):
             return href
-    for meta in soup.find_all("meta", attrs={"property": "og:url"}):
+    for meta in metas:
         content = str(meta.get("content") or "").strip()
         if is_web_address(content):
             return content

@@ -12,6 +12,9 @@ from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
+from a11ykit.html.find import first, has_token, matches_token, named
+
+_BYLINE = re.compile(r"\b(author|byline__name)\b")
 _COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*,?\s*([^.,;|]+)", re.I)
 
 
@@ -33,9 +36,7 @@ def meta(soup: BeautifulSoup, *keys: str) -> str | None:
 
 def read_root(soup: BeautifulSoup) -> Tag:
     """What the narration reads: the article, else the main, else the body."""
-    root = soup.find("article") or soup.find("main") or soup.find("body") or soup
-    assert isinstance(root, Tag)
-    return root
+    return first(soup, named("article"), named("main"), named("body")) or soup
 
 
 def page_title(soup: BeautifulSoup) -> str:
@@ -52,8 +53,8 @@ def page_author(soup: BeautifulSoup, root: Tag | None = None) -> str | None:
     if found and not urlsplit(found).scheme:
         return found
     for scope in (root if root is not None else read_root(soup), soup):
-        tag = scope.find(rel="author") or scope.find(class_=re.compile(r"\b(author|byline__name)\b"))
-        if isinstance(tag, Tag) and text_of(tag):
+        tag = first(scope, lambda el: has_token(el, "rel", "author"), lambda el: matches_token(el, "class", _BYLINE))
+        if tag is not None and text_of(tag):
             return text_of(tag)
     return None
 

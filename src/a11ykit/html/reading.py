@@ -21,8 +21,9 @@ import re
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
+from a11ykit.html.find import first, has_token, named
 from a11ykit.html.localize import NOTICE_CLASS, SKIP_CLASS
-from a11ykit.html.metadata import original_address, page_author, page_publisher, page_title
+from a11ykit.html.metadata import original_address, page_author, page_publisher, page_title, read_root
 from a11ykit.html.render import SENTENCE_CLASS
 from a11ykit.html.segment import SKIP_TAGS, element_translatable
 from a11ykit.l10n import format_ui
@@ -43,15 +44,15 @@ def speech_items(soup: BeautifulSoup, ui: gettext.NullTranslations) -> list[Spee
     """The spoken items of a rendered page (one with sentence spans). Images without an
     id get one (``a11y-img-N``), since captions refer to page ids."""
     items: list[SpeechItem] = []
-    notice = soup.find(class_=NOTICE_CLASS)
-    if isinstance(notice, Tag):
+    notice = first(soup, lambda el: has_token(el, "class", NOTICE_CLASS))
+    if notice is not None:
         message = notice.find("div") or notice
         notice["id"] = notice.get("id") or "a11y-notice"
         for span in notice_sentences(soup, message, str(notice["id"])):
             text = " ".join(span.get_text().split())
             if speakable(text):
                 items.append(SpeechItem(str(span["id"]), text, "notice"))
-    root = soup.find("article") or soup.find("main") or soup.find("body") or soup
+    root = read_root(soup)
     image_number = 0
     for el, in_heading in _readable_elements(root):
         if el.name == "span" and SENTENCE_CLASS in _classes(el):
@@ -244,8 +245,8 @@ def player_place(soup: BeautifulSoup) -> tuple[Tag, Tag | None]:
     After the article's headline (its ``<h1>``, or the ``<header>``/``<hgroup>`` holding it) and
     the byline and date lines that follow it. A page without an ``<h1>``: at the start of its
     article (``<article>``, else ``<main>``); else after the notice and skip link."""
-    root = soup.find("article") or soup.find("main")
-    h1 = (root.find("h1") if isinstance(root, Tag) else None) or soup.find("h1")
+    root = first(soup, named("article"), named("main"))
+    h1 = (first(root, named("h1")) if root is not None else None) or first(soup, named("h1"))
     if isinstance(h1, Tag) and isinstance(h1.parent, Tag):
         after = h1
         while isinstance(after.parent, Tag) and (
@@ -259,7 +260,7 @@ def player_place(soup: BeautifulSoup) -> tuple[Tag, Tag | None]:
             after = sibling
         assert isinstance(after.parent, Tag)
         return after.parent, after
-    if isinstance(root, Tag):
+    if root is not None:
         return root, None
     body = soup.find("body")
     parent = body if isinstance(body, Tag) else soup
