@@ -29,14 +29,16 @@ def test_dates_in_words_are_formatted_by_babel(text, source, target, expected):
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("text", "source", "expected"),
     [
-        ("in July we met", []),  # a month without a day is not a date
-        ("on July \u0661\u0668 we met", [(3, 10, "18 de julio")]),  # a day in other digits still is
+        ("in July we met", "en", []),  # a month without a day is not a date
+        ("in July (2) we met", "en", []),
+        ("on July \u0661\u0668 we met", "en", [(3, 10, "18 de julio")]),  # a day in other digits still is
+        ("el 18 DE JULIO", "es", [(3, 14, "July 18")]),  # in capitals too
     ],
 )
-def test_a_date_needs_a_day_in_digits(text, expected):
-    assert find_dates(text, "en", "es") == expected
+def test_a_date_needs_a_day_in_digits_next_to_its_month(text, source, expected):
+    assert find_dates(text, source, "en" if source == "es" else "es") == expected
 
 
 def test_a_date_that_does_not_exist_is_left_to_the_engine():

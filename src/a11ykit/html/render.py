@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 from bs4.formatter import HTMLFormatter
 
+from a11ykit.html.find import elements, has_token
 from a11ykit.html.parse import ParsedPage
 from a11ykit.html.segment import INLINE_TAGS, Run, SentenceSlot
 from a11ykit.text import tagged
@@ -171,8 +172,8 @@ def mark_words_language(soup: BeautifulSoup, words: Mapping[str, Sequence[str]],
             continue
         if sentences is None:
             sentences = {}
-            for span in soup.find_all("span", attrs={"class": SENTENCE_CLASS}):
-                if isinstance(span, Tag) and isinstance(span.get("id"), str):
+            for span in elements(soup):
+                if span.name == "span" and has_token(span, "class", SENTENCE_CLASS) and isinstance(span.get("id"), str):
                     sentences.setdefault(str(span["id"]), span)
         sentence = sentences.get(sentence_id)
         if sentence is None:

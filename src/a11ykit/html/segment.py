@@ -228,7 +228,7 @@ def _split_run(run: Run, raw: str, placeholders: dict[int, PageElement], lang: s
         run.lead = re.match(r"[ \t\n\r\f\v]*", str(first)).group(0)  # type: ignore[union-attr]
     if _is_text(last):
         run.trail = re.search(r"[ \t\n\r\f\v]*$", str(last)).group(0)  # type: ignore[union-attr]
-    run.wrap = run.container.name not in TEXT_ONLY_CONTAINERS and run.container.find_parent("head") is None
+    run.wrap = run.container.name not in TEXT_ONLY_CONTAINERS and all(p.name != "head" for p in run.container.parents)
     text = normalise_spaces(raw).strip()
     menu = _menu_items(text)
     pieces = menu if menu else [(" ", p) for p in _cut_sentences(text, lang)]
