@@ -35,8 +35,9 @@ def test_a_freed_large_block_is_written_again_without_new_pages():
     assert tuned < untuned // 10
 
 
-@pytest.mark.skipif(GLIBC, reason="elsewhere than glibc")
-def test_other_c_libraries_are_left_as_they_are():
-    from a11ykit.allocator import keep_freed_memory
+@pytest.mark.parametrize("confstr", [lambda name: None, lambda name: "musl 1.2"])
+def test_other_c_libraries_are_left_as_they_are(monkeypatch, confstr):
+    from a11ykit import allocator
 
-    assert keep_freed_memory() is False
+    monkeypatch.setattr(allocator.os, "confstr", confstr)
+    assert allocator.keep_freed_memory() is False

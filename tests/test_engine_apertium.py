@@ -129,6 +129,15 @@ def test_a_call_does_not_leave_its_programs_running(engine):
     assert not any(os.path.exists(run.state) for run in ending)  # Transfuse's state went with the call
 
 
+def test_a_calls_programs_are_killed_once_it_has_their_answer(engine):
+    # told that their input ended, they would first free their dictionaries, CPU the build needs
+    from a11ykit.translate.engines import apertium
+
+    engine.translate(BATCH, "en", "es")
+    (run,) = apertium._ENDING[-1:]
+    assert run.programs.wait(timeout=5) == -signal.SIGKILL
+
+
 def test_programs_that_die_during_a_call_are_an_engine_error_and_the_next_call_works(engine, monkeypatch):
     from a11ykit.translate.engines import apertium
 

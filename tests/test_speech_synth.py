@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import signal
 
 import numpy as np
 import pytest
@@ -70,6 +71,15 @@ def test_word_timings_point_into_the_text_in_order(english):
 
 
 # -- the lexicon ----------------------------------------------------------------------------
+
+
+def test_a_closed_synthesizers_worker_is_killed_not_left_to_shut_down():
+    # its shutdown (Python's and espeak's) would take CPU from the encoding that follows
+    synth = Synthesizer()
+    worker = synth._proc
+    synth.synthesize("a", "Hello.", rate=175)
+    synth.close()
+    assert worker.wait(timeout=5) == -signal.SIGKILL
 
 
 def test_lexicon_entries_match_whole_words_case_sensitively():
