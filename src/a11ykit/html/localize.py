@@ -84,7 +84,7 @@ def retag_languages(page: ParsedPage, source: str, target: str) -> None:
 
     Call before the translations are written in, so the marks a11ykit adds itself
     (``<span lang="en">`` around a kept English term) are not touched."""
-    for part in list(elements(page.soup)):
+    for part in elements(page.soup):  # attributes change, the tree does not
         for attribute in LANG_ATTRIBUTES:
             value = part.get(attribute)
             if value is None or part.name == "html":

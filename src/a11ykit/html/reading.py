@@ -21,7 +21,7 @@ import re
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
-from a11ykit.html.find import first, has_token, named
+from a11ykit.html.find import first, has_token, named, tokens
 from a11ykit.html.localize import NOTICE_CLASS, SKIP_CLASS
 from a11ykit.html.metadata import original_address, page_author, page_publisher, page_title, read_root
 from a11ykit.html.render import SENTENCE_CLASS
@@ -55,7 +55,7 @@ def speech_items(soup: BeautifulSoup, ui: gettext.NullTranslations) -> list[Spee
     root = read_root(soup)
     image_number = 0
     for el, in_heading in _readable_elements(root):
-        if el.name == "span" and SENTENCE_CLASS in _classes(el):
+        if el.name == "span" and has_token(el, "class", SENTENCE_CLASS):
             text = " ".join(el.get_text().split())
             if speakable(text):
                 items.append(SpeechItem(str(el["id"]), text, "heading" if in_heading else "sentence"))
@@ -72,16 +72,9 @@ def speech_items(soup: BeautifulSoup, ui: gettext.NullTranslations) -> list[Spee
     return items
 
 
-def _classes(el: Tag) -> list[str]:
-    classes = el.get("class")
-    if isinstance(classes, str):
-        return classes.split()
-    return list(classes or [])
-
-
 def _hides_inside(el: Tag) -> bool:
     """What is inside the player, the notice (read on its own) or a skipped element is not read."""
-    return el.name in SKIP_TAGS or bool({PLAYER_CLASS, NOTICE_CLASS} & set(_classes(el)))
+    return el.name in SKIP_TAGS or bool({PLAYER_CLASS, NOTICE_CLASS} & set(tokens(el, "class")))
 
 
 def _readable_elements(root: Tag) -> list[tuple[Tag, bool]]:

@@ -266,10 +266,14 @@ class _Run:
                         self.programs.wait(timeout=5)
                         raise EngineError(f"apertium's programs stopped (exit {self.programs.returncode}): "
                                           f"{self._messages()}", code="A11Y305")
-        with contextlib.suppress(OSError):  # the group is theirs: bash, its leader, is still waiting for input
-            os.killpg(self.programs.pid, signal.SIGKILL)
+        self._kill_programs()
         self.programs.stdin.close()
         return bytes(answer)
+
+    def _kill_programs(self) -> None:
+        if self.programs.poll() is None:  # the group is theirs while bash, its leader, runs
+            with contextlib.suppress(OSError):
+                os.killpg(self.programs.pid, signal.SIGKILL)
 
     def _messages(self) -> str:
         with contextlib.suppress(OSError, ValueError):
@@ -278,9 +282,7 @@ class _Run:
         return "no message"
 
     def stop(self) -> None:
-        if self.programs.poll() is None:  # the group is theirs while bash, its leader, runs
-            with contextlib.suppress(OSError):
-                os.killpg(self.programs.pid, signal.SIGKILL)
+        self._kill_programs()
         for process in (self.extract, self.inject, self.programs):
             _stop(process)
         self.errors.close()
