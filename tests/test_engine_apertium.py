@@ -1,5 +1,6 @@
 import os
 import signal
+import threading
 
 import pytest
 
@@ -168,12 +169,40 @@ def test_a_call_after_warm_up_uses_the_waiting_processes_and_answers_as_a_fresh_
     assert len(pipelines) == 2  # one for the fresh call, one started by warm_up; the call started none
 
 
+def _started_ahead():
+    """The one call's processes a warm-up started (once they are)."""
+    from a11ykit.translate.engines import apertium
+
+    (warming,) = apertium._WAITING.values()
+    return warming.run()
+
+
+def test_warm_up_returns_before_the_processes_are_started_and_the_call_waits_for_them(engine, monkeypatch, pipelines):
+    from a11ykit.translate.engines import apertium
+
+    release, real = threading.Event(), apertium._Run.__init__
+
+    def slow_start(self, route):
+        assert release.wait(timeout=5)
+        real(self, route)
+
+    monkeypatch.setattr(apertium._Run, "__init__", slow_start)
+    pipelines.clear()
+    engine.warm_up("en", "es")  # returns while its thread is held
+    assert not pipelines
+    threading.Timer(0.2, release.set).start()
+    assert engine.translate(BATCH, "en", "es") == ApertiumEngine().translate(BATCH, "en", "es")
+    assert len(pipelines) == 2  # the warm-up's, used by the call, and the fresh engine's
+    assert not apertium._WAITING
+
+
 def test_warm_up_keeps_one_waiting_run_per_pair(pipelines):
     from a11ykit.translate.engines.apertium import stop_waiting
 
     try:
         ApertiumEngine().warm_up("en", "es")
         ApertiumEngine().warm_up("en", "es")
+        _started_ahead()
         assert len(pipelines) == 1
     finally:
         stop_waiting()
@@ -183,7 +212,7 @@ def test_waiting_processes_that_died_are_not_used(engine):
     from a11ykit.translate.engines import apertium
 
     engine.warm_up("en", "es")
-    (waiting,) = apertium._WAITING.values()
+    waiting = _started_ahead()
     os.killpg(waiting.programs.pid, signal.SIGKILL)
     waiting.programs.wait(timeout=10)
     assert engine.translate(BATCH, "en", "es") == ApertiumEngine().translate(BATCH, "en", "es")
@@ -194,7 +223,7 @@ def test_a_forked_child_does_not_use_its_parents_waiting_processes(engine, monke
     from a11ykit.translate.engines import apertium
 
     engine.warm_up("en", "es")
-    (waiting,) = apertium._WAITING.values()
+    waiting = _started_ahead()
     monkeypatch.setattr(apertium.os, "getpid", lambda: waiting.owner + 1)
     assert engine.translate(BATCH, "en", "es") == ApertiumEngine().translate(BATCH, "en", "es")
     apertium.stop_waiting()  # the child's exit
@@ -207,7 +236,7 @@ def test_stop_waiting_ends_the_processes_no_call_used(engine):
     from a11ykit.translate.engines import apertium
 
     engine.warm_up("es", "en")
-    (waiting,) = apertium._WAITING.values()
+    waiting = _started_ahead()
     apertium.stop_waiting()
     assert all(p.poll() is not None for p in (waiting.extract, waiting.programs, waiting.inject))
     assert not apertium._WAITING and not os.path.exists(waiting.state)  # nor Transfuse's state

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 from a11ykit.quality import ApertiumLexicon, Token
@@ -131,3 +133,15 @@ def test_the_running_analysers_are_stopped_at_exit():
     stop_lexicons()
     assert all(process.poll() is not None for process in processes)
     assert running_lexicon("en")._process not in processes
+
+
+def test_at_exit_the_running_analysers_are_killed_not_waited_for(monkeypatch):
+    lexicons = [running_lexicon(lang) for lang in ("en", "es")]
+    waited = []
+    monkeypatch.setattr(ApertiumLexicon, "close", lambda self: waited.append(self))
+    stop_lexicons(reap=False)
+    assert not waited
+    assert all(lexicon._process.wait(timeout=5) == -signal.SIGKILL for lexicon in lexicons)
+    monkeypatch.undo()
+    for lexicon in lexicons:  # their pipes
+        lexicon.close()

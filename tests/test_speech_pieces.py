@@ -89,6 +89,36 @@ def test_a_rebuild_encodes_only_the_changed_paragraph(rebuilt):
     assert second.encoded == ["a11y-3-0"]
 
 
+def test_a_rebuild_reads_what_it_knew_of_unchanged_chunks_and_pieces_from_the_record(tmp_path, monkeypatch):
+    """Only the changed sentence's chunk entry and its paragraph's piece entry are opened."""
+    from a11ykit.speech.cache import ChunkCache, PieceCache
+
+    build(tmp_path, ITEMS)
+    opened = {"chunk": [], "piece": []}
+    for kind, cls, method in (("chunk", ChunkCache, "spoken"), ("piece", PieceCache, "levels")):
+        real = getattr(cls, method)
+        monkeypatch.setattr(cls, method, lambda self, *a, _r=real, _k=kind: opened[_k].append(a[-1]) or _r(self, *a))
+    edited = [SpeechItem(i.id, "He is back home with his family.") if i.id == "a11y-3-0" else i for i in ITEMS]
+    second = build(tmp_path, edited)
+    assert second.synthesized == ["a11y-3-0"] and second.encoded == ["a11y-3-0"]
+    assert opened["chunk"] == ["a11y-3-0"] and len(opened["piece"]) == 1
+
+
+@pytest.mark.parametrize("entries", ["*/*.chunk", "pieces/*/*.piece"])
+def test_what_the_record_knows_of_an_entry_that_is_gone_is_not_used(tmp_path, entries):
+    """Chunks gone: every sentence is spoken again (the changed paragraph's piece needs their
+    samples); pieces gone: every piece is encoded again (the joins need their bytes)."""
+    build(tmp_path, ITEMS)
+    for entry in (tmp_path / "cache").glob(entries):
+        entry.unlink()
+    edited = [SpeechItem(i.id, "He is back home with his family.") if i.id == "a11y-3-0" else i for i in ITEMS]
+    second = build(tmp_path, edited)
+    if entries.endswith(".chunk"):
+        assert second.synthesized == [i.id for i in ITEMS]
+    else:
+        assert second.synthesized == ["a11y-3-0"] and second.encoded == [p[0].id for p in PARAGRAPHS]
+
+
 def test_cues_before_the_change_keep_their_times_and_after_it_move_by_its_length(rebuilt):
     """In the changed piece a cue moves by the changed sentence's length; in the pieces after
     it, by the changed piece's length (whole frames: its pause absorbs the rest)."""

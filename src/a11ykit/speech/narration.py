@@ -63,6 +63,7 @@ from a11ykit.speech.cache import (
     EncodedPiece,
     OutputRecord,
     PieceCache,
+    Recorded,
     Spoken,
     cache_key,
     outputs_key,
@@ -306,9 +307,10 @@ def synthesize_article(
             record = None
         else:
             record = OutputRecord(cache_dir, output_name(stem, lang, "narration_record"))
+        known = Recorded(record.details() if record is not None else None)
         synthesis = _synthesize(
             items, lang=lang, voice=voice, rate=rate, lexicon=lexicon, cache_dir=cache_dir, workers=workers,
-            timeout=timeout, progress=progress, keep=Spoken.of, recall=ChunkCache.spoken,
+            timeout=timeout, progress=progress, keep=Spoken.of, recall=known.chunk,
         )
         spoken: list[Spoken] = synthesis.chunks  # type: ignore[assignment]
         pieces = plan_pieces(items, spoken, synthesis.keys)
@@ -332,13 +334,17 @@ def synthesize_article(
         fresh: list[str] = []
         if levels is None:
             written = True
-            piece_cache = PieceCache(cache_dir)
-            encoded = encode_pieces(pieces, ChunkCache(cache_dir), piece_cache, workers, progress, fresh)
+            piece_cache, chunk_cache = PieceCache(cache_dir), ChunkCache(cache_dir)
+            encoded = encode_pieces(pieces, chunk_cache, piece_cache, workers, progress, fresh, known)
             levels = narration_levels(encoded)
             with contextlib.nullcontext(staging) if staging is not None else Staging() as stage:
                 _stage_outputs(pieces, piece_cache, duration, cues, captions, chapters, out_dir, names, stage, tags)
                 if record is not None:  # a cache: if it cannot be saved, the next build writes again
-                    details: dict[str, object] = {"levels": dataclasses.asdict(levels)}
+                    details: dict[str, object] = {
+                        "levels": dataclasses.asdict(levels),
+                        **Recorded.details(chunk_cache, dict(zip(synthesis.keys, spoken, strict=True)),
+                                           piece_cache, {p.key: e for p, e in zip(pieces, encoded, strict=True)}),
+                    }
                     stage.after_commit(functools.partial(record.save, key, targets, quiet=True, details=details))
                 if staging is None:
                     stage.commit()
@@ -497,13 +503,16 @@ def encode_pieces(
     workers: int,
     progress: Progress,
     fresh: list[str] | None = None,
+    known: Recorded | None = None,
 ) -> list[EncodedPiece]:
-    """Every piece's levels, from the cache or encoded by ``workers`` threads (libopus, libmp3lame
-    and the FFTs run without the GIL) and cached; ``fresh`` gets the first item id of each piece
-    encoded now. The encoded bytes stay in the cache (the joins read them one piece at a time)."""
+    """Every piece's levels, from the cache (``known``: what the last narration recorded of it)
+    or encoded by ``workers`` threads (libopus, libmp3lame and the FFTs run without the GIL) and
+    cached; ``fresh`` gets the first item id of each piece encoded now. The encoded bytes stay in
+    the cache (the joins read them one piece at a time)."""
     found: dict[int, EncodedPiece] = {}
+    known = known or Recorded()
     for index, piece in enumerate(pieces):
-        hit = cache.levels(piece.key)
+        hit = known.levels(cache, piece.key)
         if hit is not None:
             found[index] = hit
     progress("encoding", len(found), len(pieces))
