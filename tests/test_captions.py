@@ -217,11 +217,14 @@ def test_the_sync_map_is_a_json_list_of_id_start_end_text():
     assert "Él" in out.getvalue()  # readable UTF-8, not \u escapes
 
 
-def test_the_sync_map_reads_back():
-    cues = [Cue("s1", 0.0, 1.5, "a"), Cue("s2", 1.8, 2.25, "b")]
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_the_sync_map_reads_back_and_has_an_entry_a_line(count):
+    cues = [Cue(f"s{n}", n * 2.0, n * 2.0 + 1.5, f"Sentence {n}, \"quoted\".") for n in range(count)]
     out = io.StringIO()
     write_syncmap(out, cues)
     assert read_syncmap(io.StringIO(out.getvalue())) == cues
+    lines = out.getvalue().splitlines()
+    assert len(lines) == (count + 2 if count else 1) and all(line.count('"id"') == 1 for line in lines[1:-1])
 
 
 # -- the player fragment --------------------------------------------------------------
