@@ -510,13 +510,11 @@ class ApertiumEngine:
     def _run(self, mode: str, document: str) -> str:
         """Apertium's HTML output for the document, on the Transfuse route where the script
         would take it (its processes started ahead if a warm-up did), else by the script."""
-        run = _take_waiting(self.executable, mode)
-        if run is None:
-            route = _route_now(self.executable, mode)
-            if route is None:
-                return _run_script(self.executable, mode, document)
-            run = _Run(route)
+        route = _route_now(self.executable, mode)
+        if route is None:
+            return _run_script(self.executable, mode, document)
         _reap()
+        run = _take_waiting(self.executable, mode) or _Run(route)
         with _stopped_on_failure(run.stop):
             answer = run.translate(document)
         with _LOCK:
