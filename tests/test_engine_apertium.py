@@ -115,6 +115,19 @@ def test_without_transfuse_the_call_runs_the_script(engine, monkeypatch, pipelin
     assert pipelines == [[engine.executable, "-f", "html", "eng-spa"]]
 
 
+def test_without_transfuse_the_call_runs_the_script_even_after_a_warm_up(engine, monkeypatch, pipelines):
+    from a11ykit.translate.engines import apertium
+
+    expected = script_output(DOCUMENTS["eng-spa"], "eng-spa")
+    engine.warm_up("en", "es")
+    _started_ahead()
+    pipelines.clear()
+    monkeypatch.setenv("APERTIUM_TRANSFUSE", "no")
+    assert engine._run("eng-spa", DOCUMENTS["eng-spa"]) == expected
+    assert pipelines == [[engine.executable, "-f", "html", "eng-spa"]]
+    apertium.stop_waiting()
+
+
 def test_the_whole_batch_is_one_run_of_the_programs(engine, pipelines):
     engine.translate([f"Sentence number {i}." for i in range(40)], "en", "es")
     assert len(pipelines) == 1
