@@ -32,6 +32,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -115,6 +116,26 @@ def unpack_parts(path: Path, wanted: Sequence[int]) -> tuple[dict, dict[int, byt
     return header, found
 
 
+def _word_rows(words: Sequence[Word]) -> list[list[int | float]]:
+    """Word timings as an entry's header and a narration's record keep them."""
+    return [[w.offset, w.length, w.start] for w in words]
+
+
+def _words(rows: Sequence[Sequence[Any]]) -> tuple[Word, ...]:
+    """:func:`_word_rows` read back (ValueError or TypeError when they are not rows of three numbers)."""
+    return tuple(Word(int(o), int(n), float(t)) for o, n, t in rows)
+
+
+def _powers_bytes(powers: np.ndarray) -> bytes:
+    """A piece's block powers as a piece entry and a narration's record keep them (little-endian doubles)."""
+    return np.asarray(powers, dtype="<f8").tobytes()
+
+
+def _powers(data: bytes) -> np.ndarray:
+    """:func:`_powers_bytes` read back (ValueError when the length is not whole doubles)."""
+    return np.frombuffer(data, dtype="<f8").astype(np.float64)
+
+
 def cache_key(*, text: str, voice: str, espeak: str, rate: int, volume: int) -> str:
     """The key of one utterance: a hash of everything that decides its sound."""
     fields = {
@@ -150,7 +171,7 @@ class ChunkCache:
             header, (samples_bytes,) = unpack(data)
             samples = np.frombuffer(samples_bytes, dtype="<i2").astype(np.int16)
             sample_rate = int(header["sample_rate"])
-            words = tuple(Word(int(o), int(n), float(s)) for o, n, s in header["words"])
+            words = _words(header["words"])
             verify_samples(samples, sample_rate, id)
         except (ValueError, KeyError, TypeError, SpeechError):
             path.unlink(missing_ok=True)
@@ -165,7 +186,7 @@ class ChunkCache:
         try:
             header, _ = unpack_parts(path, [])
             (length,) = header["parts"]
-            words = tuple(Word(int(o), int(n), float(t)) for o, n, t in header["words"])
+            words = _words(header["words"])
             return Spoken(id, int(length) // 2, int(header["sample_rate"]), words)
         except FileNotFoundError:
             return None
@@ -185,7 +206,7 @@ class ChunkCache:
         if stored is not None:
             return stored
         entry = pack(
-            {"sample_rate": int(chunk.sample_rate), "words": [[w.offset, w.length, w.start] for w in chunk.words]},
+            {"sample_rate": int(chunk.sample_rate), "words": _word_rows(chunk.words)},
             np.asarray(chunk.samples, dtype="<i2").tobytes(),
         )
         with Staging(durable=False) as staging:
@@ -247,7 +268,7 @@ class PieceCache:
 
     def _load(self, key: str) -> EncodedPiece:
         header, (opus, mp3, powers) = unpack(self._path(key).read_bytes())
-        return EncodedPiece(opus=opus, mp3=mp3, powers=np.frombuffer(powers, dtype="<f8").astype(np.float64),
+        return EncodedPiece(opus=opus, mp3=mp3, powers=_powers(powers),
                             gain=float(header["gain"]), peak=float(header["peak"]))
 
     def get(self, key: str) -> EncodedPiece | None:
@@ -270,7 +291,7 @@ class PieceCache:
             header, found = unpack_parts(path, [2])
             if not all(header["parts"][:2]):
                 raise ValueError("a piece without audio")
-            return EncodedPiece(opus=b"", mp3=b"", powers=np.frombuffer(found[2], dtype="<f8").astype(np.float64),
+            return EncodedPiece(opus=b"", mp3=b"", powers=_powers(found[2]),
                                 gain=float(header["gain"]), peak=float(header["peak"]))
         except FileNotFoundError:
             return None
@@ -291,7 +312,7 @@ class PieceCache:
 
     def put(self, key: str, piece: EncodedPiece) -> None:
         entry = pack({"gain": float(piece.gain), "peak": float(piece.peak)}, piece.opus, piece.mp3,
-                     np.asarray(piece.powers, dtype="<f8").tobytes())
+                     _powers_bytes(piece.powers))
         atomic_write(self._path(key), entry, durable=False)
 
 
@@ -315,7 +336,7 @@ class Recorded:
         try:
             size, length, rate, words = entry  # type: ignore[misc]
             if _size(cache._path(key)) == size:
-                return Spoken(id, int(length), int(rate), tuple(Word(int(o), int(n), float(t)) for o, n, t in words))
+                return Spoken(id, int(length), int(rate), _words(words))
         except (TypeError, ValueError):
             pass
         return cache.spoken(key, id)
@@ -326,8 +347,8 @@ class Recorded:
         try:
             size, gain, peak, powers = entry  # type: ignore[misc]
             if _size(cache._path(key)) == size:
-                recorded = np.frombuffer(base64.b64decode(powers), dtype="<f8").astype(np.float64)
-                return EncodedPiece(opus=b"", mp3=b"", powers=recorded, gain=float(gain), peak=float(peak))
+                return EncodedPiece(opus=b"", mp3=b"", powers=_powers(base64.b64decode(powers)),
+                                    gain=float(gain), peak=float(peak))
         except (TypeError, ValueError, binascii.Error):
             pass
         return cache.levels(key)
@@ -340,12 +361,11 @@ class Recorded:
         that is not there is left out."""
         return {
             "spoken": {
-                key: [size, s.length, s.sample_rate, [[w.offset, w.length, w.start] for w in s.words]]
+                key: [size, s.length, s.sample_rate, _word_rows(s.words)]
                 for key, s in spoken.items() if (size := _size(chunks._path(key))) is not None
             },
             "pieces": {
-                key: [size, float(p.gain), float(p.peak),
-                      base64.b64encode(np.asarray(p.powers, dtype="<f8").tobytes()).decode("ascii")]
+                key: [size, float(p.gain), float(p.peak), base64.b64encode(_powers_bytes(p.powers)).decode("ascii")]
                 for key, p in levels.items() if (size := _size(pieces._path(key))) is not None
             },
         }
