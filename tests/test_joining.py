@@ -255,3 +255,74 @@ def test_the_encoders_are_loaded_by_their_soname_without_running_ldconfig(monkey
     finally:
         joining._libopus.cache_clear()
         joining._libmp3lame.cache_clear()
+
+
+# --- a piece taken from an earlier join ---------------------------------------------------------
+
+#: A new narration as the pieces of the fixture's (by index) and the changed paragraph ("new").
+REJOINS = {
+    "nothing changed": [0, 1, 2, 3],
+    "a middle piece changed": [0, "new", 2, 3],
+    "the last but one changed": [0, 1, "new", 3],
+    "a piece removed": [0, 2, 3],
+    "a piece inserted": [0, 1, "new", 2, 3],
+    "two pieces swapped": [0, 2, 1, 3],
+    "a piece twice": [0, 1, 1, 3],
+}
+
+
+def _earlier_and_again(narration: dict, order: list) -> tuple[list, list]:
+    """The new narration's pieces, each on its own, and the same with every piece the
+    fixture's join holds (all but the first) taken from that join instead."""
+    placed: list = []
+    earlier = io.BytesIO()
+    narration["join"](narration["pieces"], earlier, placed=placed)
+    assert earlier.getvalue() == narration["joined"]
+    changed = narration["encode"](paragraph_piece(CHANGED, narration["fmt"], last=False), RATE)
+    own = [changed if i == "new" else narration["pieces"][i] for i in order]
+    taken = [
+        joining.Rejoin(earlier.getvalue(), placed[i]) if isinstance(i, int) and placed[i] is not None else piece
+        for i, piece in zip(order, own, strict=True)
+    ]
+    return own, taken
+
+
+@pytest.mark.parametrize("order", REJOINS.values(), ids=REJOINS.keys())
+def test_pieces_taken_from_an_earlier_join_make_the_same_file_as_joining_them_again(
+    narration: dict, order: list
+) -> None:
+    own, taken = _earlier_and_again(narration, order)
+    again, rejoined = io.BytesIO(), io.BytesIO()
+    placed_again: list = []
+    placed_rejoined: list = []
+    length = narration["join"](own, again, placed=placed_again)
+    assert narration["join"](taken, rejoined, placed=placed_rejoined) == length
+    assert rejoined.getvalue() == again.getvalue()
+    assert placed_rejoined == placed_again  # so the next build can take them from this file in turn
+
+
+def test_where_each_piece_landed_is_its_own_bytes_in_the_joined_file(narration: dict) -> None:
+    placed: list = []
+    narration["join"](narration["pieces"], io.BytesIO(), placed=placed)
+    joined = narration["joined"]
+    assert placed[0] is None  # the first piece's headers start the file: never taken from it
+    for piece, spot in zip(narration["pieces"][1:], placed[1:], strict=True):
+        there = joined[spot.start : spot.end]
+        last = piece is narration["pieces"][-1]
+        if narration["fmt"] == "mp3":  # its frames (the last one partly padding), its primer left out
+            parsed = joining.Mp3.parse(piece)
+            primer = (parsed.delay + joining.MP3_DECODER_DELAY) // parsed.samples_per_frame
+            assert there == b"".join(parsed.frames[primer : primer - (-parsed.samples // parsed.samples_per_frame)])
+            assert spot.samples == parsed.samples
+        else:  # whole Ogg pages holding its packets, its primer left out; samples counted at 48 kHz
+            packets = joining.OggOpus.parse(piece).content_packets(keep_primer=False, last=last, what="piece")
+            assert there.startswith(b"OggS") and all(packet in there for packet in packets)
+            assert spot.samples == joining.stream_length(piece, "opus") * 48_000 // RATE
+
+
+def test_the_first_piece_cannot_be_taken_from_an_earlier_join(narration: dict) -> None:
+    placed: list = []
+    narration["join"](narration["pieces"], io.BytesIO(), placed=placed)
+    with pytest.raises(SpeechError) as caught:
+        narration["join"]([joining.Rejoin(narration["joined"], placed[1]), narration["pieces"][2]], io.BytesIO())
+    assert caught.value.code == "A11Y521" and "piece 1 must be a piece of its own" in str(caught.value)

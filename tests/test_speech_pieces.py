@@ -104,6 +104,49 @@ def test_a_rebuild_reads_what_it_knew_of_unchanged_chunks_and_pieces_from_the_re
     assert opened["chunk"] == ["a11y-3-0"] and len(opened["piece"]) == 1
 
 
+EDITED = [SpeechItem(i.id, "He is back home with his family.") if i.id == "a11y-3-0" else i for i in ITEMS]
+
+
+def _pieces_read(monkeypatch) -> list[tuple[str, str]]:
+    """Every (key, format) the joins read from the speech cache from now on."""
+    from a11ykit.speech.cache import PieceCache
+
+    read: list[tuple[str, str]] = []
+    real = PieceCache.read
+    monkeypatch.setattr(PieceCache, "read", lambda self, key, fmt: read.append((key, fmt)) or real(self, key, fmt))
+    return read
+
+
+def test_a_rebuild_takes_the_unchanged_pieces_from_the_files_it_replaces(tmp_path, monkeypatch):
+    """Only the first piece (its headers start the files) and the changed one are read from the
+    cache, and the files are byte for byte what joining every piece from the cache writes."""
+    build(tmp_path, ITEMS)
+    read = _pieces_read(monkeypatch)
+    second = build(tmp_path, EDITED)
+    assert len(read) == 4 and {fmt for _, fmt in read} == {"opus", "mp3"}  # 2 pieces, 2 formats
+    rejoined = {fmt: getattr(second, fmt).read_bytes() for fmt in ("opus", "mp3")}
+    for fmt in ("opus", "mp3"):
+        getattr(second, fmt).unlink()  # nothing to take from: every piece from the cache
+    read.clear()
+    again = build(tmp_path, EDITED)
+    assert len(read) == 2 * len(PARAGRAPHS) and again.encoded == []
+    assert {fmt: getattr(again, fmt).read_bytes() for fmt in ("opus", "mp3")} == rejoined
+
+
+@pytest.mark.parametrize("fmt", ["opus", "mp3"])
+def test_nothing_is_taken_from_an_audio_file_changed_since_it_was_written(tmp_path, monkeypatch, fmt):
+    first = build(tmp_path, ITEMS)
+    path = getattr(first, fmt)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    read = _pieces_read(monkeypatch)
+    second = build(tmp_path, EDITED)
+    assert sorted(f for _, f in read).count(fmt) == len(PARAGRAPHS)  # every piece of it from the cache
+    assert sorted(f for _, f in read).count({"opus": "mp3", "mp3": "opus"}[fmt]) == 2  # the other taken
+    assert joining.stream_length(getattr(second, fmt).read_bytes(), fmt) == round(second.duration * OUTPUT_RATE)
+
+
 @pytest.mark.parametrize("entries", ["*/*.chunk", "pieces/*/*.piece"])
 def test_what_the_record_knows_of_an_entry_that_is_gone_is_not_used(tmp_path, entries):
     """Chunks gone: every sentence is spoken again (the changed paragraph's piece needs their

@@ -277,7 +277,7 @@ def test_the_sentences_of_one_heading_make_one_chapter_and_a_short_pause():
 
 
 def test_a_failed_encoding_leaves_no_outputs_and_no_temporary_files(tmp_path, monkeypatch):
-    def broken(pieces, out):
+    def broken(pieces, out, **options):
         out.write(next(iter(pieces))[:100])
         raise SpeechError("encoder failed")
 

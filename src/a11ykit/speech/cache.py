@@ -418,6 +418,17 @@ class OutputRecord:
         except OSError:
             return False
 
+    def unchanged(self, path: Path) -> bytes | None:
+        """The bytes of ``path`` if it is one of the files recorded and still as it was written
+        then (its digest), else None."""
+        recorded = self._record().get("files")
+        try:
+            expected = recorded.get(str(path.resolve())) if isinstance(recorded, dict) else None
+            data = path.read_bytes() if expected is not None else None
+        except OSError:
+            return None
+        return data if data is not None and hashlib.sha256(data).hexdigest() == expected else None
+
     def details(self) -> dict[str, object]:
         """What was recorded with the files besides them (e.g. their levels), or ``{}``."""
         details = self._record().get("details", {})

@@ -25,6 +25,11 @@ with the LAME/Info header):
 * Pieces are encoded independently (the primer is silence, not the previous piece), so a
   changed piece changes only its own frames. A joint is clean when the pieces meet in a
   pause, which is where a narration cuts them (after a paragraph).
+* A join says where each piece landed in the file (:class:`Placed`). A later join may take
+  a piece from that file instead of from its own (:class:`Rejoin`): the same frames, so the
+  same bytes but for the Ogg page headers (sequence numbers, granule positions, checksums),
+  which follow the new stream. A rebuild then reads the earlier file once instead of every
+  unchanged piece, and its files are byte for byte what joining every piece again writes.
 
 Encoding calls libopus and libmp3lame in this process (ctypes; Debian's libopus0 and
 libmp3lame0, which ffmpeg also uses): no process per piece, no temporary file. The settings
@@ -53,7 +58,7 @@ from typing import BinaryIO
 import numpy as np
 
 from a11ykit.errors import SpeechError
-from a11ykit.speech.tags import ogg_crc
+from a11ykit.speech.tags import bit_reversed, ogg_crc
 
 OPUS_FRAME_SECONDS = 0.020
 OPUS_BITRATE = 32_000
@@ -67,6 +72,29 @@ MP3_DECODER_DELAY = 529
 _OPUS_RATE = 48_000  # Ogg Opus counts granule positions and pre-skip at 48 kHz
 #: The serial number of every Ogg stream written here ("a11y"): pieces and joined files alike.
 OGG_SERIAL = 0x61313179
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where a piece (not the first) landed in a joined file: bytes ``start`` to ``end``, whole
+    Ogg pages or MP3 frames (its primer left out), playing ``samples`` samples. Ogg only: the
+    first page's ``sequence`` number and the granule ``position`` where the piece starts."""
+
+    start: int
+    end: int
+    samples: int
+    sequence: int = 0
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class Rejoin:
+    """A piece taken from a file joined before (``data``, the whole file) where :class:`Placed`
+    says it is, instead of from its own encoded file. Never the first piece, whose headers
+    start the stream."""
+
+    data: bytes
+    placed: Placed
 
 
 
@@ -242,11 +270,18 @@ def encode_mp3_piece(
 # --- joining -----------------------------------------------------------------------------------
 
 
-def join_opus(pieces: Iterable[bytes], out: BinaryIO, *, verified: bool = False) -> int:
-    """Write the pieces (from :func:`encode_opus_piece`) as one Ogg Opus stream; returns its
-    length in samples at the pieces' own rate (OpusHead's input rate), pre-skip excluded.
-    ``verified``: the pieces' bytes were checked already (the speech cache keeps a CRC-32 of
-    each), so their pages' checksums are not computed again.
+def join_opus(
+    pieces: Iterable[bytes | Rejoin],
+    out: BinaryIO,
+    *,
+    verified: bool = False,
+    placed: list[Placed | None] | None = None,
+) -> int:
+    """Write the pieces (from :func:`encode_opus_piece`, or a :class:`Rejoin` of an earlier
+    join) as one Ogg Opus stream; returns its length in samples at the pieces' own rate
+    (OpusHead's input rate), pre-skip excluded. ``verified``: the pieces' bytes were checked
+    already (the speech cache keeps a CRC-32 of each), so their pages' checksums are not
+    computed again. ``placed`` gets where each piece landed (None for the first).
 
     The pieces are read one at a time and their pages copied as they are but for the page
     header: the sequence number, the granule position counted on the whole stream, the
@@ -257,31 +292,49 @@ def join_opus(pieces: Iterable[bytes], out: BinaryIO, *, verified: bool = False)
     first_head = b""
     position = 0  # the stream's granule position where the next piece's samples start
     whole_frames = True  # the previous piece ends on a frame boundary (every piece but the last must)
+    frame = round(_OPUS_RATE * OPUS_FRAME_SECONDS)
+    earlier: set[int] = set()  # the earlier joins whose headers were compared with this one's
     index = -1
-    for index, data in enumerate(pieces):
+    for index, item in enumerate(pieces):
         what = f"Opus piece {index + 1}"
-        pages = _ogg_page_spans(data, what, checksums=not verified)
-        audio = next((i + 1 for i in range(1, len(pages)) if pages[i].ends_packet), len(pages))  # after OpusTags
-        head = data[pages[0].body : pages[0].end]
-        if not head.startswith(b"OpusHead") or len(head) < 19 or audio >= len(pages):
-            raise SpeechError(f"{what} is not Ogg Opus", code="A11Y521")
-        pre_skip = struct.unpack_from("<H", head, 10)[0]
-        if index == 0:
-            first_head, position = head, pre_skip
-            for page in pages[:audio]:
-                writer.page(data, page, page.granule)
-        elif head[9] != first_head[9] or head[18:] != first_head[18:]:
-            raise SpeechError(f"{what} has another channel layout", code="A11Y521")
-        elif not whole_frames:
+        start, sequence = writer.offset, writer.sequence
+        if index and not whole_frames:
             raise SpeechError(f"Opus piece {index} is not a whole number of 20 ms frames", code="A11Y521")
+        if isinstance(item, Rejoin):
+            if index == 0:
+                raise SpeechError(f"{what} must be a piece of its own: its headers start the stream", code="A11Y521")
+            if id(item.data) not in earlier:
+                head = _ogg_first_packet(item.data, what)
+                if not head.startswith(b"OpusHead") or head[9] != first_head[9] or head[18:] != first_head[18:]:
+                    raise SpeechError(f"{what} comes from a join of another channel layout", code="A11Y521")
+                earlier.add(id(item.data))
+            writer.copy(item.data, item.placed, position - item.placed.position, what)
+            samples = item.placed.samples
         else:
-            if pages[audio].granule != pre_skip:  # the primer packet shares its page with the samples
-                raise SpeechError(f"{what} was not encoded to be joined (pre-skip {pre_skip})", code="A11Y521")
-            audio += 1
-        for page in pages[audio:]:
-            writer.page(data, page, position + page.granule - pre_skip)
-        samples = pages[-1].granule - pre_skip
-        whole_frames = samples % round(_OPUS_RATE * OPUS_FRAME_SECONDS) == 0
+            data = item
+            pages = _ogg_page_spans(data, what, checksums=not verified)
+            audio = next((i + 1 for i in range(1, len(pages)) if pages[i].ends_packet), len(pages))  # after OpusTags
+            head = data[pages[0].body : pages[0].end]
+            if not head.startswith(b"OpusHead") or len(head) < 19 or audio >= len(pages):
+                raise SpeechError(f"{what} is not Ogg Opus", code="A11Y521")
+            pre_skip = struct.unpack_from("<H", head, 10)[0]
+            if index == 0:
+                first_head, position = head, pre_skip
+                for page in pages[:audio]:
+                    writer.page(data, page.start, page.end, page.kind, page.granule)
+            elif head[9] != first_head[9] or head[18:] != first_head[18:]:
+                raise SpeechError(f"{what} has another channel layout", code="A11Y521")
+            else:
+                if pages[audio].granule != pre_skip:  # the primer packet shares its page with the samples
+                    raise SpeechError(f"{what} was not encoded to be joined (pre-skip {pre_skip})", code="A11Y521")
+                audio += 1
+                start = writer.offset
+            for page in pages[audio:]:
+                writer.page(data, page.start, page.end, page.kind, position + page.granule - pre_skip)
+            samples = pages[-1].granule - pre_skip
+        if placed is not None:
+            placed.append(Placed(start, writer.offset, samples, sequence, position) if index else None)
+        whole_frames = samples % frame == 0
         position += samples
     if index < 0:
         raise ValueError("nothing to join")
@@ -326,6 +379,14 @@ def _ogg_page_spans(data: bytes, what: str, *, checksums: bool = True) -> list[_
     return spans
 
 
+def _ogg_first_packet(data: bytes, what: str) -> bytes:
+    """The body of an Ogg file's first page (a stream's identification header)."""
+    if data[:4] != b"OggS" or len(data) < 27:
+        raise SpeechError(f"{what} comes from a file that is not Ogg", code="A11Y521")
+    body = 27 + data[26]
+    return bytes(data[body : body + sum(data[27:body])])
+
+
 def _page_crc(page: bytes | bytearray) -> int:
     """The checksum of a page as it should be (computed with its checksum field zeroed)."""
     return ogg_crc(page[:22] + b"\0\0\0\0" + page[26:])
@@ -337,14 +398,55 @@ class _PageWriter:
 
     def __init__(self, out: BinaryIO, serial: int = OGG_SERIAL) -> None:
         self.out, self.serial, self.sequence = out, serial, 0
+        self.offset = 0  # bytes of the pages given so far, the one held back included
         self.held: bytearray | None = None
 
-    def page(self, data: bytes, span: _PageSpan, granule: int) -> None:
+    def page(self, data: bytes, start: int, end: int, kind: int, granule: int) -> None:
         self._flush()
-        page = bytearray(data[span.start : span.end])
-        kind = (span.kind & 0x01) | (0x02 if self.sequence == 0 else 0)
+        page = bytearray(data[start:end])
+        kind = (kind & 0x01) | (0x02 if self.sequence == 0 else 0)
         struct.pack_into("<BqII", page, 5, kind, granule, self.serial, self.sequence)
         self.held, self.sequence = page, self.sequence + 1
+        self.offset += end - start
+
+    def copy(self, data: bytes, placed: Placed, shift: int, what: str) -> None:
+        """The pages an earlier join wrote for one piece, numbered on and their granule
+        positions moved by ``shift``. A page that this stream would number and place as it is
+        is copied as it is; the piece's last page is held back like any (it may end the stream)."""
+        self._flush()
+        pos, end = placed.start, placed.end
+        view = memoryview(data)
+        mirrored: memoryview | None = None  # the piece's bytes bit-reversed, for the checksums
+        parts: list[bytes | bytearray | memoryview] = []
+        while pos < end:
+            if data[pos : pos + 4] != b"OggS" or end < pos + 27:
+                raise SpeechError(f"{what}: the earlier join has no Ogg page at byte {pos}", code="A11Y521")
+            body = pos + 27 + data[pos + 26]
+            stop = body + sum(data[pos + 27 : body])
+            if stop > end:
+                raise SpeechError(f"{what}: the earlier join's page at byte {pos} runs past the piece",
+                                  code="A11Y521")
+            kind, granule, serial, sequence = struct.unpack_from("<BqII", data, pos + 5)
+            if stop == end:  # held back
+                if parts:
+                    self.out.write(b"".join(parts))
+                self.page(data, pos, stop, kind, granule + shift)
+                return
+            if shift == 0 and sequence == self.sequence and serial == self.serial and not kind & 0x06:
+                parts.append(view[pos:stop])
+            else:
+                if mirrored is None:
+                    mirrored = memoryview(bit_reversed(view[placed.start : end]))
+                header = bytearray(data[pos : pos + 26])  # its checksum zeroed, then computed
+                struct.pack_into("<BqIII", header, 5, kind & 0x01, granule + shift, self.serial, self.sequence, 0)
+                crc = ogg_crc(header, mirrored[pos + 26 - placed.start : stop - placed.start])
+                struct.pack_into("<I", header, 22, crc)
+                parts += (header, view[pos + 26 : stop])
+            self.sequence += 1
+            self.offset += stop - pos
+            pos = stop
+        if parts:
+            self.out.write(b"".join(parts))
 
     def close(self) -> None:
         if self.held is not None:
@@ -358,39 +460,60 @@ class _PageWriter:
             self.held = None
 
 
-def join_mp3(pieces: Iterable[bytes], out: BinaryIO) -> int:
-    """Write the pieces (from :func:`encode_mp3_piece`) as one MP3 file; returns its length
-    in samples. The pieces are read one at a time; their frames are copied as they are."""
+def join_mp3(pieces: Iterable[bytes | Rejoin], out: BinaryIO, *, placed: list[Placed | None] | None = None) -> int:
+    """Write the pieces (from :func:`encode_mp3_piece`, or a :class:`Rejoin` of an earlier
+    join) as one MP3 file; returns its length in samples. The pieces are read one at a time;
+    their frames are copied as they are. ``placed`` gets where each piece landed (None for
+    the first)."""
     first: Mp3 | None = None
     audio: list[bytes] = []
     lengths: list[np.ndarray] = []
-    total = 0
-    previous: Mp3 | None = None
-    for index, data in enumerate(pieces):
-        piece = Mp3.parse(data, what=f"MP3 piece {index + 1}")
-        if previous is not None and previous.samples % previous.samples_per_frame:
-            raise SpeechError(f"MP3 piece {index} is not a whole number of frames ({previous.samples} samples)",
-                              code="A11Y521")
-        first = first or piece
+    spans: list[tuple[int, int, int]] = []  # each piece's (start, end) in the frames after the Info frame, samples
+    total = at = before = 0  # before: the previous piece's samples
+    for index, item in enumerate(pieces):
         what = f"MP3 piece {index + 1}"
-        spf = first.samples_per_frame
-        if piece.samples_per_frame != spf or piece.rate != first.rate:
-            raise SpeechError(f"{what} has another sample rate", code="A11Y521")
-        primer, rest = divmod(piece.delay + MP3_DECODER_DELAY, spf)
-        if rest:
-            raise SpeechError(f"{what} was not encoded to be joined (delay {piece.delay})", code="A11Y521")
-        content = -(-piece.samples // spf)
-        start = 0 if index == 0 else primer
-        audio.append(piece.frame_bytes(start, primer + content))
-        lengths.append(piece.lengths[start : primer + content])
-        total += piece.samples
-        previous = piece
+        if first is not None and before % first.samples_per_frame:
+            raise SpeechError(f"MP3 piece {index} is not a whole number of frames ({before} samples)",
+                              code="A11Y521")
+        if isinstance(item, Rejoin):
+            if first is None:
+                raise SpeechError(f"{what} must be a piece of its own: its Info frame starts the file",
+                                  code="A11Y521")
+            frames = item.data[item.placed.start : item.placed.end]
+            found = mp3_frame(frames, 0)
+            if found is None or found[1:] != (first.rate, first.samples_per_frame):
+                raise SpeechError(f"{what} comes from a join of another sample rate", code="A11Y521")
+            frame_lengths = _mp3_frames(frames, what)[1]
+            samples = item.placed.samples
+        else:
+            piece = Mp3.parse(item, what=what)
+            first = first or piece
+            spf = first.samples_per_frame
+            if piece.samples_per_frame != spf or piece.rate != first.rate:
+                raise SpeechError(f"{what} has another sample rate", code="A11Y521")
+            primer, rest = divmod(piece.delay + MP3_DECODER_DELAY, spf)
+            if rest:
+                raise SpeechError(f"{what} was not encoded to be joined (delay {piece.delay})", code="A11Y521")
+            content = -(-piece.samples // spf)
+            start = 0 if index == 0 else primer
+            frames = piece.frame_bytes(start, primer + content)
+            frame_lengths = piece.lengths[start : primer + content]
+            samples = piece.samples
+        audio.append(frames)
+        lengths.append(frame_lengths)
+        spans.append((at, at + len(frames), samples))
+        at += len(frames)
+        total += samples
+        before = samples
     if first is None:
         raise ValueError("nothing to join")
     every = np.concatenate(lengths)
     joined = Mp3(first.info, b"".join(audio), every, first.delay, 0, first.rate, first.samples_per_frame)
     joined.padding = len(every) * first.samples_per_frame - first.delay - total
+    base = out.tell() + len(first.info)
     joined.write(out)
+    if placed is not None:
+        placed += [Placed(base + a, base + b, n) if i else None for i, (a, b, n) in enumerate(spans)]
     return total
 
 

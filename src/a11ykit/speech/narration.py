@@ -8,7 +8,9 @@ it, :data:`PIECE_LEAD` of which starts the next piece), lays each piece out with
 :mod:`a11ykit.speech.items`, normalizes it on its own (:mod:`a11ykit.speech.levels`), resamples
 it (:mod:`a11ykit.speech.encode`), encodes it to Opus and MP3 and joins the pieces without
 encoding again (:mod:`a11ykit.speech.joining`); encoded pieces are cached by their chunks and
-settings, so a rebuild encodes only the pieces whose sentences changed. Cue times come from
+settings, so a rebuild encodes only the pieces whose sentences changed, and takes the others from
+the audio files it replaces (where the record says they are, while those files are as it wrote
+them) instead of reading each from the cache. Cue times come from
 the pieces' sample counts (every piece but the last is whole frames of both formats). Audio is
 streamed: chunks wait in the cache (a temporary one without a cache folder) and only one
 piece's samples per encoding thread are in memory, never the whole narration's. It writes,
@@ -337,13 +339,17 @@ def synthesize_article(
             piece_cache, chunk_cache = PieceCache(cache_dir), ChunkCache(cache_dir)
             encoded = encode_pieces(pieces, chunk_cache, piece_cache, workers, progress, fresh, known)
             levels = narration_levels(encoded)
+            earlier = _earlier_joins(record, out_dir, names) if record is not None else {}
+            placed: dict[str, list[joining.Placed | None]] = {"opus": [], "mp3": []}
             with contextlib.nullcontext(staging) if staging is not None else Staging() as stage:
-                _stage_outputs(pieces, piece_cache, duration, cues, captions, chapters, out_dir, names, stage, tags)
+                _stage_outputs(pieces, piece_cache, duration, cues, captions, chapters, out_dir, names, stage, tags,
+                               earlier, placed)
                 if record is not None:  # a cache: if it cannot be saved, the next build writes again
                     details: dict[str, object] = {
                         "levels": dataclasses.asdict(levels),
                         **Recorded.details(chunk_cache, dict(zip(synthesis.keys, spoken, strict=True)),
                                            piece_cache, {p.key: e for p, e in zip(pieces, encoded, strict=True)}),
+                        "joins": _joins_record(pieces, placed),
                     }
                     stage.after_commit(functools.partial(record.save, key, targets, quiet=True, details=details))
                 if staging is None:
@@ -602,16 +608,30 @@ def _stage_outputs(
     names: Mapping[str, str],
     staging: Staging,
     tags: AudioTags,
+    earlier: Mapping[str, Mapping[str, joining.Rejoin]] | None = None,
+    placed: Mapping[str, list[joining.Placed | None]] | None = None,
 ) -> None:
+    """Stage the five files. ``earlier``: by format and key, the pieces the files being
+    replaced hold (taken from there instead of from the cache); ``placed`` gets where each
+    piece lands, by format."""
+    earlier = earlier or {}
+
+    def rest(fmt: str) -> Iterable[bytes | joining.Rejoin]:
+        """Every piece but the first: from the earlier file where it is there, else from the cache."""
+        there = earlier.get(fmt, {})
+        return (there.get(p.key) or cache.read(p.key, fmt) for p in pieces[1:])
+
     def opus(f: BinaryIO) -> None:  # the tags go in the first piece's comment header, which the join keeps
         first = tag_opus(cache.read(pieces[0].key, "opus"), tags)
         # read from the cache, each piece's bytes are checked against their CRC-32 there
-        joining.join_opus(itertools.chain([first], (cache.read(p.key, "opus") for p in pieces[1:])), f, verified=True)
+        joining.join_opus(itertools.chain([first], rest("opus")), f, verified=True,
+                          placed=placed["opus"] if placed is not None else None)
         checked(f, "opus")
 
     def mp3(f: BinaryIO) -> None:
         f.write(id3_tag(tags))
-        joining.join_mp3((cache.read(p.key, "mp3") for p in pieces), f)
+        joining.join_mp3(itertools.chain([cache.read(pieces[0].key, "mp3")], rest("mp3")), f,
+                         placed=placed["mp3"] if placed is not None else None)
         checked(f, "mp3")
 
     def checked(f: BinaryIO, fmt: str) -> None:
@@ -632,6 +652,37 @@ def _stage_outputs(
     }
     for name, write in writers.items():
         staging.stage(out_dir / name, write)
+
+
+def _joins_record(pieces: Sequence[Piece], placed: Mapping[str, list[joining.Placed | None]]) -> dict[str, object]:
+    """Where each piece (by key) landed in the files just joined, for the next build's
+    :func:`_earlier_joins`."""
+    return {
+        fmt: {piece.key: [spot.start, spot.end, spot.samples, spot.sequence, spot.position]
+              for piece, spot in zip(pieces, spots, strict=True) if spot is not None}
+        for fmt, spots in placed.items()
+    }
+
+
+def _earlier_joins(
+    record: OutputRecord, out_dir: Path, names: Mapping[str, str]
+) -> dict[str, dict[str, joining.Rejoin]]:
+    """The pieces of the audio files the last build joined, by format and key: only of a file
+    that is still byte for byte as that build wrote it (its digest in the record)."""
+    joins = record.details().get("joins")
+    found: dict[str, dict[str, joining.Rejoin]] = {}
+    for fmt in ("opus", "mp3"):
+        spots = joins.get(fmt) if isinstance(joins, dict) else None
+        if not isinstance(spots, dict) or not spots:
+            continue
+        data = record.unchanged(out_dir / names[fmt])
+        if data is None:
+            continue
+        try:
+            found[fmt] = {key: joining.Rejoin(data, joining.Placed(*map(int, spot))) for key, spot in spots.items()}
+        except (TypeError, ValueError):
+            continue
+    return found
 
 
 def _text(write: Callable[[TextIO], None]) -> Writer:
