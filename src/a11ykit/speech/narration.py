@@ -310,6 +310,11 @@ def synthesize_article(
         else:
             record = OutputRecord(cache_dir, output_name(stem, lang, "narration_record"))
         known = Recorded(record.details() if record is not None else None)
+        names = output_names(stem, lang)
+        out_dir = Path(out_dir)
+        # the files this narration replaces are read (and their digests checked) while it speaks
+        beside = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="a11ykit-earlier"))
+        earlier_joins = beside.submit(_earlier_joins, record, out_dir, names) if record is not None else None
         synthesis = _synthesize(
             items, lang=lang, voice=voice, rate=rate, lexicon=lexicon, cache_dir=cache_dir, workers=workers,
             timeout=timeout, progress=progress, keep=Spoken.of, recall=known.chunk,
@@ -322,13 +327,15 @@ def synthesize_article(
             for item, (start, end) in zip(items, _spans(pieces, spoken), strict=True)
         ]
         chapters = chapter_cues(heading_cues(cues, items), duration)
-        captions = [
-            part
-            for cue, item, chunk in zip(cues, items, spoken, strict=True)
-            for part in caption_cues(cue, _word_clock(item.text, chunk, cue.start, synthesis.say))
-        ]
-        names = output_names(stem, lang)
-        out_dir = Path(out_dir)
+        captions: list[Cue] = []
+
+        def lay_out_captions() -> None:
+            captions[:] = [
+                part
+                for cue, item, chunk in zip(cues, items, spoken, strict=True)
+                for part in caption_cues(cue, _word_clock(item.text, chunk, cue.start, synthesis.say))
+            ]
+
         targets = [out_dir / name for name in names.values()]
         key = outputs_key(synthesis.keys, _layout(items, tags))
         written = record is None or not record.current(key, targets)
@@ -337,9 +344,10 @@ def synthesize_article(
         if levels is None:
             written = True
             piece_cache, chunk_cache = PieceCache(cache_dir), ChunkCache(cache_dir)
-            encoded = encode_pieces(pieces, chunk_cache, piece_cache, workers, progress, fresh, known)
+            encoded = encode_pieces(pieces, chunk_cache, piece_cache, workers, progress, fresh, known,
+                                    meanwhile=lay_out_captions)
             levels = narration_levels(encoded)
-            earlier = _earlier_joins(record, out_dir, names) if record is not None else {}
+            earlier = earlier_joins.result() if earlier_joins is not None else {}
             placed: dict[str, list[joining.Placed | None]] = {"opus": [], "mp3": []}
             with contextlib.nullcontext(staging) if staging is not None else Staging() as stage:
                 _stage_outputs(pieces, piece_cache, duration, cues, captions, chapters, out_dir, names, stage, tags,
@@ -354,6 +362,8 @@ def synthesize_article(
                     stage.after_commit(functools.partial(record.save, key, targets, quiet=True, details=details))
                 if staging is None:
                     stage.commit()
+        else:
+            lay_out_captions()
     paths = dict(zip(names.values(), targets, strict=True))
     return AudioResult(
         opus=paths[names["opus"]],
@@ -510,11 +520,13 @@ def encode_pieces(
     progress: Progress,
     fresh: list[str] | None = None,
     known: Recorded | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[EncodedPiece]:
     """Every piece's levels, from the cache (``known``: what the last narration recorded of it)
     or encoded by ``workers`` threads (libopus, libmp3lame and the FFTs run without the GIL) and
     cached; ``fresh`` gets the first item id of each piece encoded now. The encoded bytes stay in
-    the cache (the joins read them one piece at a time)."""
+    the cache (the joins read them one piece at a time). ``meanwhile`` runs on this thread while
+    the pieces are encoded."""
     found: dict[int, EncodedPiece] = {}
     known = known or Recorded()
     for index, piece in enumerate(pieces):
@@ -541,12 +553,16 @@ def encode_pieces(
         ) as pool:
             futures = [pool.submit(run, i) for i in todo]
             try:
+                if meanwhile is not None:
+                    meanwhile()
                 for future in futures:
                     future.result()
             except BaseException:  # a failed piece or Ctrl-C: start no other piece
                 for future in futures:
                     future.cancel()
                 raise
+    elif meanwhile is not None:
+        meanwhile()
     return [found[i] for i in range(len(pieces))]
 
 
