@@ -41,6 +41,27 @@ def test_a_date_needs_a_day_in_digits_next_to_its_month(text, source, expected):
     assert find_dates(text, source, "en" if source == "es" else "es") == expected
 
 
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_month_names_a_text_is_first_looked_for_are_babels(lang):
+    from babel import Locale
+
+    from a11ykit.l10n import MONTH_NAMES
+
+    wide = Locale.parse(lang).months["format"]["wide"]
+    assert MONTH_NAMES[lang] == tuple(wide[month].lower() for month in range(1, 13))
+
+
+@pytest.mark.parametrize(
+    ("text", "source"),
+    [("in 2019 it rained", "en"), ("Ohio (2) and 25 more", "en"), ("los 18 días de lluvia", "es")],
+)
+def test_a_text_with_numbers_but_no_month_loads_no_locale_data(text, source, monkeypatch):
+    from a11ykit import l10n
+
+    monkeypatch.setattr(l10n, "Locale", None)  # any use of Babel's locale data would fail
+    assert find_dates(text, source, "en" if source == "es" else "es") == []
+
+
 def test_a_date_that_does_not_exist_is_left_to_the_engine():
     assert find_dates("on February 31 we met", "en", "es") == []
 

@@ -1,5 +1,7 @@
 """How a page is cut into segments."""
 
+from pathlib import Path
+
 import pytest
 
 from a11ykit.html.parse import parse_page
@@ -130,3 +132,27 @@ def test_links_with_words_between_them_are_a_sentence_not_a_menu():
 @pytest.mark.parametrize("lead", ["252", "»", "1."])
 def test_text_before_the_first_menu_item_is_kept(lead):
     assert tagged.plain(texts(f'<p>{lead} <a href="/a">News</a> | <a href="/b">About</a></p>')[0]).startswith(lead)
+
+
+@pytest.mark.parametrize("page", sorted((Path(__file__).parent / "corpus" / "pages").glob("*.html"))[::4],
+                         ids=lambda p: p.stem)
+def test_the_translatable_elements_are_those_element_translatable_accepts(page):
+    """Worked out once per element from its parent's answer: the same elements as asking each."""
+    from bs4 import BeautifulSoup
+
+    from a11ykit.html.segment import element_translatable, translatable_elements
+
+    soup = BeautifulSoup(page.read_bytes(), "html.parser")
+    assert list(translatable_elements(soup)) == [t for t in soup.find_all(True) if element_translatable(t)]
+
+
+def test_translate_yes_inside_a_notranslate_element_is_translated_unless_a_template_holds_it():
+    from bs4 import BeautifulSoup
+
+    from a11ykit.html.segment import element_translatable, translatable_elements
+
+    soup = BeautifulSoup('<div class="notranslate"><p translate="yes" title="T">x<b>y</b></p><i>z</i></div>'
+                         '<template><p translate="yes">w</p></template><p translate="no"><b>v</b></p>',
+                         "html.parser")
+    found = [t.name for t in translatable_elements(soup)]
+    assert found == ["p", "b", "template"] == [t.name for t in soup.find_all(True) if element_translatable(t)]

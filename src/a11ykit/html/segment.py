@@ -15,6 +15,7 @@ render.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
@@ -358,12 +359,26 @@ def element_translatable(tag: Tag) -> bool:
     return True
 
 
+def translatable_elements(soup: BeautifulSoup) -> Iterator[Tag]:
+    """The elements :func:`element_translatable` accepts, in document order: each worked out
+    from its parent's answer instead of walking up the tree again for every element."""
+    below: dict[int, tuple[bool, bool]] = {}  # an element's id → (its answer, its children are skipped)
+    for tag in soup.find_all(True):
+        inherited, skipped = below.get(id(tag.parent), (True, False))
+        value = tag.get("translate")
+        if isinstance(value, str):
+            own = value.strip().lower() != "no"
+        else:
+            own = inherited and "notranslate" not in (tag.get("class") or [])
+        below[id(tag)] = (own, skipped or tag.name in SKIP_TAGS)
+        if own and not skipped:
+            yield tag
+
+
 def _collect_attributes(soup: BeautifulSoup) -> list[AttributeSlot]:
     slots: list[AttributeSlot] = []
     index = 0
-    for tag in soup.find_all(True):
-        if not element_translatable(tag):
-            continue
+    for tag in translatable_elements(soup):
         names: list[str] = []
         if tag.name == "meta":
             key = tag.get("name") or tag.get("property") or ""

@@ -225,7 +225,9 @@ def repair_outputs(
     keys: list[str] = []
     if memory is not None:
         settings = [lang, sorted(enabled) if enabled is not None else None, list(keep), use_lexicon]
-        keys = [record_key("repair", *settings, head, document if head else "", list(kept), unit.machine)
+        # a headline's repair reads the whole page (truecasing): its key has the page's digest, taken once
+        page = hashlib.sha256(document.encode("utf-8")).hexdigest() if any(headline) else ""
+        keys = [record_key("repair", *settings, head, page if head else "", list(kept), unit.machine)
                 for unit, kept, head in zip(machine, copied, headline, strict=True)]
         found = _recalled(memory, "repair", keys, _repair_from_record)
     todo = [i for i in range(len(machine)) if i not in found]
