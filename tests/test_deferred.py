@@ -75,3 +75,23 @@ def test_the_stand_in_passes_reads_on_after_the_import(monkeypatch):
     real = sys.modules["colorsys"]
     assert real is not stand_in and not isinstance(real, DeferredModule)
     assert stand_in.hsv_to_rgb is real.hsv_to_rgb
+
+
+def test_starting_a_build_does_not_import_numpy():
+    """numpy (60–100 ms) is imported beside the stages, not before the page is parsed."""
+    out = run(
+        "import sys, a11ykit.api, a11ykit.site, a11ykit.cli.build\n"
+        "from a11ykit.speech.synth import warm_up\n"
+        "print('numpy' in sys.modules)"
+    )
+    assert out == "False"
+
+
+def test_modules_imported_beside_are_there_once_the_thread_ends_and_a_missing_one_is_skipped():
+    out = run(
+        "import sys\n"
+        "from a11ykit.deferred import import_beside\n"
+        "import_beside(['no_such_module_here', 'json.tool', 'colorsys']).join()\n"
+        "print('json.tool' in sys.modules, 'colorsys' in sys.modules, 'no_such_module_here' in sys.modules)"
+    )
+    assert out == "True True False"

@@ -25,6 +25,7 @@ from typing import Any
 from babel.messages.catalog import Catalog
 
 from a11ykit.article import Article
+from a11ykit.deferred import import_beside
 from a11ykit.errors import InputError, ViolationError
 from a11ykit.html.localize import link_to_file, original_address
 from a11ykit.html.parse import parse_page
@@ -41,6 +42,9 @@ from a11ykit.terms.base import Glossary
 from a11ykit.terms.glossary import default_glossary_path, load_glossary
 from a11ykit.terms.overrides import Override, apply_overrides, load_overrides, overrides_path
 from a11ykit.translate.engines.base import Engine, select_engine
+
+#: What :func:`save` imports to narrate (numpy alone takes 60–100 ms to import).
+NARRATION_MODULES = ("numpy", "a11ykit.speech.narration", "a11ykit.html.reading", "a11ykit.html.player")
 
 
 def resolve_glossary(
@@ -193,6 +197,8 @@ def build(
         request=request,
         repairs=frozenset(repairs) if repairs is not None else None,
     )
+    if audio:  # what the narration needs is imported while the stages wait for the engine
+        import_beside(NARRATION_MODULES)
     if memory is None:
         return run_stages(Article(name=str(input_path), page=page, settings=settings))
     with TranslationMemory.open(memory) as settings.memory:

@@ -7,6 +7,9 @@ selects with CSS only to write an EPUB. :func:`defer` puts a stand-in for such a
 soupsieve import SoupSieve``, a submodule's import) imports the real module, which then
 replaces the stand-in there, and the stand-in passes every later read on to it.
 
+:func:`import_beside` imports modules ahead instead, on a thread of their own: a build has what
+its narration needs imported while it waits for its engine, not on its own thread after.
+
 This module must not defer a module that is imported already or not installed, and
 imports nothing else of a11ykit.
 """
@@ -18,6 +21,7 @@ import importlib.util
 import sys
 import threading
 import types
+from collections.abc import Iterable
 from typing import Any
 
 _LOCK = threading.RLock()
@@ -49,3 +53,19 @@ def defer(name: str) -> None:
         stand_in = DeferredModule(name)
         stand_in.__spec__ = spec  # what importlib.util.find_spec answers for a module imported already
         sys.modules[name] = stand_in
+
+
+def import_beside(names: Iterable[str]) -> threading.Thread:
+    """Import the modules ``names`` on a thread of their own, now. One that fails to import is
+    left to its first use to report."""
+
+    def run() -> None:
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - reported where it is used
+                continue
+
+    thread = threading.Thread(target=run, name="a11ykit-imports", daemon=True)
+    thread.start()
+    return thread

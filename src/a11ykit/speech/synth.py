@@ -32,13 +32,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from a11ykit.errors import SpeechError
 from a11ykit.speech.lexicon import uses_phonemes
 from a11ykit.speech.voices import Voice
+
+if TYPE_CHECKING:  # numpy loads when a chunk is first handled: a build starts a worker without it
+    import numpy as np
 
 #: espeak's own default, in words per minute; the range espeak really honours.
 DEFAULT_RATE = 175
@@ -84,6 +85,8 @@ class Chunk:
 
 def verify_samples(samples: np.ndarray, sample_rate: int, what: str) -> None:
     """Raise SpeechError unless the samples are long enough and not silent."""
+    import numpy as np
+
     if len(samples) == 0:
         raise SpeechError(f"{what}: no audio was produced", code="A11Y505")
     duration = len(samples) / sample_rate
@@ -274,6 +277,8 @@ class Synthesizer:
         used = _voice(answer["voice"])
         if self.voice is not None and (used is None or used.identifier != self.voice.identifier):
             raise SpeechError(f"{id}: espeak spoke with {used}, not {self.voice}")
+        import numpy as np
+
         samples = np.frombuffer(payload, dtype="<i2").astype(np.int16)
         if len(samples) != answer["samples"]:
             raise SpeechError(f"{id}: {len(samples)} samples received, {answer['samples']} announced")
