@@ -325,8 +325,8 @@ KILLED_DURING_AUDIO = """
 import os, signal, sys
 from a11ykit.speech import joining
 real = joining.join_mp3
-def write_then_die(*args):
-    real(*args)
+def write_then_die(*args, **options):
+    real(*args, **options)
     os.kill(os.getpid(), signal.{signal})
 joining.join_mp3 = write_then_die
 from a11ykit.cli import main

@@ -4,9 +4,11 @@ entry flagged ``python-brace-format``."""
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
+from email import message_from_string
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from babel.messages.pofile import read_po
 from a11ykit import __version__
 from a11ykit.cli import main
 from a11ykit.l10n import placeholders
+from a11ykit.review.catalog import header_fields, read_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 UI_CATALOGS = sorted((ROOT / "src" / "a11ykit" / "locales").glob("*/LC_MESSAGES/a11ykit.po"))
@@ -112,3 +115,33 @@ def test_msgfmt_check_refuses_a_translation_with_another_placeholder(tmp_path):
     (tmp_path / "a11ykit.po").write_text(broken, encoding="utf-8")
     checked = msgfmt_check(tmp_path / "a11ykit.po")
     assert checked.returncode != 0 and "idioma" in checked.stderr
+
+
+#: Header strings as a PO file's ``msgid ""`` entry holds them, and whether they are plain lines
+#: (split here) or need the email parser (a folded line, a name with a space, no colon, a CR).
+HEADERS = {
+    "plain": ("Project-Id-Version: cecot 1\nLast-Translator: José <j@x.es>\nLanguage: es\n", True),
+    "a value with spaces around": ("Language-Team:   Spanish team  \nPlural-Forms: nplurals=2; plural=(n != 1);\n",
+                                   True),
+    "an empty value and no final newline": ("Report-Msgid-Bugs-To:\nLanguage: es", True),
+    "empty": ("", True),
+    "folded": ("Project-Id-Version: cecot\n 1\nLanguage: es\n", False),
+    "a name with a space": ("Project Id: cecot\nLanguage: es\n", False),
+    "no colon": ("Project-Id-Version cecot\n", False),
+    "a carriage return": ("Language: es\r\nMIME-Version: 1.0\n", False),
+}
+
+
+@pytest.mark.parametrize(("text", "plain"), HEADERS.values(), ids=HEADERS.keys())
+def test_a_header_of_plain_lines_is_split_as_the_email_parser_splits_it(text, plain):
+    fields = header_fields(text)
+    assert (fields is not None) == plain
+    assert fields is None or fields == message_from_string(text).items()
+
+
+@pytest.mark.parametrize("po", UI_CATALOGS, ids=lambda p: p.parts[-3])
+def test_a_catalog_is_read_with_the_header_babel_reads(po):
+    ours, babels = read_catalog(io.BytesIO(po.read_bytes())), read_po(io.BytesIO(po.read_bytes()))
+    assert (ours.mime_headers, ours.header_comment, ours.fuzzy, ours.locale, ours.plural_forms) == (
+        babels.mime_headers, babels.header_comment, babels.fuzzy, babels.locale, babels.plural_forms)
+    assert [(m.id, m.string, m.context) for m in ours] == [(m.id, m.string, m.context) for m in babels]
