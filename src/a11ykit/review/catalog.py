@@ -169,7 +169,7 @@ class _ReadCatalog(Catalog):
 
     def __setitem__(self, id: str | tuple[str, ...] | list[str], message: Message) -> None:
         fields = header_fields(message.string) if id == "" and isinstance(message.string, str) else None
-        if fields is None or self._messages.get(self._key_for(id, message.context)):
+        if fields is None or self.get(id, message.context):  # Babel's own order: a stored entry first
             super().__setitem__(id, message)
             return
         self.mime_headers = fields  # as Catalog.__setitem__ does with the email parser's fields

@@ -305,7 +305,7 @@ def join_opus(
                 raise SpeechError(f"{what} must be a piece of its own: its headers start the stream", code="A11Y521")
             if id(item.data) not in earlier:
                 head = _ogg_first_packet(item.data, what)
-                if not head.startswith(b"OpusHead") or head[9] != first_head[9] or head[18:] != first_head[18:]:
+                if not head.startswith(b"OpusHead") or not _same_channels(head, first_head):
                     raise SpeechError(f"{what} comes from a join of another channel layout", code="A11Y521")
                 earlier.add(id(item.data))
             writer.copy(item.data, item.placed, position - item.placed.position, what)
@@ -322,7 +322,7 @@ def join_opus(
                 first_head, position = head, pre_skip
                 for page in pages[:audio]:
                     writer.page(data, page.start, page.end, page.kind, page.granule)
-            elif head[9] != first_head[9] or head[18:] != first_head[18:]:
+            elif not _same_channels(head, first_head):
                 raise SpeechError(f"{what} has another channel layout", code="A11Y521")
             else:
                 if pages[audio].granule != pre_skip:  # the primer packet shares its page with the samples
@@ -377,6 +377,11 @@ def _ogg_page_spans(data: bytes, what: str, *, checksums: bool = True) -> list[_
     if not spans:
         raise SpeechError(f"{what} is empty", code="A11Y521")
     return spans
+
+
+def _same_channels(head: bytes, first: bytes) -> bool:
+    """Whether two OpusHeads have the same channel count and mapping (a joined stream has one)."""
+    return head[9] == first[9] and head[18:] == first[18:]
 
 
 def _ogg_first_packet(data: bytes, what: str) -> bytes:
